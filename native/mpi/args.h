@@ -1,0 +1,100 @@
+// Argument helpers shared by the binding's entry points. The TypeScript layer validates first
+// and names the user's argument; these checks keep a bad call from ever reaching MPI.
+#pragma once
+#include <mpi.h>
+#include <napi.h>
+
+#include <climits>
+#include <string>
+
+#include "runtime.h"
+
+namespace scrmpi {
+
+struct View {
+  void* data = nullptr;
+  size_t bytes = 0;
+};
+
+inline View viewOf(const Napi::Value& v, const char* name) {
+  View out;
+  if (v.IsTypedArray()) {
+    auto ta = v.As<Napi::TypedArray>();
+    out.data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    out.bytes = ta.ByteLength();
+  } else if (v.IsDataView()) {
+    auto dv = v.As<Napi::DataView>();
+    out.data = static_cast<uint8_t*>(dv.ArrayBuffer().Data()) + dv.ByteOffset();
+    out.bytes = dv.ByteLength();
+  } else {
+    throw Napi::TypeError::New(v.Env(), std::string(name) + " must be a Buffer or TypedArray");
+  }
+  return out;
+}
+
+inline int intArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().Int32Value();
+}
+
+inline int countOf(Napi::Env env, size_t n, const char* name) {
+  if (n > static_cast<size_t>(INT_MAX)) {
+    throw Napi::RangeError::New(env, std::string(name) + " is larger than 2 GiB - 1 elements; send it in pieces");
+  }
+  return static_cast<int>(n);
+}
+
+// Datatype codes shared with src/mpi/datatypes.ts.
+inline MPI_Datatype dtypeOf(Napi::Env env, const std::string& code) {
+  if (code == "byte") return MPI_BYTE;
+  if (code == "u8") return MPI_UINT8_T;
+  if (code == "i8") return MPI_INT8_T;
+  if (code == "u16") return MPI_UINT16_T;
+  if (code == "i16") return MPI_INT16_T;
+  if (code == "u32") return MPI_UINT32_T;
+  if (code == "i32") return MPI_INT32_T;
+  if (code == "u64") return MPI_UINT64_T;
+  if (code == "i64") return MPI_INT64_T;
+  if (code == "f32") return MPI_FLOAT;
+  if (code == "f64") return MPI_DOUBLE;
+  throw Napi::TypeError::New(env, "unknown datatype code '" + code + "'");
+}
+
+inline MPI_Op opOf(Napi::Env env, const std::string& op) {
+  if (op == "SUM") return MPI_SUM;
+  if (op == "PROD") return MPI_PROD;
+  if (op == "MIN") return MPI_MIN;
+  if (op == "MAX") return MPI_MAX;
+  if (op == "LAND") return MPI_LAND;
+  if (op == "LOR") return MPI_LOR;
+  if (op == "LXOR") return MPI_LXOR;
+  if (op == "BAND") return MPI_BAND;
+  if (op == "BOR") return MPI_BOR;
+  if (op == "BXOR") return MPI_BXOR;
+  throw Napi::TypeError::New(env, "unknown reduction op '" + op + "'");
+}
+
+// Keeps a JS value alive until the op settles.
+inline void keep(Op& op, const Napi::Value& v) {
+  if (!v.IsUndefined() && !v.IsNull()) op.keep.push_back(Napi::Persistent(v));
+}
+
+inline const int* intsOf(const Napi::Value& v, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(v.Env(), std::string(name) + " must be an Int32Array");
+  }
+  auto a = v.As<Napi::Int32Array>();
+  return a.Data();
+}
+
+inline Napi::Object statusObject(Napi::Env env, const MPI_Status& st) {
+  int count = 0;
+  MPI_Get_count(&st, MPI_BYTE, &count);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("source", st.MPI_SOURCE);
+  o.Set("tag", st.MPI_TAG);
+  o.Set("count", count);
+  return o;
+}
+
+}  // namespace scrmpi

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Builds the native modules with cmake-js:
+//   build/kernels/Release/scr_kernels.node        (no MPI)
+//   build/mpi-<flavour>/Release/scr_mpi.node      (one per MPI found: openmpi, mpich)
+// Usage: node scripts/build-native.mjs [--mpi all|openmpi|mpich|none] [--mpicc PATH] [--debug]
+// Environment: MPICC=/path/to/mpicc or MPI_HOME=/opt/mpi builds against that MPI only
+// (its flavour is detected: Open MPI's wrapper answers --showme, MPICH-derived ones do not).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+const debug = process.argv.includes('--debug');
+
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function flavourOf(mpicc) {
+  const r = spawnSync(mpicc, ['--showme:version'], { encoding: 'utf8' });
+  return r.status === 0 && /Open MPI/i.test(r.stdout + r.stderr) ? 'openmpi' : 'mpich';
+}
+
+function build(name, defines) {
+  const out = join(root, 'build', name);
+  mkdirSync(out, { recursive: true });
+  const args = [cmakeJs, 'compile', '-d', root, '-O', out, ...(debug ? ['-D'] : [])];
+  for (const [k, v] of Object.entries(defines)) args.push(`--CD${k}=${v}`);
+  process.stdout.write(`scr: building ${name} ...\n`);
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout + r.stderr);
+    throw new Error(`native build of ${name} failed (cmake-js exit ${r.status}); see the output above`);
+  }
+}
+
+function mpiTargets() {
+  const which_ = arg('--mpi', process.env.SCR_BUILD_MPI ?? 'all');
+  if (which_ === 'none') return [];
+  const explicit = arg('--mpicc', process.env.MPICC ?? (process.env.MPI_HOME ? join(process.env.MPI_HOME, 'bin', 'mpicc') : undefined));
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`MPI compiler wrapper ${explicit} does not exist (from --mpicc, MPICC or MPI_HOME)`);
+    return [{ flavour: flavourOf(explicit), mpicc: explicit }];
+  }
+  const found = [];
+  const ompi = which('mpicc.openmpi');
+  const mpich = which('mpicc.mpich');
+  const generic = which('mpicc');
+  if (ompi) found.push({ flavour: 'openmpi', mpicc: ompi });
+  if (mpich) found.push({ flavour: 'mpich', mpicc: mpich });
+  if (!ompi && !mpich && generic) found.push({ flavour: flavourOf(generic), mpicc: generic });
+  const wanted = which_ === 'all' ? found : found.filter((t) => t.flavour === which_);
+  if (wanted.length === 0) {
+    throw new Error(`no MPI found for --mpi ${which_}: install Open MPI or MPICH (Debian: apt-get install libopenmpi-dev openmpi-bin, or libmpich-dev mpich), or set MPICC=/path/to/mpicc`);
+  }
+  return wanted;
+}
+
+try {
+  build('kernels', { SCR_TARGET: 'kernels' });
+  for (const t of mpiTargets()) {
+    build(`mpi-${t.flavour}`, { SCR_TARGET: 'mpi', MPI_C_COMPILER: t.mpicc });
+    writeFileSync(join(root, 'build', `mpi-${t.flavour}`, 'flavour.json'),
+      JSON.stringify({ flavour: t.flavour, mpicc: t.mpicc, builtAt: new Date().toISOString() }, null, 2) + '\n');
+  }
+} catch (e) {
+  process.stderr.write(`scr: ${e.message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,120 @@
+// The native kernels (scr_kernels.node) with argument checks, plus GF(2^8) scalar helpers.
+//   xor / xorAsync             dst ^= src
+//   gfMulAdd / gfMulAddAsync   dst ^= c·src in GF(2^8), polynomial 0x11D
+//   copyFileCrc / crcFile      buffered copy / read of a file with zlib's CRC-32 of its bytes
+// Buffers are taken as byte views: any Buffer, TypedArray or DataView, whatever its offset.
+// The async forms run on the libuv thread pool and hold the buffers until they settle; do not
+// modify or transfer the buffers before the promise settles.
+import { kernelsAddon, type KernelsAddon } from '../native/kernels-addon.js';
+import { checkBoolean, checkBufSize, checkCoefficient, checkPath, checkSameLength, checkView } from './validate.js';
+
+export { gfDiv, gfInv, gfMatrixInvert, gfMatrixMul, gfMul, gfPow, type GfMatrix } from './gf256.js';
+
+/** bufSize used by the file kernels unless told otherwise. */
+export const DEFAULT_BUF_SIZE = 1 << 20;
+/** Largest bufSize accepted (the native side enforces the same). */
+export const MAX_BUF_SIZE = 1 << 30;
+
+export interface FileCrc {
+  /** Bytes read (and, for copyFileCrc, written). */
+  bytes: number;
+  /** zlib's CRC-32 of those bytes, as an unsigned 32-bit integer (same as zlib.crc32). */
+  crc: number;
+}
+
+export interface CopyFileCrcOptions {
+  /** Size of the copy buffer in bytes (default 1 MiB). */
+  bufSize?: number;
+  /** fsync the destination before resolving (default false). */
+  fsync?: boolean;
+}
+
+function bytes(v: ArrayBufferView): Uint8Array {
+  // The addon takes any view as bytes; the cast only satisfies its declared type.
+  return v as Uint8Array;
+}
+
+/** dst ^= src, in place. Both must have the same byte length. */
+export function xor(dst: ArrayBufferView, src: ArrayBufferView): void {
+  checkView(dst, 'xor', 'dst');
+  checkView(src, 'xor', 'src');
+  checkSameLength(dst, src, 'xor');
+  kernelsAddon().xor(bytes(dst), bytes(src));
+}
+
+/** dst ^= src, computed off the JavaScript thread. */
+export async function xorAsync(dst: ArrayBufferView, src: ArrayBufferView): Promise<void> {
+  checkView(dst, 'xorAsync', 'dst');
+  checkView(src, 'xorAsync', 'src');
+  checkSameLength(dst, src, 'xorAsync');
+  return kernelsAddon().xorAsync(bytes(dst), bytes(src));
+}
+
+/** dst ^= c·src over GF(2^8) (polynomial 0x11D), c an integer 0..255. */
+export function gfMulAdd(dst: ArrayBufferView, c: number, src: ArrayBufferView): void {
+  checkView(dst, 'gfMulAdd', 'dst');
+  checkCoefficient(c, 'gfMulAdd');
+  checkView(src, 'gfMulAdd', 'src');
+  checkSameLength(dst, src, 'gfMulAdd');
+  kernelsAddon().gfMulAdd(bytes(dst), c, bytes(src));
+}
+
+/** dst ^= c·src over GF(2^8), computed off the JavaScript thread. */
+export async function gfMulAddAsync(dst: ArrayBufferView, c: number, src: ArrayBufferView): Promise<void> {
+  checkView(dst, 'gfMulAddAsync', 'dst');
+  checkCoefficient(c, 'gfMulAddAsync');
+  checkView(src, 'gfMulAddAsync', 'src');
+  checkSameLength(dst, src, 'gfMulAddAsync');
+  return kernelsAddon().gfMulAddAsync(bytes(dst), c, bytes(src));
+}
+
+/**
+ * Copies file src to dst (created with mode 0600, or truncated) through one buffer, computing the
+ * CRC-32 of the bytes on the way. Rejects with a fs-style Error (code, errno, syscall, path) naming
+ * the file that failed; a failed copy may leave a partial dst. dst must not be src itself (EINVAL).
+ */
+export async function copyFileCrc(src: string, dst: string, options: CopyFileCrcOptions = {}): Promise<FileCrc> {
+  checkPath(src, 'copyFileCrc', 'src');
+  checkPath(dst, 'copyFileCrc', 'dst');
+  const { bufSize = DEFAULT_BUF_SIZE, fsync = false } = options;
+  checkBufSize(bufSize, 'copyFileCrc', MAX_BUF_SIZE);
+  checkBoolean(fsync, 'copyFileCrc', 'fsync');
+  return kernelsAddon().copyFileCrc(src, dst, bufSize, fsync);
+}
+
+/** Reads file path to its end and returns its size and CRC-32. */
+export async function crcFile(path: string, options: { bufSize?: number } = {}): Promise<FileCrc> {
+  checkPath(path, 'crcFile', 'path');
+  const { bufSize = DEFAULT_BUF_SIZE } = options;
+  checkBufSize(bufSize, 'crcFile', MAX_BUF_SIZE);
+  return kernelsAddon().crcFile(path, bufSize);
+}
+
+// ---- Instruction-set selection: for tests and benchmarks only. ----
+
+export type KernelIsa = 'scalar' | 'ssse3' | 'avx2';
+
+interface IsaControl {
+  _setIsa(isa: KernelIsa | 'auto'): KernelIsa;
+  _isas(): KernelIsa[];
+  _activeIsa(): KernelIsa;
+}
+
+function isaControl(): IsaControl {
+  return kernelsAddon() as KernelsAddon & IsaControl;
+}
+
+/** @internal The kernel code paths this CPU can run, lowest first (always starts with 'scalar'). */
+export function supportedIsas(): KernelIsa[] {
+  return isaControl()._isas();
+}
+
+/** @internal The code path used by kernel calls started from now on ('auto' = the best supported). */
+export function setKernelIsa(isa: KernelIsa | 'auto'): KernelIsa {
+  return isaControl()._setIsa(isa);
+}
+
+/** @internal The code path currently in use. */
+export function activeKernelIsa(): KernelIsa {
+  return isaControl()._activeIsa();
+}

@@ -1,0 +1,28 @@
+// Loads scr_kernels.node (no MPI inside, so commands may load it).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { kernelsModulePath } from './paths.js';
+
+const require = createRequire(import.meta.url);
+
+/** What scr_kernels.node exports (native/kernels/addon.cc). */
+export interface KernelsAddon {
+  xor(dst: Uint8Array, src: Uint8Array): void;
+  xorAsync(dst: Uint8Array, src: Uint8Array): Promise<void>;
+  gfMulAdd(dst: Uint8Array, c: number, src: Uint8Array): void;
+  gfMulAddAsync(dst: Uint8Array, c: number, src: Uint8Array): Promise<void>;
+  copyFileCrc(src: string, dst: string, bufSize: number, fsync: boolean): Promise<{ bytes: number; crc: number }>;
+  crcFile(path: string, bufSize: number): Promise<{ bytes: number; crc: number }>;
+}
+
+let cached: KernelsAddon | undefined;
+
+export function kernelsAddon(): KernelsAddon {
+  if (cached) return cached;
+  const path = kernelsModulePath();
+  if (!existsSync(path)) {
+    throw new Error(`scr's native kernels are not built (${path} is missing): run 'npm run build:native' or scripts/setup`);
+  }
+  cached = require(path) as KernelsAddon;
+  return cached;
+}
