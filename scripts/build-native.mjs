@@ -2,7 +2,8 @@
 // Builds the native modules with cmake-js:
 //   build/kernels/Release/scr_kernels.node        (no MPI)
 //   build/mpi-<flavour>/Release/scr_mpi.node      (one per MPI found: openmpi, mpich)
-// Usage: node scripts/build-native.mjs [--mpi all|openmpi|mpich|none] [--mpicc PATH] [--debug]
+// Usage: node scripts/build-native.mjs [--target all|kernels|mpi] [--mpi all|openmpi|mpich|none]
+//                                      [--mpicc PATH] [--debug]
 // Environment: MPICC=/path/to/mpicc or MPI_HOME=/opt/mpi builds against that MPI only
 // (its flavour is detected: Open MPI's wrapper answers --showme, MPICH-derived ones do not).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -66,9 +67,14 @@ function mpiTargets() {
   return wanted;
 }
 
+const target = arg('--target', 'all');
+if (!['all', 'kernels', 'mpi'].includes(target)) {
+  process.stderr.write(`scr: --target must be all, kernels or mpi, not '${target}'\n`);
+  process.exit(2);
+}
 try {
-  build('kernels', { SCR_TARGET: 'kernels' });
-  for (const t of mpiTargets()) {
+  if (target !== 'mpi') build('kernels', { SCR_TARGET: 'kernels' });
+  for (const t of target === 'kernels' ? [] : mpiTargets()) {
     build(`mpi-${t.flavour}`, { SCR_TARGET: 'mpi', MPI_C_COMPILER: t.mpicc });
     writeFileSync(join(root, 'build', `mpi-${t.flavour}`, 'flavour.json'),
       JSON.stringify({ flavour: t.flavour, mpicc: t.mpicc, builtAt: new Date().toISOString() }, null, 2) + '\n');

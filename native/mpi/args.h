@@ -29,6 +29,9 @@ inline View viewOf(const Napi::Value& v, const char* name) {
   } else {
     throw Napi::TypeError::New(v.Env(), std::string(name) + " must be a Buffer or TypedArray");
   }
+  // An empty buffer may have no storage; some MPIs reject a null pointer even with count 0.
+  static uint8_t empty[8];
+  if (out.data == nullptr) out.data = empty;
   return out;
 }
 

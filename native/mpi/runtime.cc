@@ -141,6 +141,9 @@ void Runtime::progressLoop() {
     if (reqs.empty()) continue;
     indices.resize(reqs.size());
     statuses.resize(reqs.size());
+    // Open MPI reports a failed request (e.g. truncation) in its status without returning
+    // MPI_ERR_IN_STATUS, so the field is cleared first and checked on every completion.
+    for (auto& st : statuses) st.MPI_ERROR = MPI_SUCCESS;
     int outcount = 0;
     int rc;
     {
@@ -171,7 +174,7 @@ void Runtime::progressLoop() {
       int i = indices[k];
       Op* op = owners[i].first;
       op->statuses[owners[i].second] = statuses[k];
-      if (rc == MPI_ERR_IN_STATUS && statuses[k].MPI_ERROR != MPI_SUCCESS && op->err == MPI_SUCCESS) {
+      if (statuses[k].MPI_ERROR != MPI_SUCCESS && op->err == MPI_SUCCESS) {
         op->err = statuses[k].MPI_ERROR;
       }
       if (--op->pending == 0) deliver(op);

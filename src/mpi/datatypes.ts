@@ -62,8 +62,9 @@ export function prepareReduction(value: Reducible, op: ReduceOp, call: string): 
     if ((code === 'f32' || code === 'f64') && (BITWISE.has(op) || LOGICAL.has(op))) {
       throw new TypeError(`${call}: op ${op} needs integers, but the value is a ${value.constructor.name}`);
     }
-    const Ctor = value.constructor as new (n: number) => NumericArray;
-    return { send: value, recv: new Ctor(value.length), code, back: (r) => r };
+    // A Buffer's constructor is deprecated for allocation; build its result with Buffer.alloc.
+    const recv = Buffer.isBuffer(value) ? Buffer.alloc(value.length) : new (value.constructor as new (n: number) => NumericArray)(value.length);
+    return { send: value, recv, code, back: (r) => r };
   }
   throw new TypeError(`${call}: value must be a number, bigint, boolean or numeric TypedArray`);
 }

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// The test command (`npm test`): compiles the TypeScript, runs the unit tests, then the MPI
+// tests under mpirun at 1, 2 and 4 ranks with Open MPI and at 2 and 4 ranks with MPICH. Any
+// failing or silent rank fails the run and is named. Ends with one line: "scr: N passed, N failed".
+// Options: --unit | --mpi (only that part), --flavour openmpi|mpich, --np N, --grep PATTERN,
+//          --no-build, --run-timeout SECONDS (per mpirun, default 600)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const opt = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const has = (name) => argv.includes(name);
+const mochaBin = join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
+const reporter = join(root, 'test', 'harness', 'reporter.cjs');
+const reportDir = mkdtempSync(join(tmpdir(), 'scr-test-reports-'));
+const color = process.stdout.isTTY ? '--color' : '--no-color';
+const runTimeout = Number(opt('--run-timeout') ?? 600) * 1000;
+
+const MATRIX = { openmpi: [1, 2, 4], mpich: [2, 4] };
+const LAUNCHER = {
+  openmpi: { cmd: 'mpirun.openmpi', env: { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_rmaps_base_oversubscribe: '1' } },
+  mpich: { cmd: 'mpirun.mpich', env: {} },
+};
+
+function listTests(dir) {
+  const full = join(root, 'dist', 'test', dir);
+  if (!existsSync(full)) return [];
+  return readdirSync(full, { recursive: true }).filter((f) => String(f).endsWith('.test.js')).sort().map((f) => join(full, String(f)));
+}
+
+function run(cmd, args, env, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: 'inherit', detached: true });
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; try { process.kill(-child.pid, 'SIGKILL'); } catch {} }, timeoutMs);
+    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, timedOut }); });
+    child.on('error', (e) => { clearTimeout(timer); resolve({ code: 127, signal: null, timedOut: false, error: e }); });
+  });
+}
+
+function readReports(label) {
+  const out = new Map();
+  for (const f of readdirSync(reportDir)) {
+    const m = f.match(/^(.*)\.rank(\d+)\.json$/);
+    if (m && m[1] === label) out.set(Number(m[2]), JSON.parse(readFileSync(join(reportDir, f), 'utf8')));
+  }
+  return out;
+}
+
+// Turns one run's rank reports into counts and messages naming failing or silent ranks.
+function summarise(label, np, result) {
+  const reports = readReports(label);
+  const failedTitles = new Map();
+  const problems = [];
+  for (let r = 0; r < np; r++) {
+    const rep = reports.get(r);
+    if (!rep) { problems.push(`rank ${r} wrote no report (killed by another rank's abort, crashed or hung)`); continue; }
+    for (const f of rep.failed) {
+      if (!failedTitles.has(f.title)) failedTitles.set(f.title, []);
+      failedTitles.get(f.title).push(r);
+    }
+    if (!rep.ended && rep.failed.length === 0) problems.push(`rank ${r} did not finish`);
+  }
+  const r0 = reports.get(0);
+  const total = r0 ? r0.passes + r0.failures : 0;
+  let failed = failedTitles.size;
+  if (result.timedOut) problems.push(`the run was killed after ${runTimeout / 1000} s`);
+  else if (result.code !== 0 && failed === 0) problems.push(`the launcher exited with ${result.code ?? result.signal}`);
+  if (failed === 0 && problems.length > 0) failed = 1;
+  const passed = Math.max(0, (r0?.ended ? total : r0?.passes ?? 0) - failedTitles.size);
+  const lines = [...failedTitles].map(([t, ranks]) => `FAILED on rank${ranks.length > 1 ? 's' : ''} ${ranks.join(',')}: ${t}`);
+  return { label, passed, failed, lines: [...lines, ...problems] };
+}
+
+async function main() {
+  if (!has('--no-build')) {
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+    if (tsc.status !== 0) { console.log('scr: 0 passed, 1 failed'); process.exit(1); }
+  }
+  const grep = opt('--grep') ? ['--grep', opt('--grep')] : [];
+  const results = [];
+  if (!has('--mpi')) {
+    const label = 'unit';
+    console.log(`\n=== unit tests ===`);
+    const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '60000', ...grep, ...listTests('unit')],
+      { SCR_TEST_REPORT_DIR: reportDir, SCR_TEST_LABEL: label }, runTimeout);
+    results.push(summarise(label, 1, res));
+  }
+  if (!has('--unit')) {
+    const mpiTests = listTests('mpi');
+    const hooks = join(root, 'dist', 'test', 'harness', 'mpi-hooks.js');
+    for (const [flavour, nps] of Object.entries(MATRIX)) {
+      if (opt('--flavour') && opt('--flavour') !== flavour) continue;
+      if (!existsSync(join(root, 'build', `mpi-${flavour}`, 'Release', 'scr_mpi.node'))) {
+        results.push({ label: `${flavour}`, passed: 0, failed: 1, lines: [`the ${flavour} binding is not built: run scripts/setup`] });
+        continue;
+      }
+      for (const np of nps) {
+        if (opt('--np') && Number(opt('--np')) !== np) continue;
+        const label = `${flavour}-np${np}`;
+        console.log(`\n=== MPI tests: ${flavour}, ${np} rank${np > 1 ? 's' : ''} ===`);
+        const { cmd, env } = LAUNCHER[flavour];
+        const res = await run(cmd, ['-np', String(np), process.execPath, mochaBin, color, '--require', hooks, '--reporter', reporter,
+          '--timeout', '60000', ...grep, ...mpiTests], { ...env, SCR_TEST_REPORT_DIR: reportDir, SCR_TEST_LABEL: label }, runTimeout);
+        results.push(summarise(label, np, res));
+      }
+    }
+  }
+  rmSync(reportDir, { recursive: true, force: true });
+  console.log('\n=== summary ===');
+  let passed = 0;
+  let failed = 0;
+  for (const r of results) {
+    console.log(`${r.label.padEnd(14)} ${r.passed} passed, ${r.failed} failed`);
+    for (const l of r.lines) console.log(`    ${l}`);
+    passed += r.passed;
+    failed += r.failed;
+  }
+  console.log(`scr: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+main();
