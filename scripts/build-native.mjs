@@ -46,7 +46,7 @@ function build(name, defines) {
 }
 
 function mpiTargets() {
-  const which_ = arg('--mpi', process.env.SCR_BUILD_MPI ?? 'all');
+  const which_ = arg('--mpi', 'all');
   if (which_ === 'none') return [];
   const explicit = arg('--mpicc', process.env.MPICC ?? (process.env.MPI_HOME ? join(process.env.MPI_HOME, 'bin', 'mpicc') : undefined));
   if (explicit) {

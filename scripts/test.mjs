@@ -87,7 +87,7 @@ async function main() {
     const label = 'unit';
     console.log(`\n=== unit tests ===`);
     const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '60000', ...grep, ...listTests('unit')],
-      { SCR_TEST_REPORT_DIR: reportDir, SCR_TEST_LABEL: label }, runTimeout);
+      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, runTimeout);
     results.push(summarise(label, 1, res));
   }
   if (!has('--unit')) {
@@ -105,7 +105,7 @@ async function main() {
         console.log(`\n=== MPI tests: ${flavour}, ${np} rank${np > 1 ? 's' : ''} ===`);
         const { cmd, env } = LAUNCHER[flavour];
         const res = await run(cmd, ['-np', String(np), process.execPath, mochaBin, color, '--require', hooks, '--reporter', reporter,
-          '--timeout', '60000', ...grep, ...mpiTests], { ...env, SCR_TEST_REPORT_DIR: reportDir, SCR_TEST_LABEL: label }, runTimeout);
+          '--timeout', '60000', ...grep, ...mpiTests], { ...env, SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, runTimeout);
         results.push(summarise(label, np, res));
       }
     }

@@ -8,6 +8,15 @@ import { chooseFlavour, detectLauncher } from './launcher.js';
 
 export type ThreadLevel = 'SINGLE' | 'FUNNELED' | 'SERIALIZED' | 'MULTIPLE';
 
+/** UCX (MPICH's ch4:ucx device on Debian) patches mmap/munmap/brk to track memory for its
+ * registration cache; in a Node process this crashed V8's garbage collector now and then
+ * (docs/building.md#mpich-and-ucx). Turned off unless the user chose otherwise. Must run before
+ * the addon (and so libucm) is loaded. */
+function avoidUcxMemoryHooks(): void {
+  process.env.UCX_MEM_EVENTS ??= 'no';
+  process.env.UCX_MEM_MALLOC_HOOKS ??= 'no';
+}
+
 /** One per process, because MPI itself is one per process. */
 export class Mpi {
   #native: MpiAddon | null = null;
@@ -22,6 +31,7 @@ export class Mpi {
   init(): ThreadLevel {
     if (this.#level) return this.#level;
     const flavour = chooseFlavour();
+    if (flavour === 'mpich') avoidUcxMemoryHooks();
     const native = loadMpiAddon(flavour);
     native.setErrorClass(MpiError);
     const level = native.init() as ThreadLevel;

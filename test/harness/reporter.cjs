@@ -1,6 +1,6 @@
 // Mocha reporter for runs under mpirun: rank 0 prints the usual spec output, other ranks print
 // only their failures, prefixed with the rank. Each rank writes a JSON report (on every failure
-// and at the end) to $SCR_TEST_REPORT_DIR/<label>.rank<R>.json, which scripts/test.mjs reads.
+// and at the end) to $SCRTEST_REPORT_DIR/<label>.rank<R>.json, which scripts/test.mjs reads.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,8 +13,8 @@ class ScrReporter extends Base {
   constructor(runner, options) {
     super(runner, options);
     if (rank === 0) new Spec(runner, options);
-    const dir = process.env.SCR_TEST_REPORT_DIR;
-    const label = process.env.SCR_TEST_LABEL || 'tests';
+    const dir = process.env.SCRTEST_REPORT_DIR;
+    const label = process.env.SCRTEST_LABEL || 'tests';
     const failed = [];
     const write = (ended) => {
       if (!dir) return;
