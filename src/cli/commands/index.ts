@@ -1,0 +1,7 @@
+// Every command, in the order `scr --help` lists them. One file a command.
+import type { CommandSpec } from '../spec.js';
+import { configCommand } from './config.js';
+import { hostlistCommand } from './hostlist.js';
+import { printCommand } from './print.js';
+
+export const COMMANDS: readonly CommandSpec[] = [configCommand, printCommand, hostlistCommand];

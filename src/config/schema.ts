@@ -1,0 +1,172 @@
+// The one list of configuration parameters. The parser, `scr config`, scr.conf.example and
+// docs/config.md are all generated from it (scripts/gen-config-docs.mjs; a test fails on drift).
+import { existsSync, accessSync, constants, statSync } from 'node:fs';
+import { hostname, tmpdir, userInfo } from 'node:os';
+
+export type ParamType = 'bool' | 'int' | 'float' | 'bytes' | 'string' | 'path' | 'enum' | 'hostlist';
+/** Who reads a parameter: the library inside the MPI job, the commands in the batch script, or both. */
+export type Reader = 'library' | 'commands' | 'both';
+export type Env = Record<string, string | undefined>;
+
+export interface ParamDef {
+  name: string;
+  type: ParamType;
+  /** The built-in default as text (parsed like any other value), or a function of the environment. */
+  default: string | null | ((env: Env) => string | null);
+  /** How the computed default is described in the docs. */
+  defaultDoc?: string;
+  allowed?: readonly string[];
+  min?: number;
+  max?: number;
+  readers: Reader;
+  doc: string;
+  /** Settable only from the environment or SCR_CONF_FILE (it locates the other sources). */
+  locating?: boolean;
+}
+
+/** Node-local base directory: /dev/shm when it is a writable directory, else the OS temp dir. */
+export function defaultLocalBase(): string {
+  try {
+    if (existsSync('/dev/shm') && statSync('/dev/shm').isDirectory()) {
+      accessSync('/dev/shm', constants.W_OK);
+      return '/dev/shm';
+    }
+  } catch { /* not writable: fall through */ }
+  return tmpdir();
+}
+
+function defaultUser(env: Env): string {
+  if (env.USER) return env.USER;
+  try { return userInfo().username; } catch { return String(process.getuid?.() ?? 'user'); }
+}
+
+const JOB_ID_VARS = ['SLURM_JOB_ID', 'LSB_JOBID', 'PBS_JOBID', 'FLUX_JOB_ID', 'COBALT_JOBID'] as const;
+
+export const COPY_TYPES = ['SINGLE', 'PARTNER', 'XOR', 'RS', 'FILE'] as const;
+export const SCHEMES = ['SINGLE', 'PARTNER', 'XOR', 'RS'] as const;
+
+export const PARAMS: readonly ParamDef[] = [
+  { name: 'SCR_ENABLE', type: 'bool', default: '1', readers: 'both', doc: 'Set to 0 to turn scr off: routeFile returns paths unchanged and nothing is cached or flushed.' },
+  { name: 'SCR_DEBUG', type: 'int', default: '0', min: 0, max: 5, readers: 'both', doc: 'Verbosity of diagnostic messages on stderr (0 = warnings and errors only).' },
+  { name: 'SCR_PREFIX', type: 'path', default: () => process.cwd(), defaultDoc: 'the current directory', readers: 'both', locating: true,
+    doc: 'Prefix directory on the parallel file system: checkpoints are flushed here and the index lives in <prefix>/.scr.' },
+  { name: 'SCR_CONF_FILE', type: 'path', default: null, defaultDoc: '<SCR_PREFIX>/.scrconf', readers: 'both', locating: true,
+    doc: 'User configuration file.' },
+  { name: 'SCR_SYSTEM_CONF', type: 'path', default: '/etc/scr.conf', readers: 'both', locating: true,
+    doc: 'System configuration file, read after the user file and config() values.' },
+  { name: 'SCR_JOB_ID', type: 'string', default: (env) => JOB_ID_VARS.map((v) => env[v]).find((v) => v) ?? 'nojob',
+    defaultDoc: 'the resource manager\'s job id (SLURM_JOB_ID, LSB_JOBID, PBS_JOBID, FLUX_JOB_ID), else "nojob"', readers: 'both',
+    doc: 'Job id: names the job\'s control and cache directories (scr.<jobid>).' },
+  { name: 'SCR_JOB_NAME', type: 'string', default: null, readers: 'both', doc: 'A name for the job, recorded in the index and the log.' },
+  { name: 'SCR_USER_NAME', type: 'string', default: defaultUser, defaultDoc: '$USER, else the login name', readers: 'both',
+    doc: 'User name in control and cache paths (<base>/<user>/scr.<jobid>).' },
+  { name: 'SCR_NODE_NAME', type: 'string', default: (env) => env.SLURMD_NODENAME || hostname(), defaultDoc: '$SLURMD_NODENAME, else the hostname', readers: 'both',
+    doc: 'Node identity: names this node\'s node.<name> directories and its NODE failure group.' },
+  { name: 'SCR_CNTL_BASE', type: 'path', default: () => defaultLocalBase(), defaultDoc: '/dev/shm if writable, else the OS temp dir', readers: 'both',
+    doc: 'Base of the node-local control directory (small metadata files).' },
+  { name: 'SCR_CACHE_BASE', type: 'path', default: () => defaultLocalBase(), defaultDoc: '/dev/shm if writable, else the OS temp dir', readers: 'both',
+    doc: 'Default cache store: where checkpoint files are written on each node.' },
+  { name: 'SCR_CACHE_SIZE', type: 'int', default: '2', min: 1, readers: 'both',
+    doc: 'How many datasets each store keeps in cache (a store\'s COUNT overrides it). 2, so a failure while writing a checkpoint still leaves the previous one.' },
+  { name: 'SCR_CACHE_BYPASS', type: 'bool', default: '0', readers: 'library',
+    doc: 'Set to 1 to write files straight to the prefix directory instead of cache (redundancy is then not applied).' },
+  { name: 'SCR_COPY_TYPE', type: 'enum', default: 'XOR', allowed: COPY_TYPES, readers: 'both',
+    doc: 'Redundancy scheme: SINGLE, PARTNER, XOR or RS (Reed-Solomon), or FILE to use the CKPT descriptors of the configuration files.' },
+  { name: 'SCR_GROUP', type: 'string', default: 'NODE', readers: 'library',
+    doc: 'Failure group: NODE (ranks sharing a node), WORLD, or a group named on GROUPS= lines.' },
+  { name: 'SCR_SET_SIZE', type: 'int', default: '8', min: 1, readers: 'library', doc: 'Minimum number of failure groups in a redundancy set (XOR and RS).' },
+  { name: 'SCR_SET_FAILURES', type: 'int', default: '2', min: 1, max: 127, readers: 'library', doc: 'RS: failure groups per set that can be lost (number of parity chunks).' },
+  { name: 'SCR_MPI_BUF_SIZE', type: 'bytes', default: '1MiB', min: 4096, readers: 'library',
+    doc: 'Piece size for computing redundancy and rebuilding over MPI (SCR uses 128 KiB; larger pieces amortise the per-message cost of the asynchronous binding).' },
+  { name: 'SCR_FILE_BUF_SIZE', type: 'bytes', default: '1MiB', min: 4096, readers: 'both', doc: 'Buffer size for file copies (flush, fetch, scavenge).' },
+  { name: 'SCR_FLUSH', type: 'int', default: '10', min: 0, readers: 'library', doc: 'Flush every N-th checkpoint to the prefix directory; 0 turns periodic flushes off.' },
+  { name: 'SCR_FLUSH_ASYNC', type: 'bool', default: '0', readers: 'library', doc: 'Set to 1 to flush in the background while the application computes.' },
+  { name: 'SCR_FLUSH_TYPE', type: 'enum', default: 'PTHREAD', allowed: ['SYNC', 'PTHREAD'], readers: 'both',
+    doc: 'How files are copied to the prefix directory: SYNC (one file at a time) or PTHREAD (several native copy threads).' },
+  { name: 'SCR_FETCH', type: 'bool', default: '1', readers: 'library', doc: 'Set to 0 to never fetch a checkpoint from the prefix directory at restart.' },
+  { name: 'SCR_FETCH_BYPASS', type: 'bool', default: '0', readers: 'library', doc: 'Set to 1 to read a fetched checkpoint in place on the file system instead of copying it into cache.' },
+  { name: 'SCR_CURRENT', type: 'string', default: null, readers: 'library', doc: 'Name of the checkpoint to restart from, overriding the index\'s current marker.' },
+  { name: 'SCR_PREFIX_SIZE', type: 'int', default: '0', min: 0, readers: 'library',
+    doc: 'Keep at most N checkpoints in the prefix directory, deleting the oldest (0 = keep all). Output datasets are kept.' },
+  { name: 'SCR_HALT_SECONDS', type: 'int', default: '0', min: 0, readers: 'both',
+    doc: 'Halt when fewer than N seconds of the allocation remain (0 = off). The run wrapper also acts on it.' },
+  { name: 'SCR_HALT_EXIT', type: 'bool', default: '0', readers: 'library',
+    doc: 'Set to 1 to end the process cleanly in completeOutput after a checkpoint once a halt condition holds.' },
+  { name: 'SCR_CHECKPOINT_INTERVAL', type: 'int', default: '0', min: 0, readers: 'library', doc: 'needCheckpoint is true every N calls (0 = off).' },
+  { name: 'SCR_CHECKPOINT_SECONDS', type: 'int', default: '0', min: 0, readers: 'library', doc: 'needCheckpoint is true when at least N seconds passed since the last checkpoint (0 = off).' },
+  { name: 'SCR_CHECKPOINT_OVERHEAD', type: 'float', default: '0', min: 0, max: 100, readers: 'library',
+    doc: 'needCheckpoint keeps the time spent checkpointing below this percentage of the run time (0 = off).' },
+  { name: 'SCR_CRC_ON_COPY', type: 'bool', default: '1', readers: 'library', doc: 'Compute each file\'s CRC32 as it enters the cache (in the pass that already reads it).' },
+  { name: 'SCR_CRC_ON_FLUSH', type: 'bool', default: '1', readers: 'both', doc: 'Check CRC32s on flush and fetch.' },
+  { name: 'SCR_RUNS', type: 'int', default: '1', min: -1, readers: 'commands', doc: 'How many times the run wrapper may launch the job in one allocation (-1 = no limit).' },
+  { name: 'SCR_MIN_NODES', type: 'int', default: null, min: 1, readers: 'commands', doc: 'The run wrapper stops relaunching when fewer nodes than this remain (default: the nodes of the first run).' },
+  { name: 'SCR_EXCLUDE_NODES', type: 'hostlist', default: null, readers: 'commands', doc: 'Nodes never to run on, e.g. node[3,7]; nodes not in the allocation are ignored.' },
+  { name: 'SCR_END_TIME', type: 'int', default: null, min: 0, readers: 'library',
+    doc: 'End of the allocation in seconds since the epoch; set by the run wrapper from the resource manager.' },
+  { name: 'SCR_LOG_ENABLE', type: 'bool', default: '1', readers: 'both', doc: 'Write the event log <prefix>/.scr/log (checkpoints, flushes, fetches, rebuilds, halts).' },
+  { name: 'SCR_MPI', type: 'enum', default: null, allowed: ['openmpi', 'mpich'], readers: 'library',
+    doc: 'Which build of the MPI binding to load (default: the MPI that launched the process).' },
+];
+
+export const PARAM_BY_NAME: ReadonlyMap<string, ParamDef> = new Map(PARAMS.map((p) => [p.name, p]));
+
+// ---- descriptor lines (STORE=, CKPT=, GROUPS=) ----
+
+export interface KeyDef {
+  key: string;
+  type: ParamType;
+  /** Default as text, or the global parameter it falls back to. */
+  default: string | null;
+  fallback?: string;
+  allowed?: readonly string[];
+  min?: number;
+  max?: number;
+  doc: string;
+}
+
+export interface DescriptorDef {
+  /** The first key of the line, which names the descriptor. */
+  head: 'STORE' | 'CKPT' | 'GROUPS';
+  headType: ParamType;
+  headDoc: string;
+  keys: readonly KeyDef[];
+  /** GROUPS lines take any NAME=value pairs after the head. */
+  freeKeys?: boolean;
+  doc: string;
+}
+
+export const DESCRIPTORS: readonly DescriptorDef[] = [
+  {
+    head: 'STORE', headType: 'path', headDoc: 'the directory of the storage device (also the store\'s name)',
+    doc: 'A class of storage devices: where caches may live.',
+    keys: [
+      { key: 'GROUP', type: 'string', default: 'NODE', doc: 'Ranks that share one device: NODE (node-local), WORLD (shared by all) or a GROUPS name.' },
+      { key: 'COUNT', type: 'int', default: null, fallback: 'SCR_CACHE_SIZE', min: 1, doc: 'Datasets kept in this store.' },
+      { key: 'ENABLED', type: 'bool', default: '1', doc: 'Set to 0 to disable the store.' },
+      { key: 'MKDIR', type: 'bool', default: '1', doc: 'Whether scr creates directories on the device (0: they must exist).' },
+    ],
+  },
+  {
+    head: 'CKPT', headType: 'int', headDoc: 'the descriptor\'s index (0, 1, ...)',
+    doc: 'A redundancy descriptor, used when SCR_COPY_TYPE=FILE. Each checkpoint uses the enabled descriptor with the largest INTERVAL dividing its id; output datasets use the OUTPUT=1 one.',
+    keys: [
+      { key: 'INTERVAL', type: 'int', default: '1', min: 1, doc: 'Applies to checkpoints whose id this divides.' },
+      { key: 'GROUP', type: 'string', default: null, fallback: 'SCR_GROUP', doc: 'Failure group.' },
+      { key: 'STORE', type: 'path', default: null, fallback: 'SCR_CACHE_BASE', doc: 'Store to cache in (a STORE line, or the cache base).' },
+      { key: 'TYPE', type: 'enum', default: 'XOR', allowed: SCHEMES, doc: 'SINGLE, PARTNER, XOR or RS.' },
+      { key: 'SET_SIZE', type: 'int', default: null, fallback: 'SCR_SET_SIZE', min: 1, doc: 'Minimum failure groups per set (this descriptor only).' },
+      { key: 'SET_FAILURES', type: 'int', default: null, fallback: 'SCR_SET_FAILURES', min: 1, max: 127, doc: 'RS parity chunks per set.' },
+      { key: 'COUNT', type: 'int', default: null, min: 1, doc: 'Datasets of this descriptor kept in cache (besides the store\'s COUNT).' },
+      { key: 'OUTPUT', type: 'bool', default: '0', doc: 'Use this descriptor for output datasets.' },
+      { key: 'BYPASS', type: 'bool', default: null, fallback: 'SCR_CACHE_BYPASS', doc: 'Write files straight to the prefix directory.' },
+      { key: 'ENABLED', type: 'bool', default: '1', doc: 'Set to 0 to disable the descriptor.' },
+    ],
+  },
+  {
+    head: 'GROUPS', headType: 'string', headDoc: 'a node name',
+    doc: 'Failure groups beyond NODE and WORLD: one line per node, each NAME=value pair puts the node in group NAME with the nodes sharing the value.',
+    keys: [], freeKeys: true,
+  },
+];
+
+export const DESCRIPTOR_BY_HEAD: ReadonlyMap<string, DescriptorDef> = new Map(DESCRIPTORS.map((d) => [d.head, d]));
