@@ -66,6 +66,12 @@ async function measure(bytes: number, op: () => void | Promise<void>): Promise<n
   return median(rates);
 }
 
+function randomBuffer(n: number): Buffer {
+  const b = Buffer.allocUnsafeSlow(n);
+  for (let off = 0; off < n; off += 1 << 30) randomFillSync(b, off, Math.min(1 << 30, n - off));
+  return b;
+}
+
 interface Row { size: string; op: string; rate: number; ratio: number }
 const rows: Row[] = [];
 const results = new Map<string, number>();
@@ -76,10 +82,10 @@ function fmtSize(n: number): string {
 
 async function runSize(n: number): Promise<void> {
   const size = fmtSize(n);
-  // allocUnsafeSlow + fill: every page is touched before timing (first touch is slow on this VM).
-  const src = Buffer.allocUnsafeSlow(n);
-  for (let off = 0; off < n; off += 1 << 30) randomFillSync(src, off, Math.min(1 << 30, n - off));
-  const dst = Buffer.allocUnsafeSlow(n).fill(0x5a);
+  // Every page is written before timing (first touch of fresh memory is slow on this VM), with
+  // random bytes so the hypervisor cannot merge identical pages behind our back.
+  const src = randomBuffer(n);
+  const dst = randomBuffer(n);
 
   const memcpy = await measure(n, () => { dst.set(src); });
   const add = (op: string, rate: number): void => {

@@ -94,27 +94,17 @@ export async function crcFile(path: string, options: { bufSize?: number } = {}):
 
 export type KernelIsa = 'scalar' | 'ssse3' | 'avx2';
 
-interface IsaControl {
-  _setIsa(isa: KernelIsa | 'auto'): KernelIsa;
-  _isas(): KernelIsa[];
-  _activeIsa(): KernelIsa;
-}
-
-function isaControl(): IsaControl {
-  return kernelsAddon() as KernelsAddon & IsaControl;
-}
-
 /** @internal The kernel code paths this CPU can run, lowest first (always starts with 'scalar'). */
 export function supportedIsas(): KernelIsa[] {
-  return isaControl()._isas();
+  return kernelsAddon()._isas();
 }
 
 /** @internal The code path used by kernel calls started from now on ('auto' = the best supported). */
 export function setKernelIsa(isa: KernelIsa | 'auto'): KernelIsa {
-  return isaControl()._setIsa(isa);
+  return kernelsAddon()._setIsa(isa);
 }
 
 /** @internal The code path currently in use. */
 export function activeKernelIsa(): KernelIsa {
-  return isaControl()._activeIsa();
+  return kernelsAddon()._activeIsa();
 }
