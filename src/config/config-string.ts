@@ -2,8 +2,9 @@
 // descriptor forms `CKPT=0 TYPE=XOR SET_SIZE=4` (set keys of one descriptor), `CKPT=0 TYPE=`
 // (unset a key), `CKPT=0 TYPE` (query a key), `CKPT=0` (query the line), `CKPT=` (drop them all).
 // Values set are kept in a Layer that is saved as <prefix>/.scr/app.conf for the commands.
+import { expandHostlist } from '../common/hostlist.js';
 import { GrammarError, parseEntries } from './grammar.js';
-import { type DescLine, Layer } from './layers.js';
+import { type DescLine, groupNameProblem, Layer } from './layers.js';
 import { ScrConfigError, type Source } from './errors.js';
 import { DESCRIPTOR_BY_HEAD, DESCRIPTORS, type Env, PARAM_BY_NAME, PARAMS } from './schema.js';
 import { didYouMean } from './suggest.js';
@@ -22,9 +23,9 @@ function fail(message: string): never {
 
 function check(raw: string, rule: Parameters<typeof parseValue>[1], what: string): void {
   try {
-    parseValue(raw, rule);
+    parseValue(raw, rule, (s) => { expandHostlist(s); });
   } catch (e) {
-    if (e instanceof ValueError) fail(`${what} ${e.message}`);
+    if (e instanceof ValueError || (e as { code?: string }).code === 'ERR_HOSTLIST') fail(`${what} ${(e as Error).message}`);
     throw e;
   }
 }
@@ -46,8 +47,9 @@ export function applyConfigString(layer: Layer, text: string, env: Env = process
   if (!desc) {
     const def = PARAM_BY_NAME.get(head) ?? fail(`unknown parameter ${first!.key}${didYouMean(head, [...PARAMS.map((p) => p.name), ...DESCRIPTORS.map((d) => d.head)])}`);
     if (rest.length) fail(`${head} takes a single value; call config() once per parameter`);
-    if (def.locating) fail(`${head} cannot be set with config(): it locates the configuration; set it in the environment`);
+    // A query of a locating parameter is fine; setting or unsetting one is not.
     if (first!.value === null) return { kind: 'param', name: def.name };
+    if (def.locating) fail(`${head} cannot be set with config(): it locates the configuration; set it in the environment`);
     if (first!.value === '') { layer.params.delete(def.name); return null; }
     check(first!.value, def, def.name);
     layer.params.set(def.name, { raw: first!.value, source: SOURCE });
@@ -60,21 +62,40 @@ export function applyConfigString(layer: Layer, text: string, env: Env = process
     return null;
   }
   const name = first!.value;
+  if (desc.head === 'CKPT') check(name, { type: 'int', min: 0 }, `${head}=${name}: the index`);
+  const knownKey = (key: string) => {
+    if (desc.freeKeys) {
+      const bad = groupNameProblem(name, key);
+      if (bad) fail(bad);
+    } else if (!desc.keys.some((k) => k.key === key)) {
+      fail(`${head} lines have no key ${key}${didYouMean(key, desc.keys.map((k) => k.key))}`);
+    }
+  };
   if (rest.length === 0) return { kind: 'descriptor', head: desc.head, name };
-  if (rest.length === 1 && rest[0]!.value === null) return { kind: 'descriptor', head: desc.head, name, key: rest[0]!.key.toUpperCase() };
+  if (rest.length === 1 && rest[0]!.value === null) {
+    const key = rest[0]!.key.toUpperCase();
+    knownKey(key);
+    return { kind: 'descriptor', head: desc.head, name, key };
+  }
+  // Check every pair before changing anything, so a failed call leaves the layer as it was.
+  const changes: { key: string; value: string }[] = [];
+  for (const p of rest) {
+    const key = p.key.toUpperCase();
+    knownKey(key);
+    if (p.value === null) fail(`${head}=${name}: either set keys (${key}=value) or query one key alone`);
+    const kdef = desc.keys.find((k) => k.key === key);
+    if (kdef && p.value !== '') check(p.value, kdef, `${head}=${name}: ${key}`);
+    changes.push({ key, value: p.value });
+  }
   let line = layer.findDescriptor(desc.head, name);
   if (!line) {
+    if (changes.every((c) => c.value === '')) return null; // unsetting keys of a line that is not there
     line = { head: desc.head, name, keys: new Map(), source: SOURCE } satisfies DescLine;
     layer.descriptors.push(line);
   }
-  for (const p of rest) {
-    const key = p.key.toUpperCase();
-    const kdef = desc.keys.find((k) => k.key === key);
-    if (!kdef && !desc.freeKeys) fail(`${head} lines have no key ${key}${didYouMean(key, desc.keys.map((k) => k.key))}`);
-    if (p.value === null) fail(`${head}=${name}: either set keys (${key}=value) or query one key alone`);
-    if (p.value === '') { line.keys.delete(key); continue; }
-    if (kdef) check(p.value, kdef, `${head}=${name}: ${key}`);
-    line.keys.set(key, { raw: p.value, source: SOURCE });
+  for (const { key, value } of changes) {
+    if (value === '') line.keys.delete(key);
+    else line.keys.set(key, { raw: value, source: SOURCE });
   }
   return null;
 }
@@ -103,7 +124,9 @@ export function answerQuery(cfg: ResolvedConfig, q: ConfigQuery): string | null 
 
 /** The layer as configuration-file text (what <prefix>/.scr/app.conf holds). */
 export function layerToText(layer: Layer): string {
-  const quote = (v: string) => (/[\s#"]/.test(v) || v === '' ? `"${v}"` : v);
+  // Quotes only where needed: a quote inside an unquoted value is kept as written when read back,
+  // while quoting a value that holds one would end it early.
+  const quote = (v: string) => (/[\s#]/.test(v) || v === '' ? `"${v}"` : v);
   const lines = ['# Written by scr: values the application set with config(). Read by scr commands.'];
   for (const [k, s] of layer.params) lines.push(`${k}=${quote(s.raw)}`);
   for (const d of layer.descriptors) lines.push([`${d.head}=${quote(d.name)}`, ...[...d.keys].map(([k, s]) => `${k}=${quote(s.raw)}`)].join(' '));

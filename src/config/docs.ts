@@ -1,5 +1,5 @@
 // docs/config.md and scr.conf.example, generated from the schema (scripts/gen-docs.mjs writes
-// them; test/unit/config-docs.test.ts fails when the committed files differ).
+// them; test/unit/config/docs.test.ts fails when the committed files differ).
 import { DESCRIPTORS, type ParamDef, PARAMS } from './schema.js';
 
 const READERS = { library: 'library', commands: 'commands', both: 'library, commands' } as const;

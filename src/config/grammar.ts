@@ -79,16 +79,23 @@ export function parsePairs(text: string, line: number): Pair[] {
   return pairs;
 }
 
-/** Parses a whole file or config() string into entries (comments and blank lines dropped). */
-export function parseEntries(text: string, env: Env): Entry[] {
+/** Parses a whole file or config() string into entries (comments and blank lines dropped).
+ * Without `errors`, the first malformed line throws its GrammarError; with it, each malformed line
+ * is recorded there and skipped, so every problem of a file can be reported at once. */
+export function parseEntries(text: string, env: Env, errors?: GrammarError[]): Entry[] {
   const out: Entry[] = [];
   text.split(/\r?\n/).forEach((raw, idx) => {
     const line = idx + 1;
     const body = stripComment(raw).trim();
     if (!body) return;
-    // Variables are expanded inside values only, so a value holding blanks or `=` stays one value.
-    const pairs = parsePairs(body, line).map((p) => ({ key: p.key, value: p.value === null ? null : expandVars(p.value, env, line) }));
-    if (pairs.length) out.push({ line, pairs });
+    try {
+      // Variables are expanded inside values only, so a value holding blanks or `=` stays one value.
+      const pairs = parsePairs(body, line).map((p) => ({ key: p.key, value: p.value === null ? null : expandVars(p.value, env, line) }));
+      if (pairs.length) out.push({ line, pairs });
+    } catch (e) {
+      if (errors && e instanceof GrammarError) { errors.push(e); return; }
+      throw e;
+    }
   });
   return out;
 }

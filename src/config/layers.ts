@@ -40,6 +40,14 @@ export class Layer {
 const KNOWN_TOP = [...PARAMS.map((p) => p.name), ...DESCRIPTORS.map((d) => d.head)];
 const GROUP_NAME = /^[A-Z][A-Z0-9_]*$/;
 
+/** Why `key` (upper-cased) cannot name a group on the GROUPS= line of `node`, or null if it can. */
+export function groupNameProblem(node: string, key: string): string | null {
+  if (!GROUP_NAME.test(key) || key === 'NODE' || key === 'WORLD') {
+    return `GROUPS=${node}: "${key}" cannot name a group (use capitals, digits and _; NODE and WORLD are built in)`;
+  }
+  return null;
+}
+
 /** Adds one parsed entry to `layer`; problems are collected, not thrown. */
 export function addEntry(layer: Layer, entry: Entry, problems: Problem[]): void {
   const source = layer.sourceAt(entry.line);
@@ -56,10 +64,8 @@ export function addEntry(layer: Layer, entry: Entry, problems: Problem[]): void 
       const key = p.key.toUpperCase();
       if (p.value === null) { problems.push({ message: `${head}=${first!.value}: ${key} needs a value (${key}=...)`, source }); continue; }
       if (desc.freeKeys) {
-        if (!GROUP_NAME.test(key) || key === 'NODE' || key === 'WORLD') {
-          problems.push({ message: `GROUPS=${first!.value}: "${key}" cannot name a group (use capitals, digits and _; NODE and WORLD are built in)`, source });
-          continue;
-        }
+        const bad = groupNameProblem(first!.value, key);
+        if (bad) { problems.push({ message: bad, source }); continue; }
       } else if (!desc.keys.some((k) => k.key === key)) {
         problems.push({ message: `${head} lines have no key ${key}${didYouMean(key, desc.keys.map((k) => k.key))}; known: ${desc.keys.map((k) => k.key).join(', ')}`, source });
         continue;
@@ -88,14 +94,14 @@ export function addEntry(layer: Layer, entry: Entry, problems: Problem[]): void 
 /** A layer from the text of a configuration file. */
 export function layerFromText(text: string, kind: Source['kind'], file: string, env: Env, problems: Problem[]): Layer {
   const layer = new Layer(kind, file);
-  let entries: Entry[];
-  try {
-    entries = parseEntries(text, env);
-  } catch (e) {
-    if (e instanceof GrammarError) { problems.push({ message: e.message, source: layer.sourceAt(e.line) }); return layer; }
-    throw e;
-  }
-  for (const entry of entries) addEntry(layer, entry, problems);
+  // Malformed lines are reported and skipped, so the rest of the file is still checked.
+  const errors: GrammarError[] = [];
+  const entries: Entry[] = parseEntries(text, env, errors);
+  const reports = [
+    ...errors.map((e) => ({ line: e.line, add: () => problems.push({ message: e.message, source: layer.sourceAt(e.line) }) })),
+    ...entries.map((entry) => ({ line: entry.line, add: () => addEntry(layer, entry, problems) })),
+  ].sort((a, b) => a.line - b.line);
+  for (const r of reports) r.add();
   return layer;
 }
 

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { expandHostlist } from '../common/hostlist.js';
-import { type Problem, ScrConfigError, type Source } from './errors.js';
-import { type DescLine, Layer, layerFromEnv, layerFromText } from './layers.js';
+import { describeSource, type Problem, ScrConfigError, type Source } from './errors.js';
+import { type DescLine, Layer, layerFromEnv, layerFromText, type Setting } from './layers.js';
 import { DESCRIPTOR_BY_HEAD, type Env, type KeyDef, PARAM_BY_NAME, PARAMS } from './schema.js';
 import { parseValue, type Value, ValueError } from './values.js';
 
@@ -126,14 +126,18 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
   const warnings: string[] = [];
 
   const envLayer = layerFromEnv(env, warnings);
-  const systemPath = env.SCR_SYSTEM_CONF || '/etc/scr.conf';
+  // Relative file names are relative to cwd (not to the process's directory).
+  const systemPath = env.SCR_SYSTEM_CONF ? resolvePath(cwd, env.SCR_SYSTEM_CONF) : '/etc/scr.conf';
   const system = readLayer(systemPath, 'system file', env, problems, env.SCR_SYSTEM_CONF !== undefined && env.SCR_SYSTEM_CONF !== '');
   const explicitUser = env.SCR_CONF_FILE ? resolvePath(cwd, env.SCR_CONF_FILE) : null;
   const explicitUserLayer = explicitUser ? readLayer(explicitUser, 'user file', env, problems, true) : null;
 
+  // An empty value means "not set here": the next source applies (text parameters excepted, where
+  // the empty string is a value).
+  const isSet = (s: Setting | undefined, type: string): s is Setting => s !== undefined && (type === 'string' || s.raw.trim() !== '');
   // The prefix locates .scrconf and app.conf, so only sources outside it may set it.
   const prefixSetting = opts.prefix !== undefined ? { raw: opts.prefix, source: { kind: 'command line' } as Source }
-    : envLayer.params.get('SCR_PREFIX') ?? explicitUserLayer?.params.get('SCR_PREFIX') ?? system?.params.get('SCR_PREFIX');
+    : [envLayer, explicitUserLayer, system].map((l) => l?.params.get('SCR_PREFIX')).find((s) => isSet(s, 'path'));
   const prefix = resolvePath(cwd, prefixSetting?.raw ?? cwd);
   const userPath = explicitUser ?? join(prefix, '.scrconf');
   const user = explicitUserLayer ?? readLayer(userPath, 'user file', env, problems, false);
@@ -155,8 +159,10 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
 
   const stack = [envLayer, user, app, system].filter((l): l is Layer => l !== null);
   const values = new Map<string, Resolved>();
+  const winners = new Set<Setting>();
   for (const def of PARAMS) {
-    let setting = def.name === 'SCR_PREFIX' ? prefixSetting : stack.map((l) => l.params.get(def.name)).find((s) => s !== undefined);
+    const setting = def.name === 'SCR_PREFIX' ? prefixSetting : stack.map((l) => l.params.get(def.name)).find((s) => isSet(s, def.type));
+    if (setting) winners.add(setting);
     if (def.name === 'SCR_PREFIX') {
       values.set(def.name, { value: prefix, source: setting?.source ?? { kind: 'default' } });
       continue;
@@ -165,16 +171,19 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
       values.set(def.name, { value: user ? userPath : null, source: explicitUser ? { kind: 'environment' } : { kind: 'default' } });
       continue;
     }
-    let source: Source = setting?.source ?? { kind: 'default' };
-    let raw = setting?.raw ?? (typeof def.default === 'function' ? def.default(env) : def.default);
-    if (setting && setting.raw.trim() === '' && def.type !== 'string') {
-      // An empty value means "not set here" (e.g. SCR_MIN_NODES= in the environment).
-      raw = typeof def.default === 'function' ? def.default(env) : def.default;
-      source = { kind: 'default' };
-      setting = undefined;
-    }
+    const source: Source = setting?.source ?? { kind: 'default' };
+    const raw = setting?.raw ?? (typeof def.default === 'function' ? def.default(env) : def.default);
     const value = raw === null ? null : typed(raw, def, `${def.name}`, source, problems);
     values.set(def.name, { value, source });
+  }
+  // A bad value is an error even where a higher source overrides it, so a broken file is found
+  // whatever the environment of the moment.
+  for (const layer of stack) {
+    for (const [name, s] of layer.params) {
+      const def = PARAM_BY_NAME.get(name)!;
+      if (winners.has(s) || def.name === 'SCR_PREFIX' || def.name === 'SCR_CONF_FILE' || !isSet(s, def.type)) continue;
+      typed(s.raw, def, def.name, s.source, problems);
+    }
   }
   if (values.get('SCR_PREFIX')!.value && !isAbsolute(String(values.get('SCR_PREFIX')!.value))) {
     problems.push({ message: 'SCR_PREFIX must be an absolute path' });
@@ -230,7 +239,7 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
     }
     if (on.filter((c) => c.output).length > 1) problems.push({ message: 'more than one enabled CKPT descriptor has OUTPUT=1', source: on.filter((c) => c.output)[1]!.source });
   } else {
-    if (ckptLines.length > 0) warnings.push(`CKPT= lines (${ckptLines[0]!.source.file}) are ignored because SCR_COPY_TYPE=${copyType}; set SCR_COPY_TYPE=FILE to use them`);
+    if (ckptLines.length > 0) warnings.push(`CKPT= lines (${describeSource(ckptLines[0]!.source)}) are ignored because SCR_COPY_TYPE=${copyType}; set SCR_COPY_TYPE=FILE to use them`);
     ckpts.push({
       index: 0, interval: 1, group: String(get('SCR_GROUP')), store: cacheBase ?? '', type: (copyType ?? 'XOR') as Scheme,
       setSize: get('SCR_SET_SIZE') as number, setFailures: get('SCR_SET_FAILURES') as number, count: null, output: false,
@@ -238,7 +247,12 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
     });
   }
   for (const c of ckpts) {
-    if (!groupNames.has(c.group)) problems.push({ message: `CKPT=${c.index}: GROUP=${c.group} is not NODE, WORLD or a group from GROUPS= lines`, source: c.source });
+    if (!groupNames.has(c.group)) {
+      // The implied descriptor's group is SCR_GROUP: name it and where it was set.
+      problems.push(c.source.kind === 'implied'
+        ? { message: `SCR_GROUP=${c.group} is not NODE, WORLD or a group from GROUPS= lines`, source: values.get('SCR_GROUP')!.source }
+        : { message: `CKPT=${c.index}: GROUP=${c.group} is not NODE, WORLD or a group from GROUPS= lines`, source: c.source });
+    }
     if (!stores.some((s) => s.path === c.store)) problems.push({ message: `CKPT=${c.index}: STORE=${c.store} is not a STORE= line nor SCR_CACHE_BASE`, source: c.source });
   }
 

@@ -1,5 +1,5 @@
 // The one list of configuration parameters. The parser, `scr config`, scr.conf.example and
-// docs/config.md are all generated from it (scripts/gen-config-docs.mjs; a test fails on drift).
+// docs/config.md are all generated from it (scripts/gen-docs.mjs; test/unit/config/docs.test.ts fails on drift).
 import { existsSync, accessSync, constants, statSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 
