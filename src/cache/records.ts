@@ -1,0 +1,77 @@
+// The metadata records of the cache, stored with the metadata container (src/meta):
+//   filemap.<rank>.scr  (kind 'filemap') one rank's files of one dataset
+//   cindex.scr          (kind 'cindex')  the datasets in one node's cache
+// Layouts are documented in docs/formats.md.
+import { readMetaFileIfExists, updateMetaFile, writeMetaFile } from '../meta/index.js';
+import { cacheIndexPath, filemapPath } from './paths.js';
+
+export interface FileEntry {
+  /** Basename: the file's name in the cache directory. */
+  name: string;
+  /** Absolute path the application routed (under SCR_PREFIX): where it goes on flush. */
+  path: string;
+  size: number;
+  /** CRC32 (zlib) of the contents, or null when SCR_CRC_ON_COPY=0 and nothing read them. */
+  crc: number | null;
+  mode: number;
+  mtimeMs: number;
+}
+
+export interface Filemap {
+  dataset: number;
+  rank: number;
+  files: FileEntry[];
+}
+
+export interface DatasetFlags {
+  checkpoint: boolean;
+  output: boolean;
+}
+
+export interface DatasetRecord {
+  id: number;
+  name: string;
+  flags: DatasetFlags;
+  /** Epoch milliseconds when startOutput was called. */
+  created: number;
+  /** The store (cache base directory) holding it. */
+  store: string;
+  /** The redundancy descriptor's index (CKPT=<index>). */
+  descriptor: number;
+  /** Number of ranks that wrote it. */
+  ranks: number;
+  /** True once completeOutput agreed every rank wrote its files and redundancy was applied. */
+  complete: boolean;
+  /** Marked by completeRestart(false): never offered for restart again. */
+  failed?: boolean;
+  /** Total bytes of all ranks' files (set when complete). */
+  bytes?: number;
+  files?: number;
+}
+
+export interface CacheIndex {
+  datasets: Record<string, DatasetRecord>;
+}
+
+export async function writeFilemap(dsDir: string, map: Filemap): Promise<void> {
+  await writeMetaFile(filemapPath(dsDir, map.rank), 'filemap', map);
+}
+
+export async function readFilemap(dsDir: string, rank: number): Promise<Filemap | undefined> {
+  return readMetaFileIfExists<Filemap>(filemapPath(dsDir, rank), { expectKind: 'filemap' });
+}
+
+export async function readCacheIndex(cntlDir: string): Promise<CacheIndex> {
+  return (await readMetaFileIfExists<CacheIndex>(cacheIndexPath(cntlDir), { expectKind: 'cindex' })) ?? { datasets: {} };
+}
+
+/** Read-modify-write of a node's cache index under the metadata lock (ranks of a node share it). */
+export async function updateCacheIndex(cntlDir: string, fn: (idx: CacheIndex) => void): Promise<CacheIndex> {
+  let out: CacheIndex = { datasets: {} };
+  await updateMetaFile<CacheIndex>(cacheIndexPath(cntlDir), 'cindex', (old) => {
+    out = old ?? { datasets: {} };
+    fn(out);
+    return out;
+  });
+  return out;
+}

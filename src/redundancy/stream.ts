@@ -1,0 +1,92 @@
+// A rank's files seen as one logical stream (in file-map order), zero-padded past its end: the
+// unit the redundancy schemes cut into chunks. Reads can also feed per-file CRCs.
+import { type FileHandle, open } from 'node:fs/promises';
+import { PieceCrc } from '../common/crc.js';
+
+export interface StreamFile {
+  /** Where the file is (its cache path). */
+  path: string;
+  size: number;
+}
+
+export class FileStream {
+  readonly length: number;
+  readonly #files: StreamFile[];
+  readonly #starts: number[];
+  readonly #handles = new Map<number, FileHandle>();
+  readonly #mode: 'r' | 'w';
+  /** Per-file CRCs of everything read (when asked for). */
+  readonly crcs: PieceCrc[] | null;
+
+  constructor(files: StreamFile[], opts: { mode?: 'r' | 'w'; crc?: boolean } = {}) {
+    this.#files = files;
+    this.#mode = opts.mode ?? 'r';
+    this.#starts = [];
+    let at = 0;
+    for (const f of files) { this.#starts.push(at); at += f.size; }
+    this.length = at;
+    this.crcs = opts.crc ? files.map(() => new PieceCrc()) : null;
+  }
+
+  async #handle(i: number): Promise<FileHandle> {
+    let h = this.#handles.get(i);
+    if (!h) {
+      h = await open(this.#files[i]!.path, this.#mode === 'r' ? 'r' : 'w', 0o600);
+      this.#handles.set(i, h);
+    }
+    return h;
+  }
+
+  /** The files overlapping [offset, offset+len), with the overlap. */
+  *#spans(offset: number, len: number): Generator<{ file: number; fileOffset: number; bufOffset: number; n: number }> {
+    const end = Math.min(offset + len, this.length);
+    for (let i = 0; i < this.#files.length && offset < end; i++) {
+      const s = this.#starts[i]!;
+      const e = s + this.#files[i]!.size;
+      if (e <= offset || s >= end) continue;
+      const from = Math.max(s, offset);
+      const to = Math.min(e, end);
+      yield { file: i, fileOffset: from - s, bufOffset: from - offset, n: to - from };
+    }
+  }
+
+  /** Fills buf[0, len) with the stream's bytes from `offset` (zeros past the end). */
+  async read(offset: number, buf: Buffer, len: number = buf.length): Promise<void> {
+    let filled = 0;
+    for (const sp of this.#spans(offset, len)) {
+      const h = await this.#handle(sp.file);
+      let got = 0;
+      while (got < sp.n) {
+        const { bytesRead } = await h.read(buf, sp.bufOffset + got, sp.n - got, sp.fileOffset + got);
+        if (bytesRead === 0) throw Object.assign(new Error(`${this.#files[sp.file]!.path} is shorter than its recorded ${this.#files[sp.file]!.size} bytes`), { code: 'ERR_SCR_IO' });
+        got += bytesRead;
+      }
+      this.crcs?.[sp.file]!.add(sp.fileOffset, buf.subarray(sp.bufOffset, sp.bufOffset + sp.n));
+      filled = Math.max(filled, sp.bufOffset + sp.n);
+    }
+    if (filled < len) buf.fill(0, filled, len);
+  }
+
+  /** Writes buf[0, len) at `offset` into the files (bytes past the stream's end are padding). */
+  async write(offset: number, buf: Buffer, len: number = buf.length): Promise<void> {
+    for (const sp of this.#spans(offset, len)) {
+      const h = await this.#handle(sp.file);
+      let put = 0;
+      while (put < sp.n) {
+        const { bytesWritten } = await h.write(buf, sp.bufOffset + put, sp.n - put, sp.fileOffset + put);
+        put += bytesWritten;
+      }
+      this.crcs?.[sp.file]!.add(sp.fileOffset, buf.subarray(sp.bufOffset, sp.bufOffset + sp.n));
+    }
+  }
+
+  /** Creates every file at its full size (so zero-length files and holes exist). */
+  async createAll(): Promise<void> {
+    for (let i = 0; i < this.#files.length; i++) await (await this.#handle(i)).truncate(this.#files[i]!.size);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#handles.values()].map((h) => h.close()));
+    this.#handles.clear();
+  }
+}
