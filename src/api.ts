@@ -1,0 +1,37 @@
+// The checkpoint API (SPEC §2), as functions over the process's one library instance.
+import { ScrLibrary, FLAG_CHECKPOINT, FLAG_NONE, FLAG_OUTPUT, type InitOptions, type OutputStats } from './scr/library.js';
+import { version } from './version.js';
+
+const lib = new ScrLibrary();
+
+export { FLAG_CHECKPOINT, FLAG_NONE, FLAG_OUTPUT, version };
+export type { InitOptions, OutputStats };
+
+/** SCR_Config: before init, `KEY=VALUE` sets, `KEY=` unsets; `KEY` queries (any time). Sync. */
+export function config(text: string): string | null { return lib.config(text); }
+/** SCR_Init: collective; initialises MPI if needed, reads the configuration, rebuilds the cache. */
+export function init(opts?: InitOptions): Promise<void> { return lib.init(opts); }
+/** SCR_Finalize: collective. */
+export function finalize(): Promise<void> { return lib.finalize(); }
+/** SCR_Need_checkpoint: collective. */
+export function needCheckpoint(): Promise<boolean> { return lib.needCheckpoint(); }
+/** SCR_Should_exit: collective; never exits the process. */
+export function shouldExit(): Promise<boolean> { return lib.shouldExit(); }
+/** SCR_Start_output: collective; name (null for scr.dataset.<id>) and flags must agree on all ranks. */
+export function startOutput(name: string | null | undefined, flags: number): Promise<void> { return lib.startOutput(name, flags); }
+/** SCR_Route_file: local, sync. */
+export function routeFile(path: string): string { return lib.routeFile(path); }
+/** SCR_Complete_output: collective; resolves to whether every rank's part was valid. */
+export function completeOutput(valid: boolean): Promise<boolean> { return lib.completeOutput(valid); }
+/** Legacy SCR_Start_checkpoint: startOutput(null, FLAG_CHECKPOINT). */
+export function startCheckpoint(): Promise<void> { return lib.startCheckpoint(); }
+/** Legacy SCR_Complete_checkpoint. */
+export function completeCheckpoint(valid: boolean): Promise<boolean> { return lib.completeCheckpoint(valid); }
+/** SCR_Have_restart: collective; the name of the checkpoint to restart from, or null. */
+export function haveRestart(): Promise<string | null> { return lib.haveRestart(); }
+/** SCR_Start_restart: collective; after haveRestart found one. */
+export function startRestart(): Promise<string> { return lib.startRestart(); }
+/** SCR_Complete_restart: collective; false on any rank marks the checkpoint failed. */
+export function completeRestart(valid: boolean): Promise<boolean> { return lib.completeRestart(valid); }
+/** Timings of this rank's last completed output phase (for benchmarks). */
+export function lastOutputStats(): OutputStats | null { return lib.lastOutputStats; }

@@ -1,0 +1,121 @@
+// What init() establishes for the life of a library instance: configuration, communicators,
+// node identity, directories, and the redundancy sets of each descriptor (made on first use).
+import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensureSafeDir } from '../common/dirs.js';
+import type { CkptDescriptor, ResolvedConfig } from '../config/resolve.js';
+import type { Comm } from '../mpi/index.js';
+import { formSets, type RedSet, type Scheme, type SetLayout } from '../redundancy/sets.js';
+import { controlDir, type Identity, nodeDir, prefixScrDir } from '../cache/paths.js';
+import { CODES, ScrError } from './errors.js';
+
+export interface SetPlace {
+  layout: SetLayout;
+  /** This rank's set and its communicator (rank = ring position). */
+  set: RedSet;
+  comm: Comm;
+}
+
+export class Context {
+  readonly rank: number;
+  readonly size: number;
+  readonly ident: Identity;
+  readonly prefix: string;
+  readonly cntlDir: string;
+  readonly pieceSize: number;
+  readonly fileBufSize: number;
+  readonly crcOnCopy: boolean;
+  readonly #sets = new Map<string, SetPlace>();
+
+  constructor(
+    readonly cfg: ResolvedConfig,
+    readonly comm: Comm,
+    /** Node name of every rank. */
+    readonly nodeOf: string[],
+    readonly nodeComm: Comm,
+  ) {
+    this.rank = comm.rank;
+    this.size = comm.size;
+    this.ident = { user: cfg.str('SCR_USER_NAME'), jobId: cfg.str('SCR_JOB_ID'), node: cfg.str('SCR_NODE_NAME') };
+    this.prefix = cfg.str('SCR_PREFIX');
+    this.cntlDir = controlDir(cfg.str('SCR_CNTL_BASE'), this.ident);
+    this.pieceSize = cfg.int('SCR_MPI_BUF_SIZE');
+    this.fileBufSize = cfg.int('SCR_FILE_BUF_SIZE');
+    this.crcOnCopy = cfg.bool('SCR_CRC_ON_COPY');
+  }
+
+  get nodeLeader(): boolean {
+    return this.nodeComm.rank === 0;
+  }
+
+  get node(): string {
+    return this.ident.node;
+  }
+
+  /** Messages every rank would print alike are printed once, by rank 0. */
+  warn(message: string): void {
+    if (this.rank === 0) process.stderr.write(`scr: warning: ${message}\n`);
+  }
+
+  /** Something users want to know (a rebuild, a relaunch), printed once by rank 0. */
+  note(message: string): void {
+    if (this.rank === 0) process.stderr.write(`scr: ${message}\n`);
+  }
+
+  debug(level: number, message: string): void {
+    if (this.cfg.int('SCR_DEBUG') >= level) process.stderr.write(`scr[${this.rank}]: ${message}\n`);
+  }
+
+  /** Creates this node's control directory and, for each enabled store, its node directory
+   * (0700, refusing symlinks and other owners). Run on every rank (idempotent). */
+  async makeNodeDirs(): Promise<void> {
+    await ensureSafeDir(this.cntlDir, { base: this.cfg.str('SCR_CNTL_BASE') });
+    for (const s of this.cfg.stores) {
+      if (s.enabled && s.mkdir) await ensureSafeDir(nodeDir(s.path, this.ident), { base: s.path });
+    }
+  }
+
+  /** <prefix>/.scr, made by rank 0. */
+  async makePrefixDir(): Promise<void> {
+    await mkdir(prefixScrDir(this.prefix), { recursive: true, mode: 0o700 });
+  }
+
+  /** Atomically replaces <prefix>/.scr/app.conf (rank 0). */
+  async writeAppConf(text: string): Promise<void> {
+    const path = join(prefixScrDir(this.prefix), 'app.conf');
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, text, { mode: 0o600 });
+    await rename(tmp, path);
+  }
+
+  /** The failure-group key of a node for a group name (SPEC §5). */
+  groupKey(group: string, node: string): string {
+    if (group === 'NODE') return node;
+    if (group === 'WORLD') return '*';
+    const v = this.cfg.groups.get(node)?.[group];
+    if (v === undefined) {
+      throw new ScrError(`failure group ${group}: node ${node} has no GROUPS line giving it a ${group} value; add "GROUPS=${node} ${group}=<value>" to the configuration`, CODES.ARGUMENT);
+    }
+    return v;
+  }
+
+  /** The redundancy sets for a descriptor (collective the first time a descriptor is used). */
+  async setsFor(d: CkptDescriptor): Promise<SetPlace> {
+    const key = `${d.group}/${d.setSize}/${d.type}/${d.setFailures}`;
+    const known = this.#sets.get(key);
+    if (known) return known;
+    const layout = formSets(this.nodeOf.map((n) => this.groupKey(d.group, n)), d.setSize, d.type as Scheme, d.setFailures);
+    for (const w of layout.warnings) this.warn(w);
+    const [setId, pos] = layout.where[this.rank]!;
+    const comm = (await this.comm.split(setId, pos))!;
+    const place = { layout, set: layout.sets[setId]!, comm };
+    this.#sets.set(key, place);
+    return place;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.#sets.values()) await p.comm.free();
+    this.#sets.clear();
+    await this.nodeComm.free();
+  }
+}

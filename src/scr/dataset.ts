@@ -1,0 +1,120 @@
+// One dataset in cache: creating its directories, checking what a rank wrote, applying
+// redundancy, recording file maps, and deleting it.
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { crcFile } from '../kernels/index.js';
+import { writeMetaFile } from '../meta/index.js';
+import { datasetDir, datasetMetaDir, redDataPath, redMetaPath } from '../cache/paths.js';
+import { type DatasetRecord, type FileEntry, type Filemap, updateCacheIndex, writeFilemap } from '../cache/records.js';
+import type { CkptDescriptor } from '../config/resolve.js';
+import { encode } from '../redundancy/encode.js';
+import { FileStream } from '../redundancy/stream.js';
+import type { Context } from './context.js';
+import { CODES, ScrError } from './errors.js';
+
+/** What a rank routed during an output phase: cache name → original path. */
+export interface Routed {
+  name: string;
+  path: string;
+}
+
+/** The redundancy record every member of a set keeps (red.<rank>.scr): enough to rebuild any
+ * member, metadata included, and to rebuild offline. */
+export interface RedRecord {
+  dataset: number;
+  scheme: 'SINGLE' | 'PARTNER' | 'XOR' | 'RS';
+  k: number;
+  /** World ranks of the set, in ring order, and the node each was on when encoded. */
+  members: number[];
+  nodes: string[];
+  position: number;
+  /** Chunk size (XOR/RS). */
+  chunk: number;
+  /** Stream length of each member. */
+  lens: number[];
+  /** Every member's file map. */
+  filemaps: Filemap[];
+  pieceSize: number;
+}
+
+export function dirOf(ctx: Context, rec: DatasetRecord, node: string = ctx.node): string {
+  return datasetDir(rec.store, ctx.ident, rec.id, node);
+}
+
+/** Creates this node's directory for the dataset (every rank; idempotent). */
+export async function createDatasetDir(ctx: Context, rec: DatasetRecord): Promise<void> {
+  await mkdir(datasetMetaDir(dirOf(ctx, rec)), { recursive: true, mode: 0o700 });
+}
+
+/** Stats the files this rank routed: where they are (cache, or the prefix in bypass mode). */
+export async function statRouted(ctx: Context, rec: DatasetRecord, routed: Routed[], bypass: boolean): Promise<FileEntry[]> {
+  const dir = dirOf(ctx, rec);
+  const out: FileEntry[] = [];
+  for (const r of routed) {
+    const where = bypass ? r.path : `${dir}/${r.name}`;
+    let st;
+    try {
+      st = await stat(where);
+    } catch (e) {
+      throw new ScrError(`rank ${ctx.rank} routed ${r.path} for ${rec.name} but did not write it (${where}: ${(e as Error).message}); call completeOutput(false) if the dataset is not valid`, CODES.IO, { cause: e });
+    }
+    out.push({ name: r.name, path: r.path, size: st.size, crc: null, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs });
+  }
+  return out;
+}
+
+/** Applies the descriptor's redundancy to this rank's files and writes its file map and
+ * redundancy record. Collective over the job; local I/O errors are returned after the ring, so
+ * the caller can agree on them. */
+export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescriptor, files: FileEntry[], bypass: boolean): Promise<{ error: Error | null; redundancyBytes: number }> {
+  const dir = dirOf(ctx, rec);
+  const place = await ctx.setsFor(d);
+  const scheme = bypass ? 'SINGLE' : place.set.scheme;
+  const where = (f: FileEntry) => (bypass ? f.path : `${dir}/${f.name}`);
+  let error: Error | null = null;
+  let redundancyBytes = 0;
+  let chunk = 0;
+  const lensAll = (await place.comm.allgatherObject(files.reduce((a, f) => a + f.size, 0))) as number[];
+  if (scheme === 'SINGLE') {
+    if (ctx.crcOnCopy) {
+      try {
+        for (const f of files) f.crc = (await crcFile(where(f), { bufSize: ctx.fileBufSize })).crc;
+      } catch (e) { error = e as Error; }
+    }
+  } else {
+    const stream = new FileStream(files.map((f) => ({ path: where(f), size: f.size })), { crc: ctx.crcOnCopy });
+    const res = await encode({ comm: place.comm, scheme, k: place.set.k, stream, lens: lensAll, pieceSize: ctx.pieceSize, parityPath: redDataPath(dir, ctx.rank) });
+    await stream.close().catch(() => undefined);
+    error = res.error;
+    chunk = res.chunk;
+    redundancyBytes = res.bytes;
+    if (!error && stream.crcs) files.forEach((f, i) => { f.crc = stream.crcs![i]!.value(f.size); });
+  }
+  const filemap: Filemap = { dataset: rec.id, rank: ctx.rank, files };
+  const filemaps = (await place.comm.allgatherObject(filemap)) as Filemap[];
+  if (!error) {
+    try {
+      await writeFilemap(dir, filemap);
+      if (scheme !== 'SINGLE') {
+        const red: RedRecord = {
+          dataset: rec.id, scheme, k: place.set.k, members: place.set.members, nodes: place.set.members.map((r) => ctx.nodeOf[r]!),
+          position: place.comm.rank, chunk, lens: lensAll, filemaps, pieceSize: ctx.pieceSize,
+        };
+        await writeMetaFile(redMetaPath(dir, ctx.rank), 'redset', red);
+      }
+    } catch (e) { error = e as Error; }
+  }
+  return { error, redundancyBytes };
+}
+
+/** Deletes this node's part of a dataset and its cache-index entry (node leaders). */
+export async function removeDataset(ctx: Context, rec: DatasetRecord): Promise<void> {
+  if (!ctx.nodeLeader) return;
+  await rm(dirOf(ctx, rec), { recursive: true, force: true });
+  await updateCacheIndex(ctx.cntlDir, (idx) => { delete idx.datasets[String(rec.id)]; });
+}
+
+/** Records the dataset in this node's cache index (node leaders). */
+export async function recordDataset(ctx: Context, rec: DatasetRecord): Promise<void> {
+  if (!ctx.nodeLeader) return;
+  await updateCacheIndex(ctx.cntlDir, (idx) => { idx.datasets[String(rec.id)] = rec; });
+}

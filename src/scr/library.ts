@@ -1,0 +1,400 @@
+// One initialised instance of the checkpoint library (SPEC §2). The public functions in
+// src/api.ts delegate to the process's instance.
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { type ConfigQuery, answerQuery, applyConfigString, Layer, layerToText } from '../config/config-string.js';
+import { loadConfig, type ResolvedConfig } from '../config/resolve.js';
+import type { CkptDescriptor } from '../config/resolve.js';
+import { afterCheckpoint, CheckpointPolicy, haltReason, readHalt, updateHalt } from '../halt/index.js';
+import { type Comm, mpi } from '../mpi/index.js';
+import type { DatasetRecord, Filemap } from '../cache/records.js';
+import { readFilemap } from '../cache/records.js';
+import { agree, outcomeOf } from './agree.js';
+import { Context } from './context.js';
+import { createDatasetDir, dirOf, protect, recordDataset, removeDataset, type Routed, statRouted } from './dataset.js';
+import { CODES, ScrError, ScrStateError } from './errors.js';
+import { restoreCache } from './restore.js';
+import { StateMachine } from './state.js';
+
+export const FLAG_NONE = 0;
+export const FLAG_CHECKPOINT = 1;
+export const FLAG_OUTPUT = 2;
+
+export interface InitOptions {
+  /** The communicator of the job (default: MPI world). */
+  comm?: Comm;
+}
+
+/** Timings of the last completed output phase, for benchmarks and the log. */
+export interface OutputStats {
+  id: number;
+  bytes: number;
+  redundancyBytes: number;
+  /** Seconds spent applying redundancy (and CRCs) on this rank. */
+  protectSeconds: number;
+}
+
+interface OutputPhase {
+  rec: DatasetRecord;
+  descriptor: CkptDescriptor;
+  routed: Routed[];
+  bypass: boolean;
+}
+
+export class ScrLibrary {
+  readonly #sm = new StateMachine();
+  readonly #appLayer = new Layer('config()');
+  #ctx: Context | null = null;
+  #enabled = true;
+  #comm: Comm | null = null;
+  readonly #datasets = new Map<number, DatasetRecord>();
+  #nextId = 1;
+  #output: OutputPhase | null = null;
+  #offer: DatasetRecord | null = null;
+  #restart: { rec: DatasetRecord; map: Filemap } | null = null;
+  #policy: CheckpointPolicy | null = null;
+  #stats: OutputStats | null = null;
+
+  get lastOutputStats(): OutputStats | null {
+    return this.#stats;
+  }
+
+  // ---- config ----
+  config(text: string): string | null {
+    const probe = new Layer('config()');
+    // Parse first on a scratch layer so a bad string changes nothing.
+    for (const [k, v] of this.#appLayer.params) probe.params.set(k, v);
+    probe.descriptors.push(...this.#appLayer.descriptors);
+    const q: ConfigQuery | null = applyConfigString(probe, text);
+    if (q) return answerQuery(this.#ctx?.cfg ?? loadConfig({ appLayer: this.#appLayer }), q);
+    if (this.#sm.phase !== 'uninit') throw new ScrStateError(`config("${text}") sets a value, which must come before init()`);
+    applyConfigString(this.#appLayer, text);
+    return null;
+  }
+
+  // ---- init / finalize ----
+  async init(opts: InitOptions = {}): Promise<void> {
+    if (this.#sm.phase !== 'uninit') throw new ScrStateError('init() was already called; call finalize() before init() again');
+    if (!mpi.initialized) mpi.init();
+    const comm = opts.comm ?? mpi.world;
+    let cfg: ResolvedConfig | null = null;
+    let cfgErr: unknown = null;
+    try { cfg = loadConfig({ appLayer: this.#appLayer }); } catch (e) { cfgErr = e; }
+    await agreeKeepingMine(comm, 'reading the configuration', cfgErr);
+    if (!cfg!.bool('SCR_ENABLE')) {
+      this.#enabled = false;
+      this.#comm = comm;
+      this.#sm.phase = 'idle';
+      return;
+    }
+    this.#enabled = true;
+    const node = cfg!.str('SCR_NODE_NAME');
+    const nodeOf = (await comm.allgatherObject(node)) as string[];
+    const nodeComm = await comm.splitByString(node);
+    const ctx = new Context(cfg!, comm, nodeOf, nodeComm);
+    if (ctx.rank === 0) for (const w of cfg!.warnings) ctx.warn(w);
+    let err: unknown = null;
+    try {
+      if (ctx.rank === 0) {
+        await ctx.makePrefixDir();
+        if (this.#appLayer.params.size || this.#appLayer.descriptors.length) await ctx.writeAppConf(layerToText(this.#appLayer));
+      }
+      if (ctx.nodeLeader) await ctx.makeNodeDirs();
+    } catch (e) { err = e; }
+    await agreeKeepingMine(comm, 'creating the control and cache directories', err);
+    this.#ctx = ctx;
+    const restored = await restoreCache(ctx);
+    for (const line of restored.dropped) ctx.warn(`cache: dropped ${line}`);
+    for (const rec of restored.restored) this.#datasets.set(rec.id, rec);
+    this.#nextId = restored.maxId + 1;
+    if (ctx.rank === 0) {
+      let seen = 0;
+      try { seen = (await readHalt(ctx.prefix)).checkpointNow ?? 0; } catch (e) { ctx.warn(`halt file: ${(e as Error).message}`); }
+      this.#policy = new CheckpointPolicy({
+        interval: cfg!.int('SCR_CHECKPOINT_INTERVAL'), seconds: cfg!.int('SCR_CHECKPOINT_SECONDS'),
+        overhead: cfg!.get('SCR_CHECKPOINT_OVERHEAD') as number, checkpointNowSeen: seen,
+      });
+    }
+    this.#comm = comm;
+    this.#sm.phase = 'idle';
+  }
+
+  async finalize(): Promise<void> {
+    this.#sm.expect('finalize()', 'idle');
+    const ctx = this.#ctx;
+    if (ctx) {
+      let err: unknown = null;
+      if (ctx.rank === 0) {
+        try { await updateHalt(ctx.prefix, (h) => ({ ...h, finalized: true })); } catch (e) { err = e; }
+      }
+      await agreeKeepingMine(ctx.comm, 'recording that finalize() was called', err);
+      await ctx.close();
+    }
+    this.#ctx = null;
+    this.#datasets.clear();
+    this.#offer = null;
+    this.#sm.phase = 'uninit';
+  }
+
+  // ---- policies ----
+  async needCheckpoint(): Promise<boolean> {
+    this.#sm.expect('needCheckpoint()', 'idle');
+    const ctx = this.#ctx;
+    if (!ctx) return true;
+    let need = false;
+    if (ctx.rank === 0) {
+      const halt = await this.#readHaltSafely(ctx);
+      need = this.#haltReason(ctx, halt) !== null || this.#policy!.need({ checkpointNow: halt.checkpointNow ?? 0 });
+    }
+    return ctx.comm.bcastObject(need, 0);
+  }
+
+  async shouldExit(): Promise<boolean> {
+    this.#sm.expect('shouldExit()', 'idle');
+    const ctx = this.#ctx;
+    if (!ctx) return false;
+    let reason: string | null = null;
+    if (ctx.rank === 0) reason = this.#haltReason(ctx, await this.#readHaltSafely(ctx));
+    return (await ctx.comm.bcastObject(reason, 0)) !== null;
+  }
+
+  async #readHaltSafely(ctx: Context) {
+    try { return await readHalt(ctx.prefix); } catch (e) { ctx.warn(`halt file unreadable, ignored: ${(e as Error).message}`); return {}; }
+  }
+
+  #haltReason(ctx: Context, halt: Awaited<ReturnType<typeof readHalt>>): string | null {
+    return haltReason(halt, { now: Date.now() / 1000, endTime: ctx.cfg.optInt('SCR_END_TIME'), haltSeconds: ctx.cfg.int('SCR_HALT_SECONDS') });
+  }
+
+  // ---- output ----
+  async startOutput(name: string | null | undefined, flags: number): Promise<void> {
+    this.#sm.expect('startOutput()', 'idle');
+    if (name !== null && name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
+      throw new ScrError(`startOutput(): name must be a non-empty string without '/', or null for the default, got ${JSON.stringify(name)}`, CODES.ARGUMENT);
+    }
+    if (!Number.isInteger(flags) || flags < 0 || (flags & ~(FLAG_CHECKPOINT | FLAG_OUTPUT)) !== 0) {
+      throw new ScrError(`startOutput(): flags must combine FLAG_CHECKPOINT and FLAG_OUTPUT (or be FLAG_NONE), got ${String(flags)}`, CODES.ARGUMENT);
+    }
+    const comm = this.#comm!;
+    const asked = { name: name ?? null, flags };
+    const root = await comm.bcastObject(asked, 0);
+    if (!(await comm.allreduce(root.name === asked.name && root.flags === asked.flags, 'LAND'))) {
+      const all = await comm.allgatherObject(asked);
+      const differ = all.map((a, r) => (a.name === root.name && a.flags === root.flags ? -1 : r)).filter((r) => r >= 0);
+      throw new ScrError(`startOutput(): every rank must pass the same name and flags; rank 0 passed (${JSON.stringify(root.name)}, ${root.flags}) but rank ${differ[0]} passed (${JSON.stringify(all[differ[0]!]!.name)}, ${all[differ[0]!]!.flags})`, CODES.MISMATCH);
+    }
+    const ctx = this.#ctx;
+    const id = this.#nextId++;
+    const rec: DatasetRecord = {
+      id, name: name ?? `scr.dataset.${id}`, flags: { checkpoint: (flags & FLAG_CHECKPOINT) !== 0, output: (flags & FLAG_OUTPUT) !== 0 },
+      created: Date.now(), store: '', descriptor: 0, ranks: comm.size, complete: false,
+    };
+    if (!ctx) {
+      this.#output = { rec, descriptor: null as unknown as CkptDescriptor, routed: [], bypass: true };
+      this.#sm.phase = 'output';
+      return;
+    }
+    const d = ctx.cfg.descriptorFor(id, { checkpoint: rec.flags.checkpoint, output: rec.flags.output });
+    rec.store = d.store;
+    rec.descriptor = d.index;
+    if (d.bypass) rec.bypass = true;
+    let err: unknown = null;
+    try {
+      await this.#evictFor(ctx, d);
+      await createDatasetDir(ctx, rec);
+      await recordDataset(ctx, rec);
+    } catch (e) { err = e; }
+    await agreeKeepingMine(comm, `startOutput(): preparing ${rec.name}`, err);
+    if (ctx.rank === 0 && rec.flags.checkpoint) this.#policy!.checkpointStarted();
+    this.#output = { rec, descriptor: d, routed: [], bypass: d.bypass };
+    this.#sm.phase = 'output';
+  }
+
+  /** Evicts the oldest cached datasets beyond the store's and the descriptor's COUNT. */
+  async #evictFor(ctx: Context, d: CkptDescriptor): Promise<void> {
+    const storeCount = ctx.cfg.stores.find((s) => s.path === d.store)?.count ?? ctx.cfg.int('SCR_CACHE_SIZE');
+    const inStore = () => [...this.#datasets.values()].filter((r) => r.store === d.store).sort((a, b) => a.id - b.id);
+    const inDesc = () => [...this.#datasets.values()].filter((r) => r.descriptor === d.index).sort((a, b) => a.id - b.id);
+    while (inStore().length >= storeCount || (d.count !== null && inDesc().length >= d.count)) {
+      const victim = inStore().length >= storeCount ? inStore()[0]! : inDesc()[0]!;
+      await removeDataset(ctx, victim);
+      this.#datasets.delete(victim.id);
+      ctx.debug(1, `evicted ${victim.name} from ${victim.store}`);
+    }
+  }
+
+  routeFile(path: string): string {
+    if (typeof path !== 'string' || path === '') throw new ScrError(`routeFile(): path must be a non-empty string, got ${JSON.stringify(path)}`, CODES.ARGUMENT);
+    const phase = this.#sm.phase;
+    if (phase === 'output' && this.#output) return this.#routeOutput(path);
+    if (phase === 'restart' && this.#restart) return this.#routeRestart(path);
+    return path;
+  }
+
+  #routeOutput(path: string): string {
+    const out = this.#output!;
+    const abs = resolve(path);
+    if (!this.#ctx) return abs;
+    const prefix = this.#ctx.prefix;
+    const rel = relative(prefix, abs);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new ScrError(`routeFile(${path}): the file must lie under SCR_PREFIX (${prefix}), where it is flushed to; set SCR_PREFIX or write it below the prefix`, CODES.ROUTE);
+    }
+    const name = basename(abs);
+    const same = out.routed.find((r) => r.name === name);
+    if (same && same.path !== abs) {
+      throw new ScrError(`routeFile(${path}): ${same.path} of this dataset has the same file name "${name}"; files of one dataset on one rank are cached by name, so give them distinct names`, CODES.DUPLICATE);
+    }
+    if (!same) out.routed.push({ name, path: abs });
+    if (out.bypass) {
+      mkdirSync(dirname(abs), { recursive: true });
+      return abs;
+    }
+    return join(dirOf(this.#ctx, out.rec), name);
+  }
+
+  #routeRestart(path: string): string {
+    const { rec, map } = this.#restart!;
+    const abs = resolve(path);
+    const hit = map.files.find((f) => f.path === abs) ?? (map.files.filter((f) => f.name === basename(abs)).length === 1 ? map.files.find((f) => f.name === basename(abs)) : undefined);
+    if (!hit) {
+      throw new ScrError(`routeFile(${path}): rank ${this.#ctx!.rank} has no such file in checkpoint ${rec.name} (it has ${map.files.map((f) => f.name).join(', ') || 'no files'})`, CODES.NO_FILE);
+    }
+    return rec.bypass ? hit.path : join(dirOf(this.#ctx!, rec), hit.name);
+  }
+
+  async completeOutput(valid: boolean): Promise<boolean> {
+    this.#sm.expect('completeOutput()', 'output');
+    if (typeof valid !== 'boolean') throw new ScrError(`completeOutput(): valid must be true or false, got ${JSON.stringify(valid)}`, CODES.ARGUMENT);
+    const out = this.#output!;
+    const ctx = this.#ctx;
+    const comm = this.#comm!;
+    this.#output = null;
+    this.#sm.phase = 'idle';
+    if (!ctx) return comm.allreduce(valid, 'LAND');
+    const rec = out.rec;
+    let files = null;
+    let localErr: unknown = null;
+    if (valid) {
+      try { files = await statRouted(ctx, rec, out.routed, out.bypass); } catch (e) { localErr = e; }
+    }
+    if (localErr && ctx.rank === 0) ctx.warn((localErr as Error).message);
+    const complete = await comm.allreduce(valid && !localErr, 'LAND');
+    if (!complete) {
+      if (localErr) process.stderr.write(`scr: rank ${ctx.rank}: ${(localErr as Error).message}\n`);
+      await this.#drop(ctx, rec);
+      this.#endCheckpointTimer(ctx, rec);
+      return false;
+    }
+    const t0 = performance.now();
+    const { error, redundancyBytes } = await protect(ctx, rec, out.descriptor, files!, out.bypass);
+    const protectSeconds = (performance.now() - t0) / 1000;
+    try {
+      await agree(comm, `completeOutput(): applying redundancy to ${rec.name}`, outcomeOf(error));
+    } catch (e) {
+      ctx.warn(`${(e as Error).message}; the dataset is deleted from cache`);
+      await this.#drop(ctx, rec);
+      this.#endCheckpointTimer(ctx, rec);
+      return false;
+    }
+    const bytes = files!.reduce((a, f) => a + f.size, 0);
+    const totals = await comm.allreduce(Float64Array.of(bytes, files!.length), 'SUM');
+    rec.complete = true;
+    rec.bytes = totals[0]!;
+    rec.files = totals[1]!;
+    await recordDataset(ctx, rec);
+    this.#datasets.set(rec.id, rec);
+    this.#stats = { id: rec.id, bytes, redundancyBytes, protectSeconds };
+    this.#endCheckpointTimer(ctx, rec);
+    if (rec.flags.checkpoint) await this.#afterCheckpoint(ctx);
+    return true;
+  }
+
+  #endCheckpointTimer(ctx: Context, rec: DatasetRecord): void {
+    if (ctx.rank === 0 && rec.flags.checkpoint) this.#policy!.checkpointCompleted();
+  }
+
+  /** Counts the checkpoint against the halt file's "checkpoints left" and, with SCR_HALT_EXIT,
+   * ends the process cleanly once a halt condition holds. */
+  async #afterCheckpoint(ctx: Context): Promise<void> {
+    let reason: string | null = null;
+    if (ctx.rank === 0) {
+      try {
+        const halt = await updateHalt(ctx.prefix, afterCheckpoint);
+        reason = this.#haltReason(ctx, halt);
+      } catch (e) { ctx.warn(`halt file: ${(e as Error).message}`); }
+    }
+    reason = await ctx.comm.bcastObject(reason, 0);
+    if (reason && ctx.cfg.bool('SCR_HALT_EXIT')) {
+      ctx.warn(`halting after this checkpoint: ${reason} (SCR_HALT_EXIT=1)`);
+      await this.finalize();
+      mpi.finalize();
+      process.exit(0);
+    }
+  }
+
+  async #drop(ctx: Context, rec: DatasetRecord): Promise<void> {
+    await removeDataset(ctx, rec);
+    this.#datasets.delete(rec.id);
+  }
+
+  startCheckpoint(): Promise<void> {
+    return this.startOutput(null, FLAG_CHECKPOINT);
+  }
+
+  completeCheckpoint(valid: boolean): Promise<boolean> {
+    return this.completeOutput(valid);
+  }
+
+  // ---- restart ----
+  async haveRestart(): Promise<string | null> {
+    this.#sm.expect('haveRestart()', 'idle');
+    const best = [...this.#datasets.values()].filter((r) => r.complete && !r.failed && r.flags.checkpoint).sort((a, b) => b.id - a.id)[0] ?? null;
+    this.#offer = best;
+    return best?.name ?? null;
+  }
+
+  async startRestart(): Promise<string> {
+    this.#sm.expect('startRestart()', 'idle');
+    const offer = this.#offer;
+    if (!offer) throw new ScrStateError('haveRestart() must find a checkpoint before startRestart()');
+    const ctx = this.#ctx!;
+    let map: Filemap | undefined;
+    let err: unknown = null;
+    try {
+      map = await readFilemap(dirOf(ctx, offer), ctx.rank);
+      if (!map) throw new ScrError(`rank ${ctx.rank} has no file map for ${offer.name} in ${dirOf(ctx, offer)}`, CODES.IO);
+    } catch (e) { err = e; }
+    await agreeKeepingMine(ctx.comm, `startRestart(): opening ${offer.name}`, err);
+    this.#restart = { rec: offer, map: map! };
+    this.#offer = null;
+    this.#sm.phase = 'restart';
+    return offer.name;
+  }
+
+  async completeRestart(valid: boolean): Promise<boolean> {
+    this.#sm.expect('completeRestart()', 'restart');
+    if (typeof valid !== 'boolean') throw new ScrError(`completeRestart(): valid must be true or false, got ${JSON.stringify(valid)}`, CODES.ARGUMENT);
+    const ctx = this.#ctx!;
+    const { rec } = this.#restart!;
+    this.#restart = null;
+    this.#sm.phase = 'idle';
+    const ok = await ctx.comm.allreduce(valid, 'LAND');
+    if (!ok) {
+      rec.failed = true;
+      ctx.warn(`checkpoint ${rec.name} was marked failed by completeRestart(false) and dropped from cache`);
+      await this.#drop(ctx, rec);
+    }
+    return ok;
+  }
+}
+
+/** Agreement where a rank with its own error rethrows that error (keeping its class, e.g.
+ * ScrConfigError with its problems), and the others throw the agreed summary. */
+async function agreeKeepingMine(comm: Comm, step: string, mine: unknown): Promise<void> {
+  try {
+    await agree(comm, step, outcomeOf(mine));
+  } catch (e) {
+    throw mine ?? e;
+  }
+}
