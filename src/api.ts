@@ -1,11 +1,12 @@
 // The checkpoint API (SPEC §2), as functions over the process's one library instance.
+import type { RestoreTiming } from './scr/restore.js';
 import { ScrLibrary, FLAG_CHECKPOINT, FLAG_NONE, FLAG_OUTPUT, type InitOptions, type OutputStats } from './scr/library.js';
 import { version } from './version.js';
 
 const lib = new ScrLibrary();
 
 export { FLAG_CHECKPOINT, FLAG_NONE, FLAG_OUTPUT, version };
-export type { InitOptions, OutputStats };
+export type { InitOptions, OutputStats, RestoreTiming };
 
 /** SCR_Config: before init, `KEY=VALUE` sets, `KEY=` unsets; `KEY` queries (any time). Sync. */
 export function config(text: string): string | null { return lib.config(text); }
@@ -33,5 +34,7 @@ export function haveRestart(): Promise<string | null> { return lib.haveRestart()
 export function startRestart(): Promise<string> { return lib.startRestart(); }
 /** SCR_Complete_restart: collective; false on any rank marks the checkpoint failed. */
 export function completeRestart(valid: boolean): Promise<boolean> { return lib.completeRestart(valid); }
+/** What the last init() moved and rebuilt, per dataset, with the seconds it took. */
+export function restoreStats(): RestoreTiming[] { return lib.restoreStats; }
 /** Timings of this rank's last completed output phase (for benchmarks). */
 export function lastOutputStats(): OutputStats | null { return lib.lastOutputStats; }

@@ -6,6 +6,7 @@
 #include "kernels/copy_crc.h"
 #include "kernels/gf256.h"
 #include "kernels/isa.h"
+#include "kernels/mmap.h"
 #include "kernels/workers.h"
 #include "kernels/xor.h"
 
@@ -93,6 +94,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gfMulAddAsync", Napi::Function::New(env, GfMulAddAsync, "gfMulAddAsync"));
   exports.Set("copyFileCrc", Napi::Function::New(env, CopyFileCrc, "copyFileCrc"));
   exports.Set("crcFile", Napi::Function::New(env, CrcFile, "crcFile"));
+  exports.Set("mapFile", Napi::Function::New(env, MapFile, "mapFile"));
+  exports.Set("mapFileWrite", Napi::Function::New(env, MapFileWrite, "mapFileWrite"));
+  exports.Set("dropPages", Napi::Function::New(env, DropPages, "dropPages"));
+  exports.Set("unmapFile", Napi::Function::New(env, UnmapFile, "unmapFile"));
   exports.Set("_setIsa", Napi::Function::New(env, SetIsa, "_setIsa"));
   exports.Set("_isas", Napi::Function::New(env, Isas, "_isas"));
   exports.Set("_activeIsa", Napi::Function::New(env, ActiveIsa, "_activeIsa"));

@@ -67,7 +67,13 @@ export async function readCacheIndex(cntlDir: string): Promise<CacheIndex> {
   return (await readMetaFileIfExists<CacheIndex>(cacheIndexPath(cntlDir), { expectKind: 'cindex' })) ?? { datasets: {} };
 }
 
-/** Read-modify-write of a node's cache index under the metadata lock (ranks of a node share it). */
+/** Replaces a node's cache index (atomically: temp file, fsync, rename). */
+export async function writeCacheIndex(cntlDir: string, idx: CacheIndex): Promise<void> {
+  await writeMetaFile(cacheIndexPath(cntlDir), 'cindex', idx);
+}
+
+/** Read-modify-write of a node's cache index under the metadata lock, for writers outside the
+ * running job (the job's node leader keeps its own copy: Context.updateCacheIndex). */
 export async function updateCacheIndex(cntlDir: string, fn: (idx: CacheIndex) => void): Promise<CacheIndex> {
   let out: CacheIndex = { datasets: {} };
   await updateMetaFile<CacheIndex>(cacheIndexPath(cntlDir), 'cindex', (old) => {

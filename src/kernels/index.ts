@@ -90,6 +90,31 @@ export async function crcFile(path: string, options: { bufSize?: number } = {}):
   return kernelsAddon().crcFile(path, bufSize);
 }
 
+/** A read-only map of a whole file, as a Buffer (writing to it crashes the process). Call
+ * unmapFile() when done, so the mapping goes at once rather than at garbage collection. */
+export function mapFile(path: string): Buffer {
+  if (typeof path !== 'string' || path === '') throw new TypeError('mapFile: path must be a non-empty string');
+  return kernelsAddon().mapFile(path);
+}
+
+/** Creates (0600) or truncates `path` to `size` bytes and maps it writable and shared: what is
+ * written to the Buffer is the file's content. Release it with unmapFile(). */
+export function mapFileWrite(path: string, size: number): Buffer {
+  if (typeof path !== 'string' || path === '') throw new TypeError('mapFileWrite: path must be a non-empty string');
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`mapFileWrite: size must be a non-negative integer, got ${size}`);
+  return kernelsAddon().mapFileWrite(path, size);
+}
+
+/** Lets go of the resident pages of a view of a mapped file (the data stays in the file). */
+export function dropPages(view: Uint8Array): void {
+  kernelsAddon().dropPages(view);
+}
+
+/** Releases a Buffer from mapFile() or mapFileWrite(); the Buffer (and views of it) must not be used afterwards. */
+export function unmapFile(buf: Buffer): void {
+  kernelsAddon().unmapFile(buf);
+}
+
 // ---- Instruction-set selection: for tests and benchmarks only. ----
 
 export type KernelIsa = 'scalar' | 'ssse3' | 'avx2';

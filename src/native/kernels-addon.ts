@@ -13,6 +13,10 @@ export interface KernelsAddon {
   gfMulAddAsync(dst: Uint8Array, c: number, src: Uint8Array): Promise<void>;
   copyFileCrc(src: string, dst: string, bufSize: number, fsync: boolean): Promise<{ bytes: number; crc: number }>;
   crcFile(path: string, bufSize: number): Promise<{ bytes: number; crc: number }>;
+  mapFile(path: string): Buffer;
+  unmapFile(buf: Buffer): void;
+  mapFileWrite(path: string, size: number): Buffer;
+  dropPages(view: Uint8Array): void;
   /** Instruction-set selection, for tests and benchmarks (native/kernels/isa.cc). */
   _setIsa(isa: 'scalar' | 'ssse3' | 'avx2' | 'auto'): 'scalar' | 'ssse3' | 'avx2';
   _isas(): Array<'scalar' | 'ssse3' | 'avx2'>;

@@ -11,11 +11,12 @@
 // left neighbour's data from the left neighbour itself.
 // Local I/O errors never stop the ring; they are reported at the end (see encode.ts).
 import { type FileHandle, open } from 'node:fs/promises';
+import { dropPages, mapFile, mapFileWrite, unmapFile } from '../kernels/index.js';
 import type { Comm } from '../mpi/index.js';
 import { Request } from '../mpi/index.js';
 import { gfMulAddAsync, xorAsync } from '../kernels/index.js';
 import { type ChunkRef, decodePlan, stripeChunks } from './code.js';
-import { RING_TAG } from './encode.js';
+import { Guarded, inLanes, RING_TAG } from './encode.js';
 import type { FileStream } from './stream.js';
 
 export interface RebuildJob {
@@ -46,14 +47,6 @@ export function recoverable(scheme: string, k: number, n: number, lost: readonly
   return lost.length <= k;
 }
 
-class Guard {
-  error: Error | null = null;
-  async run(fn: () => Promise<unknown>, fallback?: () => void): Promise<void> {
-    if (this.error) { fallback?.(); return; }
-    try { await fn(); } catch (e) { this.error = e instanceof Error ? e : new Error(String(e)); fallback?.(); }
-  }
-}
-
 export async function rebuild(job: RebuildJob): Promise<{ error: Error | null }> {
   if (job.lost.length === 0) return { error: null };
   return job.scheme === 'PARTNER' ? rebuildPartner(job) : rebuildStripes(job);
@@ -68,7 +61,7 @@ async function rebuildStripes(job: RebuildJob): Promise<{ error: Error | null }>
   const kind = job.scheme === 'XOR' ? 'XOR' : 'RS';
   const lostSet = new Set(job.lost);
   const amLost = lostSet.has(i);
-  const g = new Guard();
+  const g = new Guarded();
 
   // Per stripe: the lost chunks (slots) and this member's coefficient for each.
   const stripes = Array.from({ length: n }, (_, j) => {
@@ -82,81 +75,77 @@ async function rebuildStripes(job: RebuildJob): Promise<{ error: Error | null }>
     };
   });
   const m = job.lost.length;
-  const holderOf = (j: number) => (j + k - 1 + n) % n; // last member stripe j visits
+  const holderOf = (j: number) => (j + k - 1 + n) % n; // the last member stripe j visits
   const stripeAt = (member: number, h: number) => (((member - k - h) % n) + n) % n;
+  const mineFinal = stripeAt(left, n - 2);
+  if (holderOf(mineFinal) !== i) throw new Error('bug: rebuild schedule out of step');
 
-  let par: FileHandle | null = null;
-  await g.run(async () => {
-    par = await open(job.parityPath, amLost ? 'w' : 'r', 0o600);
-    if (amLost) await par.truncate(k * C);
+  // Survivors read their redundancy file through a map; lost members write theirs through one.
+  const red = amLost ? g.run(() => mapFileWrite(job.parityPath, k * C), () => null)
+    : g.run(() => mapFile(job.parityPath), () => null);
+
+  await inLanes(C, P, async (lane, offsets) => {
+    const tag = RING_TAG + 1 + 2 * lane;
+    let acc = Buffer.alloc(m * P);
+    let inbox = Buffer.alloc(m * P);
+    const scratch = Buffer.alloc(P);
+    const incoming = Array.from({ length: n }, () => Buffer.alloc(P));
+    const myChunk = async (ref: ChunkRef, o: number, len: number): Promise<Buffer> => {
+      if (ref.role === 'data') return g.runAsync(() => stream.bytes(ref.index * C + o, scratch, len), () => scratch.fill(0, 0, len).subarray(0, len));
+      return red ? red.subarray(ref.index * C + o, ref.index * C + o + len) : scratch.fill(0, 0, len).subarray(0, len);
+    };
+    const addMine = async (j: number, buf: Buffer, o: number, len: number) => {
+      if (amLost) return;
+      const s = stripes[j]!;
+      if (s.slots.every((x) => x.coeff === 0)) return;
+      const d = await myChunk(s.mine, o, len);
+      for (let x = 0; x < m; x++) {
+        const c = s.slots[x]!.coeff;
+        if (c === 0) continue;
+        const part = buf.subarray(x * len, (x + 1) * len);
+        if (c === 1) await xorAsync(part, d);
+        else await gfMulAddAsync(part, c, d);
+      }
+      if (s.mine.role === 'data') stream.release(d);
+      else if (red) dropPages(d);
+    };
+    for (const o of offsets) {
+      const len = Math.min(P, C - o);
+      // Phase 1: accumulate every stripe's missing chunks around the ring.
+      acc.fill(0, 0, m * len);
+      await addMine(stripeAt(i, 0), acc, o, len);
+      for (let h = 0; h < n - 1; h++) {
+        await comm.sendrecv(acc.subarray(0, m * len), right, inbox.subarray(0, m * len), left, tag);
+        await addMine(stripeAt(left, h), inbox, o, len);
+        [acc, inbox] = [inbox, acc];
+      }
+      // Phase 2: `acc` holds the finished chunks of stripe mineFinal; deliver each to its owner.
+      const sends: Array<Request<void>> = [];
+      const recvs: Array<Promise<unknown>> = [];
+      if (amLost) {
+        for (let j = 0; j < n; j++) {
+          if (holderOf(j) === i) continue;
+          recvs.push(comm.irecv(incoming[j]!.subarray(0, len), holderOf(j), tag + 1).wait());
+        }
+      }
+      stripes[mineFinal]!.slots.forEach((slot, x) => {
+        if (slot.target.member === i) acc.copy(incoming[mineFinal]!, 0, x * len, (x + 1) * len);
+        else sends.push(comm.isend(acc.subarray(x * len, (x + 1) * len), slot.target.member, tag + 1));
+      });
+      await Promise.all([...recvs, Request.waitAll(sends)]);
+      if (amLost) {
+        for (let j = 0; j < n; j++) {
+          const ref = stripes[j]!.slots.find((s) => s.target.member === i)!.target;
+          if (ref.role === 'data') await g.runAsync(() => stream.write(ref.index * C + o, incoming[j]!, len), () => undefined);
+          else if (red) {
+            incoming[j]!.copy(red, ref.index * C + o, 0, len);
+            dropPages(red.subarray(ref.index * C + o, ref.index * C + o + len));
+          }
+        }
+      }
+    }
   });
-  const readChunk = async (ref: ChunkRef, o: number, buf: Buffer, len: number) => {
-    if (ref.role === 'data') await stream.read(ref.index * C + o, buf, len);
-    else {
-      const { bytesRead } = await par!.read(buf, 0, len, ref.index * C + o);
-      if (bytesRead < len) throw new Error(`${job.parityPath} is shorter than expected`);
-    }
-  };
-  const writeChunk = async (ref: ChunkRef, o: number, buf: Buffer, len: number) => {
-    if (ref.role === 'data') await stream.write(ref.index * C + o, buf, len);
-    else await par!.write(buf, 0, len, ref.index * C + o);
-  };
-  const addMine = async (j: number, buf: Buffer, len: number, data: Buffer) => {
-    if (amLost) return;
-    const s = stripes[j]!;
-    if (s.slots.every((x) => x.coeff === 0)) return;
-    await g.run(() => readChunk(s.mine, o_, data, len), () => data.fill(0, 0, len));
-    for (let x = 0; x < m; x++) {
-      const c = s.slots[x]!.coeff;
-      if (c === 0) continue;
-      const part = buf.subarray(x * len, (x + 1) * len);
-      if (kind === 'XOR' || c === 1) await xorAsync(part, data.subarray(0, len));
-      else await gfMulAddAsync(part, c, data.subarray(0, len));
-    }
-  };
-  let o_ = 0;
-  let send = Buffer.alloc(m * P);
-  let recv = Buffer.alloc(m * P);
-  const data = Buffer.alloc(P);
-  const incoming = Array.from({ length: n }, () => Buffer.alloc(P));
-
-  for (let o = 0; o < C; o += P) {
-    o_ = o;
-    const len = Math.min(P, C - o);
-    // Phase 1: accumulate.
-    send.fill(0, 0, m * len);
-    await addMine(stripeAt(i, 0), send, len, data);
-    for (let h = 0; h < n - 1; h++) {
-      await comm.sendrecv(send.subarray(0, m * len), right, recv.subarray(0, m * len), left, RING_TAG + 1);
-      await addMine(stripeAt(left, h), recv, len, data);
-      [send, recv] = [recv, send];
-    }
-    // Now `send` holds the finished chunks of the stripe this member visits last.
-    const mineFinal = stripeAt(left, n - 2);
-    if (holderOf(mineFinal) !== i) throw new Error('bug: rebuild schedule out of step');
-    // Phase 2: deliver each finished chunk to its lost member.
-    const sends: Array<Request<void>> = [];
-    const recvs: Array<Promise<unknown>> = [];
-    if (amLost) {
-      for (let j = 0; j < n; j++) {
-        const holder = holderOf(j);
-        if (holder === i) continue;
-        recvs.push(comm.irecv(incoming[j]!.subarray(0, len), holder, RING_TAG + 2 + j).wait());
-      }
-    }
-    stripes[mineFinal]!.slots.forEach((slot, x) => {
-      if (slot.target.member === i) send.copy(incoming[mineFinal]!, 0, x * len, (x + 1) * len);
-      else sends.push(comm.isend(send.subarray(x * len, (x + 1) * len), slot.target.member, RING_TAG + 2 + mineFinal));
-    });
-    await Promise.all([...recvs, Request.waitAll(sends)]);
-    if (amLost) {
-      for (let j = 0; j < n; j++) {
-        const slot = stripes[j]!.slots.find((s) => s.target.member === i)!;
-        await g.run(() => writeChunk(slot.target, o, incoming[j]!, len));
-      }
-    }
-  }
-  await g.run(async () => { if (amLost) await par?.sync(); await par?.close(); });
+  if (red) unmapFile(red);
   return { error: g.error };
 }
 
@@ -167,13 +156,12 @@ async function rebuildPartner(job: RebuildJob): Promise<{ error: Error | null }>
   const right = (i + 1) % n;
   const left = (i + n - 1) % n;
   const lost = new Set(job.lost);
-  const g = new Guard();
+  const g = new Guarded();
   let par: FileHandle | null = null;
-  await g.run(async () => {
+  await g.runAsync(async () => {
     par = await open(job.parityPath, lost.has(i) ? 'w' : 'r', 0o600);
     if (lost.has(i)) await par.truncate(lens[left]!);
-  });
-  const buf = Buffer.alloc(P);
+  }, () => undefined);
   // Pass A: my copy of my left neighbour goes back to it, if it was lost.
   // Pass B: my own data goes to my right neighbour, if it was lost (it rebuilds its copy of me).
   for (const pass of ['A', 'B'] as const) {
@@ -183,23 +171,30 @@ async function rebuildPartner(job: RebuildJob): Promise<{ error: Error | null }>
     const taking = lost.has(i);
     const giveLen = pass === 'A' ? lens[left]! : lens[i]!;
     const takeLen = pass === 'A' ? lens[i]! : lens[left]!;
-    for (let o = 0; o < Math.max(giving ? giveLen : 0, taking ? takeLen : 0); o += P) {
-      const sl = giving ? Math.max(0, Math.min(P, giveLen - o)) : 0;
-      const rl = taking ? Math.max(0, Math.min(P, takeLen - o)) : 0;
-      const ops: Array<Promise<unknown>> = [];
-      if (sl > 0) {
-        await g.run(async () => {
-          if (pass === 'A') { const r = await par!.read(buf, 0, sl, o); if (r.bytesRead < sl) throw new Error(`${job.parityPath} is short`); }
-          else await stream.read(o, buf, sl);
-        }, () => buf.fill(0, 0, sl));
-        ops.push(comm.send(buf.subarray(0, sl), giveTo, RING_TAG + 3));
+    const total = Math.max(giving ? giveLen : 0, taking ? takeLen : 0);
+    await inLanes(total, P, async (lane, offsets) => {
+      const tag = RING_TAG + 3 + lane;
+      const buf = Buffer.alloc(P);
+      const into = Buffer.alloc(P);
+      for (const o of offsets) {
+        const sl = giving ? Math.max(0, Math.min(P, giveLen - o)) : 0;
+        const rl = taking ? Math.max(0, Math.min(P, takeLen - o)) : 0;
+        const ops: Array<Promise<unknown>> = [];
+        if (sl > 0) {
+          const out = await g.runAsync(async () => {
+            if (pass === 'B') return stream.bytes(o, buf, sl);
+            const r = await par!.read(buf, 0, sl, o);
+            if (r.bytesRead < sl) throw new Error(`${job.parityPath} is short`);
+            return buf.subarray(0, sl);
+          }, () => buf.fill(0, 0, sl).subarray(0, sl));
+          ops.push(comm.send(out, giveTo, tag));
+        }
+        if (rl > 0) ops.push(comm.recv(into.subarray(0, rl), takeFrom, tag));
+        await Promise.all(ops);
+        if (rl > 0) await g.runAsync(async () => { if (pass === 'A') await stream.write(o, into, rl); else await par!.write(into, 0, rl, o); }, () => undefined);
       }
-      const into = Buffer.alloc(rl);
-      if (rl > 0) ops.push(comm.recv(into, takeFrom, RING_TAG + 3));
-      await Promise.all(ops);
-      if (rl > 0) await g.run(() => (pass === 'A' ? stream.write(o, into, rl) : par!.write(into, 0, rl, o)));
-    }
+    });
   }
-  await g.run(async () => { if (lost.has(i)) await par?.sync(); await par?.close(); });
+  await g.runAsync(async () => { if (lost.has(i)) await (par as FileHandle | null)?.sync(); await (par as FileHandle | null)?.close(); }, () => undefined);
   return { error: g.error };
 }

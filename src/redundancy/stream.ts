@@ -2,6 +2,7 @@
 // unit the redundancy schemes cut into chunks. Reads can also feed per-file CRCs.
 import { type FileHandle, open } from 'node:fs/promises';
 import { PieceCrc } from '../common/crc.js';
+import { dropPages, mapFile, unmapFile } from '../kernels/index.js';
 
 export interface StreamFile {
   /** Where the file is (its cache path). */
@@ -17,8 +18,10 @@ export class FileStream {
   readonly #mode: 'r' | 'w';
   /** Per-file CRCs of everything read (when asked for). */
   readonly crcs: PieceCrc[] | null;
+  /** Read-only maps of the files (mode 'r' with `map`), for zero-copy views. */
+  readonly #maps: Array<Buffer | null> | null;
 
-  constructor(files: StreamFile[], opts: { mode?: 'r' | 'w'; crc?: boolean } = {}) {
+  constructor(files: StreamFile[], opts: { mode?: 'r' | 'w'; crc?: boolean; map?: boolean } = {}) {
     this.#files = files;
     this.#mode = opts.mode ?? 'r';
     this.#starts = [];
@@ -26,6 +29,44 @@ export class FileStream {
     for (const f of files) { this.#starts.push(at); at += f.size; }
     this.length = at;
     this.crcs = opts.crc ? files.map(() => new PieceCrc()) : null;
+    this.#maps = opts.map && this.#mode === 'r' ? files.map(() => null) : null;
+  }
+
+  /** A zero-copy, read-only view of [offset, offset+len) when it lies inside one file (mapped
+   * stream only); null otherwise (use read()). Feeds the CRCs like read(). */
+  view(offset: number, len: number): Buffer | null {
+    if (!this.#maps || len === 0) return null;
+    for (let i = 0; i < this.#files.length; i++) {
+      const s = this.#starts[i]!;
+      const size = this.#files[i]!.size;
+      if (offset >= s && offset + len <= s + size) {
+        let m = this.#maps[i];
+        if (!m) {
+          m = mapFile(this.#files[i]!.path);
+          if (m.length < size) throw Object.assign(new Error(`${this.#files[i]!.path} is shorter than its recorded ${size} bytes`), { code: 'ERR_SCR_IO' });
+          this.#maps[i] = m;
+        }
+        const v = m.subarray(offset - s, offset - s + len);
+        this.crcs?.[i]!.add(offset - s, v);
+        return v;
+      }
+      if (offset < s + size) return null;
+    }
+    return null;
+  }
+
+  /** Done with a view from view()/bytes(): its pages leave this process's resident set (they stay
+   * in the page cache), so streaming a large file keeps memory at a few pieces. */
+  release(v: Buffer): void {
+    if (this.#maps && this.#maps.some((m) => m && v.buffer === m.buffer)) dropPages(v);
+  }
+
+  /** The bytes at [offset, offset+len): a view when possible, else copied into `buf`. */
+  async bytes(offset: number, buf: Buffer, len: number): Promise<Buffer> {
+    const v = this.view(offset, len);
+    if (v) return v;
+    await this.read(offset, buf, len);
+    return buf.subarray(0, len);
   }
 
   async #handle(i: number): Promise<FileHandle> {
@@ -88,5 +129,6 @@ export class FileStream {
   async close(): Promise<void> {
     await Promise.all([...this.#handles.values()].map((h) => h.close()));
     this.#handles.clear();
+    if (this.#maps) this.#maps.forEach((m, i) => { if (m) { unmapFile(m); this.#maps![i] = null; } });
   }
 }

@@ -1,12 +1,13 @@
 // What init() establishes for the life of a library instance: configuration, communicators,
 // node identity, directories, and the redundancy sets of each descriptor (made on first use).
-import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { mkdir, writeFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureSafeDir } from '../common/dirs.js';
 import type { CkptDescriptor, ResolvedConfig } from '../config/resolve.js';
 import type { Comm } from '../mpi/index.js';
 import { formSets, type RedSet, type Scheme, type SetLayout } from '../redundancy/sets.js';
 import { controlDir, type Identity, nodeDir, prefixScrDir } from '../cache/paths.js';
+import { type CacheIndex, readCacheIndex, writeCacheIndex } from '../cache/records.js';
 import { CODES, ScrError } from './errors.js';
 
 export interface SetPlace {
@@ -26,6 +27,8 @@ export class Context {
   readonly fileBufSize: number;
   readonly crcOnCopy: boolean;
   readonly #sets = new Map<string, SetPlace>();
+  #cindex: CacheIndex | null = null;
+  readonly #deleting: Array<Promise<void>> = [];
 
   constructor(
     readonly cfg: ResolvedConfig,
@@ -50,6 +53,25 @@ export class Context {
 
   get node(): string {
     return this.ident.node;
+  }
+
+  /** Deletes a directory in the background (see removeDataset). */
+  deleteLater(dir: string): void {
+    this.#deleting.push(rm(dir, { recursive: true, force: true }).catch((e: Error) => this.warn(`could not delete ${dir}: ${e.message}`)));
+  }
+
+  /** Waits for background deletions, so cache space is really free. */
+  async settleDeletes(): Promise<void> {
+    await Promise.all(this.#deleting.splice(0));
+  }
+
+  /** Changes this node's cache index (node leaders only). The running job's node leader is its
+   * only writer, so it keeps the index in memory and replaces the file without a lock. */
+  async updateCacheIndex(fn: (idx: CacheIndex) => void): Promise<void> {
+    if (!this.nodeLeader) return;
+    this.#cindex ??= await readCacheIndex(this.cntlDir);
+    fn(this.#cindex);
+    await writeCacheIndex(this.cntlDir, this.#cindex);
   }
 
   /** Messages every rank would print alike are printed once, by rank 0. */
@@ -114,6 +136,7 @@ export class Context {
   }
 
   async close(): Promise<void> {
+    await this.settleDeletes();
     for (const p of this.#sets.values()) await p.comm.free();
     this.#sets.clear();
     await this.nodeComm.free();

@@ -1,10 +1,11 @@
 // One dataset in cache: creating its directories, checking what a rank wrote, applying
 // redundancy, recording file maps, and deleting it.
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { crcFile } from '../kernels/index.js';
 import { writeMetaFile } from '../meta/index.js';
 import { datasetDir, datasetMetaDir, redDataPath, redMetaPath } from '../cache/paths.js';
-import { type DatasetRecord, type FileEntry, type Filemap, updateCacheIndex, writeFilemap } from '../cache/records.js';
+import { type DatasetRecord, type FileEntry, type Filemap, writeFilemap } from '../cache/records.js';
 import type { CkptDescriptor } from '../config/resolve.js';
 import { encode } from '../redundancy/encode.js';
 import { FileStream } from '../redundancy/stream.js';
@@ -73,7 +74,8 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
   let error: Error | null = null;
   let redundancyBytes = 0;
   let chunk = 0;
-  const lensAll = (await place.comm.allgatherObject(files.reduce((a, f) => a + f.size, 0))) as number[];
+  const myLen = files.reduce((a, f) => a + f.size, 0);
+  const lensAll = scheme === 'SINGLE' ? [myLen] : ((await place.comm.allgatherObject(myLen)) as number[]);
   if (scheme === 'SINGLE') {
     if (ctx.crcOnCopy) {
       try {
@@ -81,7 +83,7 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
       } catch (e) { error = e as Error; }
     }
   } else {
-    const stream = new FileStream(files.map((f) => ({ path: where(f), size: f.size })), { crc: ctx.crcOnCopy });
+    const stream = new FileStream(files.map((f) => ({ path: where(f), size: f.size })), { crc: ctx.crcOnCopy, map: true });
     const res = await encode({ comm: place.comm, scheme, k: place.set.k, stream, lens: lensAll, pieceSize: ctx.pieceSize, parityPath: redDataPath(dir, ctx.rank) });
     await stream.close().catch(() => undefined);
     error = res.error;
@@ -90,7 +92,8 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
     if (!error && stream.crcs) files.forEach((f, i) => { f.crc = stream.crcs![i]!.value(f.size); });
   }
   const filemap: Filemap = { dataset: rec.id, rank: ctx.rank, files };
-  const filemaps = (await place.comm.allgatherObject(filemap)) as Filemap[];
+  // Every member keeps every member's file map, so a lost member's metadata can be rebuilt.
+  const filemaps = scheme === 'SINGLE' ? [filemap] : ((await place.comm.allgatherObject(filemap)) as Filemap[]);
   if (!error) {
     try {
       await writeFilemap(dir, filemap);
@@ -106,15 +109,28 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
   return { error, redundancyBytes };
 }
 
-/** Deletes this node's part of a dataset and its cache-index entry (node leaders). */
-export async function removeDataset(ctx: Context, rec: DatasetRecord): Promise<void> {
+/** Deletes this node's part of a dataset and its cache-index entry (node leaders). With
+ * `background`, the directory is renamed aside at once and deleted while the job goes on
+ * (Context.settleDeletes waits for it before the next eviction and at finalize). */
+export async function removeDataset(ctx: Context, rec: DatasetRecord, opts: { background?: boolean } = {}): Promise<void> {
   if (!ctx.nodeLeader) return;
-  await rm(dirOf(ctx, rec), { recursive: true, force: true });
-  await updateCacheIndex(ctx.cntlDir, (idx) => { delete idx.datasets[String(rec.id)]; });
+  const dir = dirOf(ctx, rec);
+  await ctx.updateCacheIndex((idx) => { delete idx.datasets[String(rec.id)]; });
+  if (!opts.background) {
+    await rm(dir, { recursive: true, force: true });
+    return;
+  }
+  const aside = join(dirname(dir), `.deleting.${basename(dir)}.${process.pid}`);
+  try {
+    await rename(dir, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  ctx.deleteLater(aside);
 }
 
 /** Records the dataset in this node's cache index (node leaders). */
 export async function recordDataset(ctx: Context, rec: DatasetRecord): Promise<void> {
-  if (!ctx.nodeLeader) return;
-  await updateCacheIndex(ctx.cntlDir, (idx) => { idx.datasets[String(rec.id)] = rec; });
+  await ctx.updateCacheIndex((idx) => { idx.datasets[String(rec.id)] = rec; });
 }

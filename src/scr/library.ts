@@ -13,7 +13,7 @@ import { agree, outcomeOf } from './agree.js';
 import { Context } from './context.js';
 import { createDatasetDir, dirOf, protect, recordDataset, removeDataset, type Routed, statRouted } from './dataset.js';
 import { CODES, ScrError, ScrStateError } from './errors.js';
-import { restoreCache } from './restore.js';
+import { restoreCache, type RestoreTiming } from './restore.js';
 import { StateMachine } from './state.js';
 
 export const FLAG_NONE = 0;
@@ -54,9 +54,15 @@ export class ScrLibrary {
   #restart: { rec: DatasetRecord; map: Filemap } | null = null;
   #policy: CheckpointPolicy | null = null;
   #stats: OutputStats | null = null;
+  #restoreStats: RestoreTiming[] = [];
 
   get lastOutputStats(): OutputStats | null {
     return this.#stats;
+  }
+
+  /** What the last init() moved and rebuilt, per dataset, with the seconds it took. */
+  get restoreStats(): RestoreTiming[] {
+    return this.#restoreStats;
   }
 
   // ---- config ----
@@ -106,6 +112,7 @@ export class ScrLibrary {
     const restored = await restoreCache(ctx);
     for (const line of restored.dropped) ctx.warn(`cache: dropped ${line}`);
     for (const rec of restored.restored) this.#datasets.set(rec.id, rec);
+    this.#restoreStats = restored.timings;
     this.#nextId = restored.maxId + 1;
     if (ctx.rank === 0) {
       let seen = 0;
@@ -201,8 +208,9 @@ export class ScrLibrary {
     let err: unknown = null;
     try {
       await this.#evictFor(ctx, d);
+      // Not yet in the cache index: at restart, a dataset directory the index does not list is
+      // known to be incomplete (the job stopped while writing it) and is removed.
       await createDatasetDir(ctx, rec);
-      await recordDataset(ctx, rec);
     } catch (e) { err = e; }
     await agreeKeepingMine(comm, `startOutput(): preparing ${rec.name}`, err);
     if (ctx.rank === 0 && rec.flags.checkpoint) this.#policy!.checkpointStarted();
@@ -215,9 +223,11 @@ export class ScrLibrary {
     const storeCount = ctx.cfg.stores.find((s) => s.path === d.store)?.count ?? ctx.cfg.int('SCR_CACHE_SIZE');
     const inStore = () => [...this.#datasets.values()].filter((r) => r.store === d.store).sort((a, b) => a.id - b.id);
     const inDesc = () => [...this.#datasets.values()].filter((r) => r.descriptor === d.index).sort((a, b) => a.id - b.id);
+    // The previous eviction's deletion must be over before more data comes in.
+    await ctx.settleDeletes();
     while (inStore().length >= storeCount || (d.count !== null && inDesc().length >= d.count)) {
       const victim = inStore().length >= storeCount ? inStore()[0]! : inDesc()[0]!;
-      await removeDataset(ctx, victim);
+      await removeDataset(ctx, victim, { background: true });
       this.#datasets.delete(victim.id);
       ctx.debug(1, `evicted ${victim.name} from ${victim.store}`);
     }
@@ -320,7 +330,9 @@ export class ScrLibrary {
     let reason: string | null = null;
     if (ctx.rank === 0) {
       try {
-        const halt = await updateHalt(ctx.prefix, afterCheckpoint);
+        // Only a "checkpoints left" count needs the locked read-modify-write.
+        let halt = await readHalt(ctx.prefix);
+        if (halt.checkpointsLeft !== undefined) halt = await updateHalt(ctx.prefix, afterCheckpoint);
         reason = this.#haltReason(ctx, halt);
       } catch (e) { ctx.warn(`halt file: ${(e as Error).message}`); }
     }

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { readMetaFileIfExists, writeMetaFile } from '../meta/index.js';
 import { DATASET_DIR_PREFIX, datasetDir, datasetMetaDir, filemapPath, nodeDir, redDataPath, redMetaPath } from '../cache/paths.js';
-import { type DatasetRecord, type Filemap, readCacheIndex, readFilemap, updateCacheIndex, writeFilemap } from '../cache/records.js';
+import { type DatasetRecord, type Filemap, readCacheIndex, readFilemap, writeFilemap } from '../cache/records.js';
 import type { Comm } from '../mpi/index.js';
 import { rebuild, recoverable } from '../redundancy/rebuild.js';
 import { FileStream } from '../redundancy/stream.js';
@@ -39,9 +39,19 @@ interface NodeReport {
   datasets: Record<string, DatasetReport>;
 }
 
+export interface RestoreTiming {
+  id: number;
+  name: string;
+  /** Seconds to move and rebuild this dataset (all ranks agreed). */
+  seconds: number;
+  moved: number[];
+  rebuilt: number[];
+}
+
 export interface RestoreResult {
   /** Datasets now in cache on every rank's node, ready for restart. */
   restored: DatasetRecord[];
+  timings: RestoreTiming[];
   /** The largest dataset id seen anywhere (the next one must be larger). */
   maxId: number;
   /** One line per dataset dropped, for the log. */
@@ -62,6 +72,8 @@ async function scanNode(ctx: Context): Promise<NodeReport> {
     let entries: string[] = [];
     try { entries = await readdir(nodeDir(store.path, ctx.ident)); } catch { continue; }
     for (const e of entries) {
+      // Leftovers of a background deletion the previous run did not finish.
+      if (e.startsWith('.deleting.')) { await rm(join(nodeDir(store.path, ctx.ident), e), { recursive: true, force: true }); continue; }
       if (!e.startsWith(DATASET_DIR_PREFIX)) continue;
       const id = Number(e.slice(DATASET_DIR_PREFIX.length));
       if (!Number.isSafeInteger(id)) continue;
@@ -244,7 +256,7 @@ async function rebuildSets(ctx: Context, plan: Plan): Promise<void> {
     const pos = red.members.indexOf(ctx.rank);
     const amLost = lost.includes(pos);
     const map = red.filemaps[pos]!;
-    const stream = new FileStream(map.files.map((f) => ({ path: join(here, f.name), size: f.size })), { mode: amLost ? 'w' : 'r', crc: amLost });
+    const stream = new FileStream(map.files.map((f) => ({ path: join(here, f.name), size: f.size })), { mode: amLost ? 'w' : 'r', crc: amLost, map: !amLost });
     if (amLost) await stream.createAll();
     const res = await rebuild({ comm, scheme: red.scheme as 'PARTNER' | 'XOR' | 'RS', k: red.k, lost, chunk: red.chunk, lens: red.lens, stream, parityPath: redDataPath(here, ctx.rank), pieceSize: red.pieceSize });
     await stream.close();
@@ -272,11 +284,12 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
   const { plans, drops, maxId } = decide(ctx, reports);
   const dropped: string[] = [];
   const restored: DatasetRecord[] = [];
+  const timings: RestoreTiming[] = [];
   const removeLocal = async (id: number, rec: DatasetRecord | null) => {
     if (!ctx.nodeLeader) return;
     const report = reports.find((r) => r.node === ctx.node)?.datasets[String(id)];
     if (report) await rm(report.dir, { recursive: true, force: true });
-    await updateCacheIndex(ctx.cntlDir, (idx) => { delete idx.datasets[String(id)]; });
+    await ctx.updateCacheIndex((idx) => { delete idx.datasets[String(id)]; });
     void rec;
   };
   for (const d of drops) {
@@ -295,16 +308,18 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     try {
       await agree(ctx.comm, `moving dataset ${plan.rec.name}`, outcomeOf(err));
       await rebuildPhase(ctx, plan);
-      if (ctx.nodeLeader) await updateCacheIndex(ctx.cntlDir, (idx) => { idx.datasets[String(plan.id)] = plan.rec; });
+      await ctx.updateCacheIndex((idx) => { idx.datasets[String(plan.id)] = plan.rec; });
       restored.push(plan.rec);
       const lostRanks = plan.sets.flatMap((s) => s.lost.map((p) => s.red.members[p]!));
+      const moved = [...plan.holder].filter(([r, node]) => ctx.nodeOf[r] !== node).map(([r]) => r);
+      timings.push({ id: plan.id, name: plan.rec.name, seconds: (performance.now() - t0) / 1000, moved, rebuilt: lostRanks });
       if (lostRanks.length) ctx.note(`rebuilt dataset ${plan.rec.name}: files of rank(s) ${lostRanks.join(',')} restored from ${plan.sets.find((s) => s.lost.length)!.red.scheme} redundancy in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
     } catch (e) {
       dropped.push(`dataset ${plan.id} (${plan.rec.name}): ${(e as Error).message}`);
       await removeLocal(plan.id, plan.rec);
     }
   }
-  return { restored, maxId, dropped };
+  return { restored, timings, maxId, dropped };
 }
 
 async function ensureDir(dir: string): Promise<void> {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { mpi } from '../../src/index.js';
 import { gfMul } from '../../src/kernels/gf256.js';
 import { coefficient, stripeChunks } from '../../src/redundancy/code.js';
@@ -24,16 +25,18 @@ if (w.size >= 2) {
     const runDir = join(tmpdir(), `scr-encode-${process.env.OMPI_COMM_WORLD_SIZE ?? process.env.PMI_SIZE}-${process.ppid}`);
     after(async () => { await w.barrier(); if (w.rank === 0) rmSync(runDir, { recursive: true, force: true }); });
 
-    for (const { scheme, k } of cases) {
-      it(`${scheme}${k > 1 ? ` k=${k}` : ''}: each member's redundancy data equals the code computed from everyone's data`, async () => {
-        const dir = join(runDir, `${scheme}${k}`, `rank${w.rank}`);
+    for (const { scheme, k } of cases) for (const map of [false, true]) {
+      it(`${scheme}${k > 1 ? ` k=${k}` : ''}${map ? ', reading through file maps' : ''}: each member's redundancy data equals the code computed from everyone's data`, async () => {
+        const dir = join(runDir, `${scheme}${k}${map}`, `rank${w.rank}`);
         const files = writeFiles(dir, 7 + k, w.rank, sizesFor(w.rank, piece));
-        const stream = new FileStream(files, { crc: true });
+        const stream = new FileStream(files, { crc: true, map });
         const lens = (await w.allgatherObject(stream.length)) as number[];
         const parityPath = join(dir, 'red.dat');
         const res = await encode({ comm: w, scheme, k, stream, lens, pieceSize: piece, parityPath });
+        const crcs = files.map((f, x) => stream.crcs![x]!.value(f.size));
         await stream.close();
         assert.equal(res.error, null);
+        files.forEach((f, x) => assert.equal(crcs[x], crc32(readFileSync(f.path)), `CRC of file ${x} computed during the encode`));
         const mine = Buffer.concat(files.map((f) => readFileSync(f.path)));
         const parity = readFileSync(parityPath);
         const all = await w.gather(mine, 0);
