@@ -48,6 +48,21 @@ Napi::Value GfMulAddAsync(const Napi::CallbackInfo& info) {
   return start_bytes_work(info.Env(), info[0], d, c, info[2], s, active_isa());
 }
 
+// gfMulAddMultiAsync(dst, coefs, src): dst is coefs.length slices of src's length;
+// slice p ^= coefs[p]·src.
+Napi::Value GfMulAddMultiAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Bytes d = bytes_arg(info, 0, "gfMulAddMultiAsync", "dst");
+  Bytes c = bytes_arg(info, 1, "gfMulAddMultiAsync", "coefs");
+  Bytes s = bytes_arg(info, 2, "gfMulAddMultiAsync", "src");
+  if (c.len == 0 || d.len != c.len * s.len) {
+    throw Napi::RangeError::New(env, "gfMulAddMultiAsync: dst must be coefs.length (" + std::to_string(c.len) + ") times src's length (" + std::to_string(s.len) + "), got " + std::to_string(d.len));
+  }
+  uintptr_t d0 = reinterpret_cast<uintptr_t>(d.data), s0 = reinterpret_cast<uintptr_t>(s.data);
+  if (d0 < s0 + s.len && s0 < d0 + d.len) throw Napi::RangeError::New(env, "gfMulAddMultiAsync: dst and src must not overlap");
+  return start_multi_work(env, info[0], d, info[1], c, info[2], s, active_isa());
+}
+
 // copyFileCrc(src, dst, bufSize, fsync) -> Promise<{bytes, crc}>
 Napi::Value CopyFileCrc(const Napi::CallbackInfo& info) {
   std::string src = path_arg(info, 0, "copyFileCrc", "src");
@@ -92,6 +107,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("xorAsync", Napi::Function::New(env, XorAsync, "xorAsync"));
   exports.Set("gfMulAdd", Napi::Function::New(env, GfMulAdd, "gfMulAdd"));
   exports.Set("gfMulAddAsync", Napi::Function::New(env, GfMulAddAsync, "gfMulAddAsync"));
+  exports.Set("gfMulAddMultiAsync", Napi::Function::New(env, GfMulAddMultiAsync, "gfMulAddMultiAsync"));
   exports.Set("copyFileCrc", Napi::Function::New(env, CopyFileCrc, "copyFileCrc"));
   exports.Set("crcFile", Napi::Function::New(env, CrcFile, "crcFile"));
   exports.Set("mapFile", Napi::Function::New(env, MapFile, "mapFile"));

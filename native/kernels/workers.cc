@@ -40,6 +40,36 @@ class BytesWorker : public Napi::AsyncWorker {
   Isa isa_;
 };
 
+class MultiWorker : public Napi::AsyncWorker {
+ public:
+  MultiWorker(Napi::Env env, Napi::Value dst, Bytes d, Napi::Value coefs, Bytes c, Napi::Value src, Bytes s, Isa isa)
+      : Napi::AsyncWorker(env, "scr:kernels"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        dst_ref_(Napi::Persistent(dst.As<Napi::Object>())),
+        coef_ref_(Napi::Persistent(coefs.As<Napi::Object>())),
+        src_ref_(Napi::Persistent(src.As<Napi::Object>())),
+        d_(d), c_(c), s_(s), isa_(isa) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    constexpr size_t kBlock = 16 * 1024;  // stays in L1/L2 while every slice uses it
+    for (size_t off = 0; off < s_.len; off += kBlock) {
+      size_t n = s_.len - off < kBlock ? s_.len - off : kBlock;
+      for (size_t p = 0; p < c_.len; p++) gf_mul_add(d_.data + p * s_.len + off, c_.data[p], s_.data + off, n, isa_);
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference dst_ref_, coef_ref_, src_ref_;
+  Bytes d_, c_, s_;
+  Isa isa_;
+};
+
 // An Error shaped like node's fs errors: "ENOENT: no such file or directory, open '/x'".
 Napi::Value errno_error(Napi::Env env, const FileResult& r) {
   const char* code = uv_err_name(-r.err);
@@ -84,6 +114,13 @@ class FileWorker : public Napi::AsyncWorker {
 };
 
 }  // namespace
+
+Napi::Promise start_multi_work(Napi::Env env, Napi::Value dst, Bytes d, Napi::Value coefs, Bytes c, Napi::Value src, Bytes s, Isa isa) {
+  auto* w = new MultiWorker(env, dst, d, coefs, c, src, s, isa);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
 
 Napi::Promise start_bytes_work(Napi::Env env, Napi::Value dst, Bytes d, int coef, Napi::Value src, Bytes s, Isa isa) {
   auto* w = new BytesWorker(env, dst, d, coef, src, s, isa);

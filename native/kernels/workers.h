@@ -15,6 +15,10 @@ namespace scr {
 // xor (coef < 0) or gf multiply-add (coef 0..255) of src into dst, off the JS thread.
 Napi::Promise start_bytes_work(Napi::Env env, Napi::Value dst, Bytes d, int coef, Napi::Value src, Bytes s, Isa isa);
 
+// dst holds coefs.size() slices of s.len bytes; slice p ^= coefs[p]·src, in cache-sized blocks so
+// src is read from memory once for all slices. Off the JS thread.
+Napi::Promise start_multi_work(Napi::Env env, Napi::Value dst, Bytes d, Napi::Value coefs, Bytes c, Napi::Value src, Bytes s, Isa isa);
+
 // copy_file_crc (dst non-empty) or crc_file (dst empty), off the JS thread;
 // resolves to {bytes, crc} or rejects with an errno Error (code, errno, syscall, path).
 Napi::Promise start_file_work(Napi::Env env, std::string src, std::string dst, size_t buf_size, bool do_fsync);

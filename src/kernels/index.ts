@@ -90,6 +90,15 @@ export async function crcFile(path: string, options: { bufSize?: number } = {}):
   return kernelsAddon().crcFile(path, bufSize);
 }
 
+/** dst holds coefs.length slices of src's length; slice p ^= coefs[p]·src over GF(2^8), in one
+ * pass over src (blocks of it stay in cache for every slice), off the JavaScript thread. */
+export async function gfMulAddMultiAsync(dst: ArrayBufferView, coefs: Uint8Array, src: ArrayBufferView): Promise<void> {
+  checkView(dst, 'gfMulAddMultiAsync', 'dst');
+  checkView(coefs, 'gfMulAddMultiAsync', 'coefs');
+  checkView(src, 'gfMulAddMultiAsync', 'src');
+  return kernelsAddon().gfMulAddMultiAsync(bytes(dst), bytes(coefs), bytes(src));
+}
+
 /** A read-only map of a whole file, as a Buffer (writing to it crashes the process). Call
  * unmapFile() when done, so the mapping goes at once rather than at garbage collection. */
 export function mapFile(path: string): Buffer {

@@ -11,6 +11,7 @@ export interface KernelsAddon {
   xorAsync(dst: Uint8Array, src: Uint8Array): Promise<void>;
   gfMulAdd(dst: Uint8Array, c: number, src: Uint8Array): void;
   gfMulAddAsync(dst: Uint8Array, c: number, src: Uint8Array): Promise<void>;
+  gfMulAddMultiAsync(dst: Uint8Array, coefs: Uint8Array, src: Uint8Array): Promise<void>;
   copyFileCrc(src: string, dst: string, bufSize: number, fsync: boolean): Promise<{ bytes: number; crc: number }>;
   crcFile(path: string, bufSize: number): Promise<{ bytes: number; crc: number }>;
   mapFile(path: string): Buffer;

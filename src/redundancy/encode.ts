@@ -17,7 +17,7 @@
 // Local I/O errors never stop the ring (a rank that stopped would leave the others blocked):
 // the member carries on with zeros and reports the error when the ring is done.
 import type { Comm } from '../mpi/index.js';
-import { dropPages, gfMulAddAsync, mapFileWrite, unmapFile, xorAsync } from '../kernels/index.js';
+import { dropPages, gfMulAddMultiAsync, mapFileWrite, unmapFile, xorAsync } from '../kernels/index.js';
 import { coefficient } from './code.js';
 import type { FileStream } from './stream.js';
 
@@ -105,6 +105,8 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
   const C = chunkSize(job.lens, n, k);
   const g = new Guarded();
   const red = openRedundancy(g, job.parityPath, k * C);
+  // RS: the k coefficients a data chunk at stripe position q adds to the k partials.
+  const column = Array.from({ length: n - k }, (_, q) => Uint8Array.from({ length: k }, (_, p) => coefficient(kind, k, p, q)));
 
   await inLanes(C, P, async (lane, offsets) => {
     const tag = RING_TAG + lane;
@@ -125,7 +127,7 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
         first = d0; // sent straight from the map
       } else {
         acc.fill(0, 0, k * len);
-        for (let p = 0; p < k; p++) await gfMulAddAsync(acc.subarray(p * len, (p + 1) * len), coefficient(kind, k, p, 0), d0);
+        await gfMulAddMultiAsync(acc.subarray(0, k * len), column[0]!, d0);
         first = acc.subarray(0, k * len);
       }
       for (let h = 0; h < n - 1; h++) {
@@ -140,11 +142,8 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
         const [, d] = await Promise.all([exchange, next]);
         if (h === 0) stream.release(d0);
         if (d) {
-          for (let p = 0; p < k; p++) {
-            const part = inbox.subarray(p * len, (p + 1) * len);
-            if (kind === 'XOR') await xorAsync(part, d);
-            else await gfMulAddAsync(part, coefficient(kind, k, p, pos), d);
-          }
+          if (kind === 'XOR') await xorAsync(inbox.subarray(0, len), d);
+          else await gfMulAddMultiAsync(inbox.subarray(0, k * len), column[pos]!, d);
           stream.release(d);
         } else if (!direct && red) {
           const p = pos - (n - k);

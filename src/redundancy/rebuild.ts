@@ -14,7 +14,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { dropPages, mapFile, mapFileWrite, unmapFile } from '../kernels/index.js';
 import type { Comm } from '../mpi/index.js';
 import { Request } from '../mpi/index.js';
-import { gfMulAddAsync, xorAsync } from '../kernels/index.js';
+import { gfMulAddMultiAsync, xorAsync } from '../kernels/index.js';
 import { type ChunkRef, decodePlan, stripeChunks } from './code.js';
 import { Guarded, inLanes, RING_TAG } from './encode.js';
 import type { FileStream } from './stream.js';
@@ -69,10 +69,8 @@ async function rebuildStripes(job: RebuildJob): Promise<{ error: Error | null }>
     const lostPos = chunks.map((c, t) => (lostSet.has(c.member) ? t : -1)).filter((t) => t >= 0);
     const plan = decodePlan(kind, n, k, lostPos);
     const myPos = chunks.findIndex((c) => c.member === i);
-    return {
-      mine: chunks[myPos]!,
-      slots: plan.map((s) => ({ target: chunks[s.lost]!, coeff: s.terms.find((t) => t.from === myPos)?.coeff ?? 0 })),
-    };
+    const slots = plan.map((s) => ({ target: chunks[s.lost]!, coeff: s.terms.find((t) => t.from === myPos)?.coeff ?? 0 }));
+    return { mine: chunks[myPos]!, slots, coeffs: Uint8Array.from(slots, (x) => x.coeff) };
   });
   const m = job.lost.length;
   const holderOf = (j: number) => (j + k - 1 + n) % n; // the last member stripe j visits
@@ -99,13 +97,8 @@ async function rebuildStripes(job: RebuildJob): Promise<{ error: Error | null }>
       const s = stripes[j]!;
       if (s.slots.every((x) => x.coeff === 0)) return;
       const d = await myChunk(s.mine, o, len);
-      for (let x = 0; x < m; x++) {
-        const c = s.slots[x]!.coeff;
-        if (c === 0) continue;
-        const part = buf.subarray(x * len, (x + 1) * len);
-        if (c === 1) await xorAsync(part, d);
-        else await gfMulAddAsync(part, c, d);
-      }
+      if (m === 1 && s.coeffs[0] === 1) await xorAsync(buf.subarray(0, len), d);
+      else await gfMulAddMultiAsync(buf.subarray(0, m * len), s.coeffs, d);
       if (s.mine.role === 'data') stream.release(d);
       else if (red) dropPages(d);
     };

@@ -454,3 +454,25 @@ describe('kernels: copyFileCrc and crcFile', () => {
     assert.throws(() => k.crcFile(7 as unknown as string, 4096), (e: Error) => e instanceof TypeError && /\bpath\b/.test(e.message));
   });
 });
+
+describe('gfMulAddMultiAsync', () => {
+  it('adds coefs[p]·src into each slice p, exactly as gfMulAdd per slice would', async () => {
+    const { gfMulAddMultiAsync, gfMul } = await import('../../src/kernels/index.js');
+    for (const [k, n] of [[1, 1], [2, 16 * 1024 + 7], [3, 100_003], [4, 33]] as const) {
+      const src = Buffer.from(Array.from({ length: n }, (_, i) => (i * 131 + 7) & 0xff));
+      const coefs = Uint8Array.from({ length: k }, (_, p) => [0, 1, 29, 255][p]!);
+      const dst = Buffer.from(Array.from({ length: k * n }, (_, i) => (i * 17) & 0xff));
+      const expect = Buffer.from(dst);
+      for (let p = 0; p < k; p++) for (let i = 0; i < n; i++) expect[p * n + i]! ^= gfMul(coefs[p]!, src[i]!);
+      await gfMulAddMultiAsync(dst, coefs, src);
+      assert.ok(dst.equals(expect), `k=${k} n=${n}`);
+    }
+  });
+
+  it('refuses a dst of the wrong size and overlapping buffers', async () => {
+    const { gfMulAddMultiAsync } = await import('../../src/kernels/index.js');
+    await assert.rejects(gfMulAddMultiAsync(Buffer.alloc(10), Uint8Array.of(1, 2), Buffer.alloc(4)), /must be coefs.length \(2\) times src's length \(4\), got 10/);
+    const b = Buffer.alloc(16);
+    await assert.rejects(gfMulAddMultiAsync(b.subarray(0, 8), Uint8Array.of(1, 1), b.subarray(4, 8)), /must not overlap/);
+  });
+});
