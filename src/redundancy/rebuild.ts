@@ -112,30 +112,27 @@ async function rebuildStripes(job: RebuildJob): Promise<{ error: Error | null }>
         await addMine(stripeAt(left, h), inbox, o, len);
         [acc, inbox] = [inbox, acc];
       }
-      // Phase 2: `acc` holds the finished chunks of stripe mineFinal; deliver each to its owner.
+      // Phase 2: `acc` holds the finished chunks of stripe mineFinal; deliver each to its owner,
+      // which receives it straight into its file (or redundancy file) where it can.
       const sends: Array<Request<void>> = [];
       const recvs: Array<Promise<unknown>> = [];
+      const sinks: Array<{ buf: Buffer; commit: () => Promise<void> }> = [];
       if (amLost) {
         for (let j = 0; j < n; j++) {
-          if (holderOf(j) === i) continue;
-          recvs.push(comm.irecv(incoming[j]!.subarray(0, len), holderOf(j), tag + 1).wait());
+          const ref = stripes[j]!.slots.find((x) => x.target.member === i)!.target;
+          const sink = ref.role === 'data' ? stream.sink(ref.index * C + o, len, incoming[j]!)
+            : red ? { buf: red.subarray(ref.index * C + o, ref.index * C + o + len), commit: async () => dropPages(red.subarray(ref.index * C + o, ref.index * C + o + len)) }
+              : { buf: incoming[j]!.subarray(0, len), commit: async () => undefined };
+          sinks.push(sink);
+          if (holderOf(j) !== i) recvs.push(comm.irecv(sink.buf, holderOf(j), tag + 1).wait());
         }
       }
       stripes[mineFinal]!.slots.forEach((slot, x) => {
-        if (slot.target.member === i) acc.copy(incoming[mineFinal]!, 0, x * len, (x + 1) * len);
+        if (slot.target.member === i) acc.copy(sinks[mineFinal]!.buf, 0, x * len, (x + 1) * len);
         else sends.push(comm.isend(acc.subarray(x * len, (x + 1) * len), slot.target.member, tag + 1));
       });
       await Promise.all([...recvs, Request.waitAll(sends)]);
-      if (amLost) {
-        for (let j = 0; j < n; j++) {
-          const ref = stripes[j]!.slots.find((s) => s.target.member === i)!.target;
-          if (ref.role === 'data') await g.runAsync(() => stream.write(ref.index * C + o, incoming[j]!, len), () => undefined);
-          else if (red) {
-            incoming[j]!.copy(red, ref.index * C + o, 0, len);
-            dropPages(red.subarray(ref.index * C + o, ref.index * C + o + len));
-          }
-        }
-      }
+      for (const sink of sinks) await g.runAsync(sink.commit, () => undefined);
     }
   });
   if (red) unmapFile(red);

@@ -5,6 +5,9 @@
 
 export type Scheme = 'SINGLE' | 'PARTNER' | 'XOR' | 'RS';
 
+/** The largest Reed–Solomon set (code.ts: coefficients 1/(p ⊕ (k+q)) need k + n − k ≤ 255). */
+export const MAX_RS_SET = 255;
+
 export interface RedSet {
   /** Index of the set in the layout. */
   id: number;
@@ -25,9 +28,9 @@ export interface SetLayout {
 }
 
 /** Sizes for cutting a line of `len` ranks into sets of at least `setSize` (one set if shorter). */
-export function cutSizes(len: number, setSize: number): number[] {
+export function cutSizes(len: number, setSize: number, maxSize = Infinity): number[] {
   if (len <= 0) return [];
-  const count = Math.max(1, Math.floor(len / Math.max(1, setSize)));
+  const count = Math.max(1, Math.floor(len / Math.max(1, setSize)), Math.ceil(len / maxSize));
   const base = Math.floor(len / count);
   const extra = len % count;
   return Array.from({ length: count }, (_, i) => base + (i < extra ? 1 : 0));
@@ -68,7 +71,8 @@ export function formSets(groupOf: readonly string[], setSize: number, scheme: Sc
   }
   for (const line of formLines(groupOf)) {
     let at = 0;
-    for (const size of cutSizes(line.length, setSize)) {
+    // RS's Cauchy matrix needs distinct field elements for its rows and columns: at most 255 members.
+    for (const size of cutSizes(line.length, setSize, scheme === 'RS' ? MAX_RS_SET : Infinity)) {
       const members = line.slice(at, at + size);
       at += size;
       const want = { scheme, k: scheme === 'RS' ? setFailures : scheme === 'XOR' ? 1 : 0 };

@@ -2,7 +2,7 @@
 // unit the redundancy schemes cut into chunks. Reads can also feed per-file CRCs.
 import { type FileHandle, open } from 'node:fs/promises';
 import { PieceCrc } from '../common/crc.js';
-import { dropPages, mapFile, unmapFile } from '../kernels/index.js';
+import { dropPages, mapFile, mapFileWrite, unmapFile } from '../kernels/index.js';
 
 export interface StreamFile {
   /** Where the file is (its cache path). */
@@ -29,13 +29,33 @@ export class FileStream {
     for (const f of files) { this.#starts.push(at); at += f.size; }
     this.length = at;
     this.crcs = opts.crc ? files.map(() => new PieceCrc()) : null;
-    this.#maps = opts.map && this.#mode === 'r' ? files.map(() => null) : null;
+    this.#maps = opts.map ? files.map(() => null) : null;
+  }
+
+  /** Where to put [offset, offset+len) of a stream being written: a writable view of the file's
+   * map when the range lies in one file (receive straight into it), else a scratch buffer that
+   * commit() writes out. commit() also records the CRCs. Needs mode 'w' with `map`. */
+  sink(offset: number, len: number, scratch: Buffer): { buf: Buffer; commit: () => Promise<void> } {
+    if (this.#mode === 'w' && this.#maps) {
+      for (let i = 0; i < this.#files.length; i++) {
+        const s = this.#starts[i]!;
+        const size = this.#files[i]!.size;
+        if (len > 0 && offset >= s && offset + len <= s + size) {
+          let m = this.#maps[i];
+          if (!m) { m = mapFileWrite(this.#files[i]!.path, size); this.#maps[i] = m; }
+          const v = m.subarray(offset - s, offset - s + len);
+          return { buf: v, commit: async () => { this.crcs?.[i]!.add(offset - s, v); dropPages(v); } };
+        }
+      }
+    }
+    const buf = scratch.subarray(0, len);
+    return { buf, commit: () => this.write(offset, buf, len) };
   }
 
   /** A zero-copy, read-only view of [offset, offset+len) when it lies inside one file (mapped
    * stream only); null otherwise (use read()). Feeds the CRCs like read(). */
   view(offset: number, len: number): Buffer | null {
-    if (!this.#maps || len === 0) return null;
+    if (!this.#maps || this.#mode !== 'r' || len === 0) return null;
     for (let i = 0; i < this.#files.length; i++) {
       const s = this.#starts[i]!;
       const size = this.#files[i]!.size;
@@ -72,7 +92,15 @@ export class FileStream {
   async #handle(i: number): Promise<FileHandle> {
     let h = this.#handles.get(i);
     if (!h) {
-      h = await open(this.#files[i]!.path, this.#mode === 'r' ? 'r' : 'w', 0o600);
+      const path = this.#files[i]!.path;
+      if (this.#mode === 'r') h = await open(path, 'r');
+      else {
+        // Never truncate: createAll() may already have sized (and mapped) the file.
+        try { h = await open(path, 'r+'); } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          h = await open(path, 'w', 0o600);
+        }
+      }
       this.#handles.set(i, h);
     }
     return h;
@@ -111,6 +139,12 @@ export class FileStream {
   /** Writes buf[0, len) at `offset` into the files (bytes past the stream's end are padding). */
   async write(offset: number, buf: Buffer, len: number = buf.length): Promise<void> {
     for (const sp of this.#spans(offset, len)) {
+      const m = this.#maps?.[sp.file];
+      if (m && this.#mode === 'w') {
+        buf.copy(m, sp.fileOffset, sp.bufOffset, sp.bufOffset + sp.n);
+        this.crcs?.[sp.file]!.add(sp.fileOffset, buf.subarray(sp.bufOffset, sp.bufOffset + sp.n));
+        continue;
+      }
       const h = await this.#handle(sp.file);
       let put = 0;
       while (put < sp.n) {
@@ -123,7 +157,10 @@ export class FileStream {
 
   /** Creates every file at its full size (so zero-length files and holes exist). */
   async createAll(): Promise<void> {
-    for (let i = 0; i < this.#files.length; i++) await (await this.#handle(i)).truncate(this.#files[i]!.size);
+    for (let i = 0; i < this.#files.length; i++) {
+      if (this.#maps && this.#files[i]!.size > 0) this.#maps[i] = mapFileWrite(this.#files[i]!.path, this.#files[i]!.size);
+      else await (await this.#handle(i)).truncate(this.#files[i]!.size);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 // What init() establishes for the life of a library instance: configuration, communicators,
 // node identity, directories, and the redundancy sets of each descriptor (made on first use).
-import { mkdir, writeFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureSafeDir } from '../common/dirs.js';
 import type { CkptDescriptor, ResolvedConfig } from '../config/resolve.js';
@@ -47,6 +47,11 @@ export class Context {
     this.crcOnCopy = cfg.bool('SCR_CRC_ON_COPY');
   }
 
+  /** The job ranks on this node, in order (nodeComm's rank r is nodeRanks[r]). */
+  get nodeRanks(): number[] {
+    return this.nodeOf.map((n, r) => (n === this.node ? r : -1)).filter((r) => r >= 0);
+  }
+
   get nodeLeader(): boolean {
     return this.nodeComm.rank === 0;
   }
@@ -89,7 +94,7 @@ export class Context {
   }
 
   /** Creates this node's control directory and, for each enabled store, its node directory
-   * (0700, refusing symlinks and other owners). Run on every rank (idempotent). */
+   * (0700, refusing symlinks and other owners). Run by node leaders (idempotent). */
   async makeNodeDirs(): Promise<void> {
     await ensureSafeDir(this.cntlDir, { base: this.cfg.str('SCR_CNTL_BASE') });
     for (const s of this.cfg.stores) {
@@ -102,11 +107,22 @@ export class Context {
     await mkdir(prefixScrDir(this.prefix), { recursive: true, mode: 0o700 });
   }
 
-  /** Atomically replaces <prefix>/.scr/app.conf (rank 0). */
-  async writeAppConf(text: string): Promise<void> {
+  /** Replaces <prefix>/.scr/app.conf (rank 0): written to a temp file, fsynced, renamed; or
+   * removed when the application set nothing with config(). */
+  async writeAppConf(text: string | null): Promise<void> {
     const path = join(prefixScrDir(this.prefix), 'app.conf');
+    if (text === null) {
+      await rm(path, { force: true });
+      return;
+    }
     const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, text, { mode: 0o600 });
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   }
 

@@ -103,7 +103,8 @@ export class ScrLibrary {
     try {
       if (ctx.rank === 0) {
         await ctx.makePrefixDir();
-        if (this.#appLayer.params.size || this.#appLayer.descriptors.length) await ctx.writeAppConf(layerToText(this.#appLayer));
+        // Always replaced, so the commands never read a previous run's config() values.
+        await ctx.writeAppConf(this.#appLayer.params.size || this.#appLayer.descriptors.length ? layerToText(this.#appLayer) : null);
       }
       if (ctx.nodeLeader) await ctx.makeNodeDirs();
     } catch (e) { err = e; }
@@ -176,13 +177,17 @@ export class ScrLibrary {
   // ---- output ----
   async startOutput(name: string | null | undefined, flags: number): Promise<void> {
     this.#sm.expect('startOutput()', 'idle');
-    if (name !== null && name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
-      throw new ScrError(`startOutput(): name must be a non-empty string without '/', or null for the default, got ${JSON.stringify(name)}`, CODES.ARGUMENT);
-    }
-    if (!Number.isInteger(flags) || flags < 0 || (flags & ~(FLAG_CHECKPOINT | FLAG_OUTPUT)) !== 0) {
-      throw new ScrError(`startOutput(): flags must combine FLAG_CHECKPOINT and FLAG_OUTPUT (or be FLAG_NONE), got ${String(flags)}`, CODES.ARGUMENT);
-    }
     const comm = this.#comm!;
+    // Arguments are checked locally but agreed on, so a rank with a bad argument cannot leave the
+    // others waiting in the collectives below.
+    let argErr: ScrError | null = null;
+    if (name !== null && name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
+      argErr = new ScrError(`startOutput(): name must be a non-empty string without '/', or null for the default, got ${JSON.stringify(name)}`, CODES.ARGUMENT);
+    } else if (!Number.isInteger(flags) || flags < 0 || (flags & ~(FLAG_CHECKPOINT | FLAG_OUTPUT)) !== 0) {
+      argErr = new ScrError(`startOutput(): flags must combine FLAG_CHECKPOINT and FLAG_OUTPUT (or be FLAG_NONE), got ${String(flags)}`, CODES.ARGUMENT);
+    }
+    await agreeKeepingMine(comm, 'startOutput(): checking the arguments', argErr);
+    this.#offer = null; // an output phase may evict what haveRestart offered
     const asked = { name: name ?? null, flags };
     const root = await comm.bcastObject(asked, 0);
     if (!(await comm.allreduce(root.name === asked.name && root.flags === asked.flags, 'LAND'))) {
@@ -207,6 +212,7 @@ export class ScrLibrary {
     if (d.bypass) rec.bypass = true;
     let err: unknown = null;
     try {
+      await ctx.setsFor(d); // forms this descriptor's sets (a GROUPS error shows here, on every rank)
       await this.#evictFor(ctx, d);
       // Not yet in the cache index: at restart, a dataset directory the index does not list is
       // known to be incomplete (the job stopped while writing it) and is removed.
@@ -243,8 +249,8 @@ export class ScrLibrary {
 
   #routeOutput(path: string): string {
     const out = this.#output!;
+    if (!this.#ctx) return path; // SCR_ENABLE=0: paths pass through unchanged
     const abs = resolve(path);
-    if (!this.#ctx) return abs;
     const prefix = this.#ctx.prefix;
     const rel = relative(prefix, abs);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
@@ -288,6 +294,14 @@ export class ScrLibrary {
     if (valid) {
       try { files = await statRouted(ctx, rec, out.routed, out.bypass); } catch (e) { localErr = e; }
     }
+    // Ranks of one node share the dataset's cache directory: two of them routing the same file
+    // name would have written one file. Found here, on every rank alike.
+    const clash = out.bypass ? null : await sameNameOnNode(ctx, out.routed);
+    if (clash) {
+      await this.#drop(ctx, rec);
+      this.#endCheckpointTimer(ctx, rec);
+      throw new ScrError(`completeOutput(): ${clash}; files of one dataset share a cache directory per node, so their names must differ across the node's ranks (e.g. put the rank in the name). The dataset was deleted.`, CODES.DUPLICATE);
+    }
     if (localErr && ctx.rank === 0) ctx.warn((localErr as Error).message);
     const complete = await comm.allreduce(valid && !localErr, 'LAND');
     if (!complete) {
@@ -312,7 +326,16 @@ export class ScrLibrary {
     rec.complete = true;
     rec.bytes = totals[0]!;
     rec.files = totals[1]!;
-    await recordDataset(ctx, rec);
+    let recErr: unknown = null;
+    try { await recordDataset(ctx, rec); } catch (e) { recErr = e; }
+    try {
+      await agree(comm, `completeOutput(): recording ${rec.name} in the cache index`, outcomeOf(recErr));
+    } catch (e) {
+      ctx.warn(`${(e as Error).message}; the dataset is deleted from cache`);
+      await this.#drop(ctx, rec);
+      this.#endCheckpointTimer(ctx, rec);
+      return false;
+    }
     this.#datasets.set(rec.id, rec);
     this.#stats = { id: rec.id, bytes, redundancyBytes, protectSeconds };
     this.#endCheckpointTimer(ctx, rec);
@@ -345,9 +368,11 @@ export class ScrLibrary {
     }
   }
 
+  /** Forgets a dataset and deletes this node's part; a failure to delete is only warned about
+   * (the next init removes leftovers), so it cannot split the ranks. */
   async #drop(ctx: Context, rec: DatasetRecord): Promise<void> {
-    await removeDataset(ctx, rec);
     this.#datasets.delete(rec.id);
+    try { await removeDataset(ctx, rec); } catch (e) { process.stderr.write(`scr: warning: rank ${ctx.rank}: deleting ${rec.name}: ${(e as Error).message}\n`); }
   }
 
   startCheckpoint(): Promise<void> {
@@ -399,6 +424,25 @@ export class ScrLibrary {
     }
     return ok;
   }
+}
+
+/** Agreement where a rank with its own error rethrows that error (keeping its class, e.g.
+ * ScrConfigError with its problems), and the others throw the agreed summary. */
+/** The first basename two ranks of this node routed, described, or null. Collective. */
+async function sameNameOnNode(ctx: Context, routed: Routed[]): Promise<string | null> {
+  const all = (await ctx.nodeComm.allgatherObject(routed.map((r) => r.name))) as string[][];
+  const owner = new Map<string, number>();
+  let found: string | null = null;
+  all.forEach((names, local) => {
+    for (const n of names) {
+      const prev = owner.get(n);
+      if (prev !== undefined && prev !== local && !found) found = `ranks ${ctx.nodeRanks[prev]} and ${ctx.nodeRanks[local]} on node ${ctx.node} both routed a file named "${n}"`;
+      owner.set(n, local);
+    }
+  });
+  // Agreed job-wide: the first clash any node found.
+  const clashes = (await ctx.comm.allgatherObject(found)) as Array<string | null>;
+  return clashes.find((c) => c !== null) ?? null;
 }
 
 /** Agreement where a rank with its own error rethrows that error (keeping its class, e.g.

@@ -69,6 +69,7 @@ async function scanNode(ctx: Context): Promise<NodeReport> {
   const index = await readCacheIndex(ctx.cntlDir);
   const datasets: Record<string, DatasetReport> = {};
   for (const store of ctx.cfg.stores) {
+    if (!store.enabled) continue;
     let entries: string[] = [];
     try { entries = await readdir(nodeDir(store.path, ctx.ident)); } catch { continue; }
     for (const e of entries) {
@@ -180,7 +181,9 @@ async function moveData(ctx: Context, plan: Plan): Promise<void> {
     if (ctx.rank === sender) {
       const from = datasetDir(rec.store, ctx.ident, rec.id, node);
       const map = (await readFilemap(from, r))!;
-      await comm.send(Buffer.from(JSON.stringify(map)), r, TAG_MOVE);
+      const json = Buffer.from(JSON.stringify(map));
+      await comm.send(Float64Array.of(json.length), r, TAG_MOVE);
+      await comm.send(json, r, TAG_MOVE);
       const paths = [...map.files.map((f) => ({ path: rec.bypass ? null : join(from, f.name), size: f.size })),
         ...(red(r) ? [{ path: redDataPath(from, r), size: (await sizeOf(redDataPath(from, r)))! }] : [])];
       for (const p of paths) {
@@ -194,16 +197,17 @@ async function moveData(ctx: Context, plan: Plan): Promise<void> {
           }
         } finally { await fh.close(); }
       }
-      const rr = red(r);
-      if (rr) await comm.send(Buffer.from(JSON.stringify({ size: (await sizeOf(redDataPath(from, r)))! })), r, TAG_MOVE);
+
       // The data now lives with its rank: remove it from the old node.
       await Promise.all([...map.files.map((f) => (rec.bypass ? null : unlink(join(from, f.name)).catch(() => undefined))),
         unlink(filemapPath(from, r)).catch(() => undefined), unlink(redMetaPath(from, r)).catch(() => undefined), unlink(redDataPath(from, r)).catch(() => undefined)]);
     }
     if (ctx.rank === r) {
-      const header = Buffer.alloc(1 << 20);
-      const st = await comm.recv(header, sender, TAG_MOVE);
-      const map = JSON.parse(header.subarray(0, st.count).toString()) as Filemap;
+      const size = new Float64Array(1);
+      await comm.recv(size, sender, TAG_MOVE);
+      const json = Buffer.alloc(size[0]!);
+      await comm.recv(json, sender, TAG_MOVE);
+      const map = JSON.parse(json.toString()) as Filemap;
       await writeFilemap(here, map);
       const rr = red(r);
       const targets = [...map.files.map((f) => ({ path: rec.bypass ? null : join(here, f.name), size: f.size, crc: f.crc, mode: f.mode, mtimeMs: f.mtimeMs }))];
@@ -235,7 +239,6 @@ async function moveData(ctx: Context, plan: Plan): Promise<void> {
             await fh.write(buf, 0, n, o);
           }
         } finally { await fh.close(); }
-        await comm.recv(header, sender, TAG_MOVE);
         await writeMetaFile(redMetaPath(here, r), 'redset', { ...rr, position: rr.members.indexOf(r) });
       }
     }
@@ -256,7 +259,7 @@ async function rebuildSets(ctx: Context, plan: Plan): Promise<void> {
     const pos = red.members.indexOf(ctx.rank);
     const amLost = lost.includes(pos);
     const map = red.filemaps[pos]!;
-    const stream = new FileStream(map.files.map((f) => ({ path: join(here, f.name), size: f.size })), { mode: amLost ? 'w' : 'r', crc: amLost, map: !amLost });
+    const stream = new FileStream(map.files.map((f) => ({ path: join(here, f.name), size: f.size })), { mode: amLost ? 'w' : 'r', crc: amLost, map: true });
     if (amLost) await stream.createAll();
     const res = await rebuild({ comm, scheme: red.scheme as 'PARTNER' | 'XOR' | 'RS', k: red.k, lost, chunk: red.chunk, lens: red.lens, stream, parityPath: redDataPath(here, ctx.rank), pieceSize: red.pieceSize });
     await stream.close();
@@ -279,7 +282,17 @@ async function rebuildSets(ctx: Context, plan: Plan): Promise<void> {
 }
 
 export async function restoreCache(ctx: Context): Promise<RestoreResult> {
-  const mine = ctx.nodeLeader ? await scanNode(ctx) : null;
+  // A node whose cache cannot be read counts as empty (with a warning): a throw here would leave
+  // the other ranks waiting in the gather.
+  let mine: NodeReport | null = null;
+  if (ctx.nodeLeader) {
+    try {
+      mine = await scanNode(ctx);
+    } catch (e) {
+      process.stderr.write(`scr: warning: node ${ctx.node}: cannot read its cache, treating it as empty: ${(e as Error).message}\n`);
+      mine = { node: ctx.node, datasets: {} };
+    }
+  }
   const reports = ((await ctx.comm.allgatherObject(mine)) as Array<NodeReport | null>).filter((r): r is NodeReport => r !== null);
   const { plans, drops, maxId } = decide(ctx, reports);
   const dropped: string[] = [];

@@ -126,6 +126,42 @@ describe('checkpoint API (every rank)', function () {
     await scr.finalize();
   });
 
+  it('a bad argument on one rank only is an error on every rank (nobody waits)', async () => {
+    await scr.init();
+    await assert.rejects(scr.startOutput(null, w.rank === 0 ? 8 : scr.FLAG_CHECKPOINT), coded('ERR_SCR_ARGUMENT', /flags must combine/));
+    await scr.finalize();
+  });
+
+  if (w.size > 1) {
+    it('two ranks of one node routing the same file name: the dataset is refused on every rank', async () => {
+      process.env.SCR_NODE_NAME = 'shared';
+      try {
+        await scr.init();
+        await scr.startOutput('clash', scr.FLAG_CHECKPOINT);
+        writeFileSync(scr.routeFile(join(process.env.SCR_PREFIX!, `r${w.rank}`, 'same.dat')), `rank ${w.rank}`);
+        await assert.rejects(scr.completeOutput(true), coded('ERR_SCR_DUPLICATE_FILE', /ranks 0 and 1 on node shared both routed a file named "same\.dat"/));
+        assert.notEqual(await scr.haveRestart(), 'clash');
+        await scr.finalize();
+      } finally {
+        process.env.SCR_NODE_NAME = `n${w.rank}`;
+      }
+    });
+  }
+
+  it('SCR_ENABLE=0: calls still agree, paths pass through unchanged, nothing is cached', async () => {
+    process.env.SCR_ENABLE = '0';
+    try {
+      await scr.init();
+      await scr.startOutput('off', scr.FLAG_CHECKPOINT);
+      assert.equal(scr.routeFile('relative/file.dat'), 'relative/file.dat');
+      assert.equal(await scr.completeOutput(true), true);
+      assert.equal(await scr.haveRestart(), null);
+      await scr.finalize();
+    } finally {
+      delete process.env.SCR_ENABLE;
+    }
+  });
+
   it('startOutput evicts the oldest datasets beyond the store\'s COUNT (SCR_CACHE_SIZE=2)', async () => {
     process.env.SCR_CACHE_SIZE = '2';
     await scr.init();

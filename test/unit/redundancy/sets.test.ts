@@ -14,6 +14,15 @@ describe('redundancy sets', () => {
     assert.deepEqual(cutSizes(0, 8), []);
   });
 
+  it('RS sets are cut to at most 255 members (the Cauchy code needs distinct field elements)', () => {
+    assert.deepEqual(cutSizes(300, 300, 255), [150, 150]);
+    assert.deepEqual(cutSizes(255, 300, 255), [255]);
+    const layout = formSets(Array.from({ length: 300 }, (_, r) => `n${r}`), 400, 'RS', 2);
+    assert.deepEqual(layout.sets.map((s) => s.members.length), [150, 150]);
+    assert.ok(layout.sets.every((s) => s.scheme === 'RS'));
+    assert.equal(formSets(Array.from({ length: 300 }, (_, r) => `n${r}`), 400, 'XOR', 1).sets.length, 1, 'XOR sets are not capped');
+  });
+
   it('lines take the i-th rank of every group, groups in order of their lowest rank', () => {
     // 3 nodes x 2 ranks, blocks: n0={0,1} n1={2,3} n2={4,5}
     assert.deepEqual(formLines(nodes(3, 2)), [[0, 2, 4], [1, 3, 5]]);
