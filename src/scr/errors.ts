@@ -1,6 +1,7 @@
 // Errors of the checkpoint API. Each has a stable `code`; messages say what was wrong and what
-// to do. Every rank throws the same error for the same mistake (the state machine and all
-// agreement steps are identical on every rank), so no rank runs ahead into a collective.
+// to do. A state error is the same on every rank (every rank makes the same calls); after a step
+// that can fail locally, the ranks agree (agree.ts) and all throw: the failing rank its own
+// error, the others a summary naming it. So no rank runs ahead into a collective.
 export { ScrConfigError } from '../config/errors.js';
 
 export class ScrError extends Error {
