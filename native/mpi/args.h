@@ -5,6 +5,8 @@
 #include <napi.h>
 
 #include <climits>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "runtime.h"
@@ -88,6 +90,30 @@ inline const int* intsOf(const Napi::Value& v, const char* name) {
   }
   auto a = v.As<Napi::Int32Array>();
   return a.Data();
+}
+
+// Posts an op's requests with `post` (on the JS thread, so MPI sees them in call order) and
+// hands them to the progress thread; the op keeps the given JS values alive until it completes.
+template <typename F>
+inline Napi::Value postOp(Napi::Env env, const char* what, std::initializer_list<Napi::Value> keepAlive, size_t nreq,
+                          std::function<Napi::Value(Napi::Env, Op&)> result, F post) {
+  auto op = std::make_unique<Op>(env);
+  op->what = what;
+  for (const auto& v : keepAlive) keep(*op, v);
+  op->reqs.resize(nreq, MPI_REQUEST_NULL);
+  op->result = std::move(result);
+  int rc;
+  {
+    MpiGuard g;
+    rc = post(op->reqs.data());
+  }
+  if (rc != MPI_SUCCESS) return Runtime::get().fail(env, std::move(op), rc);
+  return Runtime::get().track(env, std::move(op));
+}
+
+template <typename F>
+inline Napi::Value postOne(Napi::Env env, const char* what, std::initializer_list<Napi::Value> keepAlive, F post) {
+  return postOp(env, what, keepAlive, 1, nullptr, post);
 }
 
 inline Napi::Object statusObject(Napi::Env env, const MPI_Status& st) {

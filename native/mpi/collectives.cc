@@ -5,22 +5,6 @@
 
 namespace scrmpi {
 
-// Posts one request with `post`; the op keeps the given JS values alive until it completes.
-template <typename F>
-static Napi::Value postOne(Napi::Env env, const char* what, std::initializer_list<Napi::Value> keepAlive, F post) {
-  auto op = std::make_unique<Op>(env);
-  op->what = what;
-  for (const auto& v : keepAlive) keep(*op, v);
-  op->reqs.resize(1);
-  int rc;
-  {
-    MpiGuard g;
-    rc = post(&op->reqs[0]);
-  }
-  if (rc != MPI_SUCCESS) return Runtime::get().fail(env, std::move(op), rc);
-  return Runtime::get().track(env, std::move(op));
-}
-
 static void* dataOrNull(const Napi::Value& v, const char* name) {
   return v.IsNull() || v.IsUndefined() ? nullptr : viewOf(v, name).data;
 }

@@ -5,23 +5,16 @@
 
 namespace scrmpi {
 
+static Napi::Value firstStatus(Napi::Env e, Op& o) { return statusObject(e, o.statuses[0]); }
+
 Napi::Value Isend(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MPI_Comm c = Runtime::get().comm(env, intArg(info, 0, "comm"));
   View b = viewOf(info[1], "buf");
   int dest = intArg(info, 2, "dest");
   int tag = intArg(info, 3, "tag");
-  auto op = std::make_unique<Op>(env);
-  op->what = "send";
-  keep(*op, info[1]);
-  op->reqs.resize(1);
-  int rc;
-  {
-    MpiGuard g;
-    rc = MPI_Isend(b.data, countOf(env, b.bytes, "buf"), MPI_BYTE, dest, tag, c, &op->reqs[0]);
-  }
-  if (rc != MPI_SUCCESS) return Runtime::get().fail(env, std::move(op), rc);
-  return Runtime::get().track(env, std::move(op));
+  int n = countOf(env, b.bytes, "buf");
+  return postOne(env, "send", {info[1]}, [&](MPI_Request* r) { return MPI_Isend(b.data, n, MPI_BYTE, dest, tag, c, r); });
 }
 
 Napi::Value Irecv(const Napi::CallbackInfo& info) {
@@ -30,18 +23,8 @@ Napi::Value Irecv(const Napi::CallbackInfo& info) {
   View b = viewOf(info[1], "buf");
   int src = intArg(info, 2, "source");
   int tag = intArg(info, 3, "tag");
-  auto op = std::make_unique<Op>(env);
-  op->what = "recv";
-  keep(*op, info[1]);
-  op->reqs.resize(1);
-  op->result = [](Napi::Env e, Op& o) { return statusObject(e, o.statuses[0]); };
-  int rc;
-  {
-    MpiGuard g;
-    rc = MPI_Irecv(b.data, countOf(env, b.bytes, "buf"), MPI_BYTE, src, tag, c, &op->reqs[0]);
-  }
-  if (rc != MPI_SUCCESS) return Runtime::get().fail(env, std::move(op), rc);
-  return Runtime::get().track(env, std::move(op));
+  int n = countOf(env, b.bytes, "buf");
+  return postOp(env, "recv", {info[1]}, 1, firstStatus, [&](MPI_Request* r) { return MPI_Irecv(b.data, n, MPI_BYTE, src, tag, c, r); });
 }
 
 Napi::Value Sendrecv(const Napi::CallbackInfo& info) {
@@ -53,24 +36,18 @@ Napi::Value Sendrecv(const Napi::CallbackInfo& info) {
   View r = viewOf(info[4], "recvBuf");
   int src = intArg(info, 5, "source");
   int rtag = intArg(info, 6, "recvTag");
-  auto op = std::make_unique<Op>(env);
-  op->what = "sendrecv";
-  keep(*op, info[1]);
-  keep(*op, info[4]);
-  op->reqs.resize(2, MPI_REQUEST_NULL);
-  op->result = [](Napi::Env e, Op& o) { return statusObject(e, o.statuses[0]); };
-  int rc;
-  {
-    MpiGuard g;
-    rc = MPI_Irecv(r.data, countOf(env, r.bytes, "recvBuf"), MPI_BYTE, src, rtag, c, &op->reqs[0]);
-    if (rc == MPI_SUCCESS) rc = MPI_Isend(s.data, countOf(env, s.bytes, "sendBuf"), MPI_BYTE, dest, stag, c, &op->reqs[1]);
-    if (rc != MPI_SUCCESS && op->reqs[0] != MPI_REQUEST_NULL) {
-      MPI_Cancel(&op->reqs[0]);
-      MPI_Request_free(&op->reqs[0]);
+  int sn = countOf(env, s.bytes, "sendBuf");
+  int rn = countOf(env, r.bytes, "recvBuf");
+  // The receive is posted first; if the send cannot be posted, the receive is cancelled.
+  return postOp(env, "sendrecv", {info[1], info[4]}, 2, firstStatus, [&](MPI_Request* reqs) {
+    int rc = MPI_Irecv(r.data, rn, MPI_BYTE, src, rtag, c, &reqs[0]);
+    if (rc == MPI_SUCCESS) rc = MPI_Isend(s.data, sn, MPI_BYTE, dest, stag, c, &reqs[1]);
+    if (rc != MPI_SUCCESS && reqs[0] != MPI_REQUEST_NULL) {
+      MPI_Cancel(&reqs[0]);
+      MPI_Request_free(&reqs[0]);
     }
-  }
-  if (rc != MPI_SUCCESS) return Runtime::get().fail(env, std::move(op), rc);
-  return Runtime::get().track(env, std::move(op));
+    return rc;
+  });
 }
 
 }  // namespace scrmpi

@@ -26,3 +26,13 @@ export function writeFiles(dir: string, seed: number, rank: number, sizes: numbe
     return { path, size };
   });
 }
+
+/** Every non-empty subset of {0, …, n−1} with at most `max` members, smallest masks first. */
+export function subsets(n: number, max: number): number[][] {
+  const out: number[][] = [];
+  for (let mask = 1; mask < 1 << n; mask++) {
+    const s = Array.from({ length: n }, (_, i) => i).filter((i) => mask & (1 << i));
+    if (s.length <= max) out.push(s);
+  }
+  return out;
+}

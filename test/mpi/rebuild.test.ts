@@ -9,20 +9,11 @@ import { mpi } from '../../src/index.js';
 import { encode } from '../../src/redundancy/encode.js';
 import { rebuild, recoverable } from '../../src/redundancy/rebuild.js';
 import { FileStream } from '../../src/redundancy/stream.js';
-import { sizesFor, writeFiles } from '../harness/files.js';
+import { sizesFor, subsets, writeFiles } from '../harness/files.js';
 
 mpi.init();
 const w = mpi.world;
 const piece = 1024 + 5;
-
-function subsets(n: number, max: number): number[][] {
-  const out: number[][] = [];
-  for (let mask = 1; mask < 1 << n; mask++) {
-    const s = Array.from({ length: n }, (_, i) => i).filter((i) => mask & (1 << i));
-    if (s.length <= max) out.push(s);
-  }
-  return out;
-}
 
 const cases: Array<{ scheme: 'XOR' | 'RS' | 'PARTNER'; k: number }> = [{ scheme: 'PARTNER', k: 0 }, { scheme: 'XOR', k: 1 }];
 if (w.size >= 3) cases.push({ scheme: 'RS', k: 2 });

@@ -4,6 +4,7 @@
 // spares in their place, and check that the checkpoint comes back — every byte, mode and mtime —
 // exactly when the scheme allows it, and is refused otherwise.
 import assert from 'node:assert/strict';
+import { subsets } from '../harness/files.js';
 import { flavoursBuilt } from '../harness/launch.js';
 import { cleanup, loseNode, newSimJob, rankLines, restoreSnapshot, runOnNodes, snapshot, type SimJob } from '../harness/sim.js';
 import { fileURLToPath } from 'node:url';
@@ -22,15 +23,6 @@ function survives(scheme: string, k: number, n: number, lost: number[]): boolean
     case 'XOR': return lost.length <= 1;
     default: return lost.length <= k;
   }
-}
-
-function subsets(n: number, max: number): number[][] {
-  const out: number[][] = [];
-  for (let mask = 1; mask < 1 << n; mask++) {
-    const s = Array.from({ length: n }, (_, i) => i).filter((i) => mask & (1 << i));
-    if (s.length <= max) out.push(s);
-  }
-  return out;
 }
 
 const MATRIX: Array<{ scheme: string; k: number; nodes: number; maxLost: number }> = [
