@@ -34,6 +34,14 @@ export function haveRestart(): Promise<string | null> { return lib.haveRestart()
 export function startRestart(): Promise<string> { return lib.startRestart(); }
 /** SCR_Complete_restart: collective; false on any rank marks the checkpoint failed. */
 export function completeRestart(valid: boolean): Promise<boolean> { return lib.completeRestart(valid); }
+/** SCR_Current: collective; the checkpoint to restart from. */
+export function current(name: string): Promise<void> { return lib.current(name); }
+/** SCR_Drop: collective; forgets a dataset (index and cache), its files on the file system stay. */
+export function drop(name: string): Promise<void> { return lib.drop(name); }
+/** SCR_Delete: collective; deletes a dataset from cache, file system and index. `delete` is a
+ * reserved word: also reachable as `scr.delete`. */
+export function deleteDataset(name: string): Promise<void> { return lib.deleteDataset(name); }
+export { deleteDataset as delete };
 /** What the last init() moved and rebuilt, per dataset, with the seconds it took. */
 export function restoreStats(): RestoreTiming[] { return lib.restoreStats; }
 /** Timings of this rank's last completed output phase (for benchmarks). */

@@ -44,6 +44,8 @@ export interface DatasetRecord {
   complete: boolean;
   /** Marked by completeRestart(false): never offered for restart again. */
   failed?: boolean;
+  /** On the parallel file system, fsynced, and in its index. */
+  flushed?: boolean;
   /** Files were written straight to the prefix directory (SCR_CACHE_BYPASS). */
   bypass?: boolean;
   /** Total bytes of all ranks' files (set when complete). */

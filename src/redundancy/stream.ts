@@ -14,7 +14,8 @@ export class FileStream {
   readonly length: number;
   readonly #files: StreamFile[];
   readonly #starts: number[];
-  readonly #handles = new Map<number, FileHandle>();
+  /** Open handles, as promises: lanes may ask for the same file at once and must share one. */
+  readonly #handles = new Map<number, Promise<FileHandle>>();
   readonly #mode: 'r' | 'w';
   /** Per-file CRCs of everything read (when asked for). */
   readonly crcs: PieceCrc[] | null;
@@ -89,18 +90,16 @@ export class FileStream {
     return buf.subarray(0, len);
   }
 
-  async #handle(i: number): Promise<FileHandle> {
+  #handle(i: number): Promise<FileHandle> {
     let h = this.#handles.get(i);
     if (!h) {
       const path = this.#files[i]!.path;
-      if (this.#mode === 'r') h = await open(path, 'r');
-      else {
+      h = this.#mode === 'r' ? open(path, 'r')
         // Never truncate: createAll() may already have sized (and mapped) the file.
-        try { h = await open(path, 'r+'); } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-          h = await open(path, 'w', 0o600);
-        }
-      }
+        : open(path, 'r+').catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+          return open(path, 'w', 0o600);
+        });
       this.#handles.set(i, h);
     }
     return h;
@@ -164,7 +163,7 @@ export class FileStream {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#handles.values()].map((h) => h.close()));
+    await Promise.all([...this.#handles.values()].map((h) => h.then((x) => x.close(), () => undefined)));
     this.#handles.clear();
     if (this.#maps) this.#maps.forEach((m, i) => { if (m) { unmapFile(m); this.#maps![i] = null; } });
   }

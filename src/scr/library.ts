@@ -14,6 +14,10 @@ import { Context } from './context.js';
 import { createDatasetDir, dirOf, protect, recordDataset, removeDataset, type Routed, statRouted } from './dataset.js';
 import { CODES, ScrError, ScrStateError } from './errors.js';
 import { restoreCache, type RestoreTiming } from './restore.js';
+import { deleteFromPfsByRankMap, flushDataset } from './flush.js';
+import { fetchCheckpoint } from './fetch.js';
+import { logEvent } from './log.js';
+import { byName, readIndex, updateIndex } from '../pfs/index.js';
 import { StateMachine } from './state.js';
 
 export const FLAG_NONE = 0;
@@ -55,6 +59,9 @@ export class ScrLibrary {
   #policy: CheckpointPolicy | null = null;
   #stats: OutputStats | null = null;
   #restoreStats: RestoreTiming[] = [];
+  #startedAt = 0;
+  /** Set by current(): the checkpoint to restart from when it is in cache. */
+  #currentName: string | null = null;
 
   get lastOutputStats(): OutputStats | null {
     return this.#stats;
@@ -114,7 +121,14 @@ export class ScrLibrary {
     for (const line of restored.dropped) ctx.warn(`cache: dropped ${line}`);
     for (const rec of restored.restored) this.#datasets.set(rec.id, rec);
     this.#restoreStats = restored.timings;
-    this.#nextId = restored.maxId + 1;
+    // Ids keep growing across runs: beyond every dataset in any cache and in the PFS index.
+    let pfsMax = 0;
+    if (ctx.rank === 0) {
+      try { pfsMax = Math.max(0, ...Object.keys((await readIndex(ctx.prefix)).datasets).map(Number)); } catch (e) { ctx.warn(`the index of ${ctx.prefix} is unreadable: ${(e as Error).message}`); }
+    }
+    pfsMax = await comm.bcastObject(pfsMax, 0);
+    this.#nextId = Math.max(restored.maxId, pfsMax) + 1;
+    for (const t of restored.timings) if (t.rebuilt.length || t.moved.length) await logEvent(ctx, 'REBUILD', { name: t.name, id: t.id, seconds: t.seconds, rebuilt: t.rebuilt.join(',') || undefined, moved: t.moved.join(',') || undefined });
     if (ctx.rank === 0) {
       let seen = 0;
       try { seen = (await readHalt(ctx.prefix)).checkpointNow ?? 0; } catch (e) { ctx.warn(`halt file: ${(e as Error).message}`); }
@@ -131,11 +145,15 @@ export class ScrLibrary {
     this.#sm.expect('finalize()', 'idle');
     const ctx = this.#ctx;
     if (ctx) {
+      // The newest checkpoint reaches the file system if flushing is on and it is not there yet.
+      const newest = [...this.#datasets.values()].filter((r) => r.flags.checkpoint && r.complete).sort((a, b) => b.id - a.id)[0];
+      if (newest && !newest.flushed && ctx.cfg.int('SCR_FLUSH') > 0) await this.#flush(ctx, newest);
       let err: unknown = null;
       if (ctx.rank === 0) {
         try { await updateHalt(ctx.prefix, (h) => ({ ...h, finalized: true })); } catch (e) { err = e; }
       }
       await agreeKeepingMine(ctx.comm, 'recording that finalize() was called', err);
+      await logEvent(ctx, 'FINALIZE', {});
       await ctx.close();
     }
     this.#ctx = null;
@@ -220,6 +238,7 @@ export class ScrLibrary {
     } catch (e) { err = e; }
     await agreeKeepingMine(comm, `startOutput(): preparing ${rec.name}`, err);
     if (ctx.rank === 0 && rec.flags.checkpoint) this.#policy!.checkpointStarted();
+    this.#startedAt = performance.now();
     this.#output = { rec, descriptor: d, routed: [], bypass: d.bypass };
     this.#sm.phase = 'output';
   }
@@ -339,7 +358,11 @@ export class ScrLibrary {
     this.#datasets.set(rec.id, rec);
     this.#stats = { id: rec.id, bytes, redundancyBytes, protectSeconds };
     this.#endCheckpointTimer(ctx, rec);
-    if (rec.flags.checkpoint) await this.#afterCheckpoint(ctx);
+    await logEvent(ctx, rec.flags.checkpoint ? 'CHECKPOINT' : 'OUTPUT', { name: rec.name, id: rec.id, bytes: rec.bytes, seconds: (performance.now() - this.#startedAt) / 1000, files: rec.files });
+    // Every output dataset reaches the file system; checkpoints every SCR_FLUSH-th id.
+    const every = ctx.cfg.int('SCR_FLUSH');
+    if (rec.flags.output || (rec.flags.checkpoint && every > 0 && rec.id % every === 0)) await this.#flush(ctx, rec);
+    if (rec.flags.checkpoint) await this.#afterCheckpoint(ctx, rec);
     return true;
   }
 
@@ -349,7 +372,7 @@ export class ScrLibrary {
 
   /** Counts the checkpoint against the halt file's "checkpoints left" and, with SCR_HALT_EXIT,
    * ends the process cleanly once a halt condition holds. */
-  async #afterCheckpoint(ctx: Context): Promise<void> {
+  async #afterCheckpoint(ctx: Context, rec: DatasetRecord): Promise<void> {
     let reason: string | null = null;
     if (ctx.rank === 0) {
       try {
@@ -360,6 +383,11 @@ export class ScrLibrary {
       } catch (e) { ctx.warn(`halt file: ${(e as Error).message}`); }
     }
     reason = await ctx.comm.bcastObject(reason, 0);
+    if (reason) {
+      await logEvent(ctx, 'HALT', { reason: JSON.stringify(reason) });
+      // A halting job leaves its newest checkpoint on the file system.
+      if (!rec.flushed && ctx.cfg.int('SCR_FLUSH') > 0) await this.#flush(ctx, rec);
+    }
     if (reason && ctx.cfg.bool('SCR_HALT_EXIT')) {
       ctx.warn(`halting after this checkpoint: ${reason} (SCR_HALT_EXIT=1)`);
       await this.finalize();
@@ -370,9 +398,82 @@ export class ScrLibrary {
 
   /** Forgets a dataset and deletes this node's part; a failure to delete is only warned about
    * (the next init removes leftovers), so it cannot split the ranks. */
+  /** Flushes a dataset; a failure is a warning (the dataset stays in cache, not flushed). */
+  async #flush(ctx: Context, rec: DatasetRecord): Promise<void> {
+    try {
+      await flushDataset(ctx, rec);
+    } catch (e) {
+      ctx.warn(`${(e as Error).message}; ${rec.name} stays in cache only`);
+    }
+  }
+
   async #drop(ctx: Context, rec: DatasetRecord): Promise<void> {
     this.#datasets.delete(rec.id);
     try { await removeDataset(ctx, rec); } catch (e) { process.stderr.write(`scr: warning: rank ${ctx.rank}: deleting ${rec.name}: ${(e as Error).message}\n`); }
+  }
+
+  /** SCR_Current: the checkpoint to restart from (in cache, or the index's current marker). */
+  async current(name: string): Promise<void> {
+    this.#sm.expect('current()', 'idle');
+    const ctx = this.#needCtx('current()', name);
+    let err: unknown = null;
+    const inCache = [...this.#datasets.values()].some((r) => r.name === name && r.flags.checkpoint && !r.failed);
+    if (ctx.rank === 0) {
+      try {
+        const idx = await readIndex(ctx.prefix);
+        const e = byName(idx, name);
+        if (e && (!e.flags.checkpoint || e.failed || !e.flushed)) throw new ScrError(`current(${name}): it is ${!e.flags.checkpoint ? 'not a checkpoint' : e.failed ? 'marked failed' : 'not flushed'}`, CODES.ARGUMENT);
+        if (!e && !inCache) throw new ScrError(`current(${name}): no checkpoint of that name in cache or in ${ctx.prefix}/.scr/index.scr`, CODES.ARGUMENT);
+        if (e) await updateIndex(ctx.prefix, (x) => { x.current = name; });
+      } catch (e) { err = e; }
+    }
+    await agreeKeepingMine(ctx.comm, `current(${name})`, err);
+    this.#currentName = name;
+  }
+
+  /** SCR_Drop: forgets a dataset (index entry and cache); its files on the file system stay. */
+  async drop(name: string): Promise<void> {
+    this.#sm.expect('drop()', 'idle');
+    const ctx = this.#needCtx('drop()', name);
+    for (const r of [...this.#datasets.values()].filter((x) => x.name === name)) await this.#drop(ctx, r);
+    let err: unknown = null;
+    if (ctx.rank === 0) {
+      try {
+        await updateIndex(ctx.prefix, (idx) => {
+          for (const [id, e] of Object.entries(idx.datasets)) if (e.name === name) delete idx.datasets[id];
+          if (idx.current === name) idx.current = null;
+        });
+      } catch (e) { err = e; }
+    }
+    await agreeKeepingMine(ctx.comm, `drop(${name})`, err);
+    if (this.#currentName === name) this.#currentName = null;
+  }
+
+  /** SCR_Delete: deletes a dataset from cache, from the file system (files and now-empty
+   * directories below the prefix) and from the index. */
+  async deleteDataset(name: string): Promise<void> {
+    this.#sm.expect('deleteDataset()', 'idle');
+    const ctx = this.#needCtx('deleteDataset()', name);
+    for (const r of [...this.#datasets.values()].filter((x) => x.name === name)) await this.#drop(ctx, r);
+    let err: unknown = null;
+    if (ctx.rank === 0) {
+      try {
+        const idx = await readIndex(ctx.prefix);
+        for (const e of Object.values(idx.datasets).filter((x) => x.name === name)) await deleteFromPfsByRankMap(ctx, e.id);
+        await updateIndex(ctx.prefix, (x) => {
+          for (const [id, e] of Object.entries(x.datasets)) if (e.name === name) delete x.datasets[id];
+          if (x.current === name) x.current = null;
+        });
+      } catch (e) { err = e; }
+    }
+    await agreeKeepingMine(ctx.comm, `deleteDataset(${name})`, err);
+    if (this.#currentName === name) this.#currentName = null;
+  }
+
+  #needCtx(call: string, name: unknown): Context {
+    if (typeof name !== 'string' || name === '') throw new ScrError(`${call}: name must be a non-empty string, got ${JSON.stringify(name)}`, CODES.ARGUMENT);
+    if (!this.#ctx) throw new ScrError(`${call}: scr is disabled (SCR_ENABLE=0)`, CODES.ARGUMENT);
+    return this.#ctx;
   }
 
   startCheckpoint(): Promise<void> {
@@ -386,7 +487,15 @@ export class ScrLibrary {
   // ---- restart ----
   async haveRestart(): Promise<string | null> {
     this.#sm.expect('haveRestart()', 'idle');
-    const best = [...this.#datasets.values()].filter((r) => r.complete && !r.failed && r.flags.checkpoint).sort((a, b) => b.id - a.id)[0] ?? null;
+    const ctx = this.#ctx;
+    const usable = [...this.#datasets.values()].filter((r) => r.complete && !r.failed && r.flags.checkpoint).sort((a, b) => b.id - a.id);
+    const wanted = ctx?.cfg.optStr('SCR_CURRENT') ?? this.#currentName;
+    let best = (wanted ? usable.find((r) => r.name === wanted) : undefined) ?? (wanted ? undefined : usable[0]) ?? null;
+    if (!best && ctx && ctx.cfg.bool('SCR_FETCH')) {
+      best = await fetchCheckpoint(ctx);
+      if (best) this.#datasets.set(best.id, best);
+    }
+    if (!best && wanted && usable[0]) best = usable[0];
     this.#offer = best;
     return best?.name ?? null;
   }
@@ -421,6 +530,14 @@ export class ScrLibrary {
       rec.failed = true;
       ctx.warn(`checkpoint ${rec.name} was marked failed by completeRestart(false) and dropped from cache`);
       await this.#drop(ctx, rec);
+      if (ctx.rank === 0) {
+        await updateIndex(ctx.prefix, (idx) => { const e = idx.datasets[String(rec.id)]; if (e) e.failed = true; if (idx.current === rec.name) idx.current = null; })
+          .catch((e) => ctx.warn(`could not mark ${rec.name} failed in the index: ${(e as Error).message}`));
+        await logEvent(ctx, 'FAILED', { name: rec.name, id: rec.id, why: 'completeRestart(false)' });
+      }
+      await ctx.comm.barrier();
+    } else {
+      await logEvent(ctx, 'RESTART', { name: rec.name, id: rec.id });
     }
     return ok;
   }
@@ -428,6 +545,13 @@ export class ScrLibrary {
 
 /** Agreement where a rank with its own error rethrows that error (keeping its class, e.g.
  * ScrConfigError with its problems), and the others throw the agreed summary. */
+// ---- current / drop / delete (SCR_Current, SCR_Drop, SCR_Delete) ----
+export interface NamedOps {
+  current(name: string): Promise<void>;
+  drop(name: string): Promise<void>;
+  deleteDataset(name: string): Promise<void>;
+}
+
 /** The first basename two ranks of this node routed, described, or null. Collective. */
 async function sameNameOnNode(ctx: Context, routed: Routed[]): Promise<string | null> {
   const all = (await ctx.nodeComm.allgatherObject(routed.map((r) => r.name))) as string[][];

@@ -19,6 +19,8 @@ describe('checkpoint API (every rank)', function () {
     Object.assign(process.env, {
       SCR_PREFIX: join(root, 'prefix'), SCR_CACHE_BASE: join(root, 'cache'), SCR_CNTL_BASE: join(root, 'cntl'),
       SCR_JOB_ID: 'api', SCR_USER_NAME: 'u', SCR_SYSTEM_CONF: '/dev/null', SCR_NODE_NAME: `n${w.rank}`, SCR_MPI_BUF_SIZE: '4096', SCR_CACHE_SIZE: '20',
+      // Cache behaviour only: nothing flushed, so nothing is fetched back (test/unit/pfs.test.ts does that).
+      SCR_FLUSH: '0',
     });
     if (w.rank === 0) (await import('node:fs')).mkdirSync(join(root, 'prefix'));
     await w.barrier();
@@ -38,22 +40,22 @@ describe('checkpoint API (every rank)', function () {
       await assert.rejects(call(), state(new RegExp(`^init\\(\\) must come before ${name.replace(/[()]/g, '\\$&')}$`)), name);
     }
     assert.equal(scr.routeFile('/some/where.dat'), '/some/where.dat');
-    assert.equal(scr.config('SCR_FLUSH=3'), null);
-    assert.equal(scr.config('SCR_FLUSH'), '3', 'a query answers with the value set');
+    assert.equal(scr.config('SCR_PREFIX_SIZE=3'), null);
+    assert.equal(scr.config('SCR_PREFIX_SIZE'), '3', 'a query answers with the value set');
     assert.throws(() => scr.config('SCR_FLUSHH=3'), /unknown parameter SCR_FLUSHH \(did you mean SCR_FLUSH\?\)/);
   });
 
   it('init, then the idle-state errors, config after init, init twice', async () => {
     await scr.init();
     await assert.rejects(scr.init(), state(/^init\(\) was already called/));
-    assert.throws(() => scr.config('SCR_FLUSH=4'), state(/sets a value, which must come before init\(\)/));
-    assert.equal(scr.config('SCR_FLUSH'), '3');
+    assert.throws(() => scr.config('SCR_PREFIX_SIZE=4'), state(/sets a value, which must come before init\(\)/));
+    assert.equal(scr.config('SCR_PREFIX_SIZE'), '3');
     await assert.rejects(scr.completeOutput(true), state(/^startOutput\(\) must come before completeOutput\(\)$/));
     await assert.rejects(scr.completeRestart(true), state(/^startRestart\(\) must come before completeRestart\(\)$/));
     await assert.rejects(scr.startRestart(), state(/^haveRestart\(\) must find a checkpoint before startRestart\(\)$/));
     assert.equal(await scr.haveRestart(), null);
     assert.ok(existsSync(join(root, 'prefix', '.scr', 'app.conf')), 'config() values saved for the commands');
-    assert.match(readFileSync(join(root, 'prefix', '.scr', 'app.conf'), 'utf8'), /^SCR_FLUSH=3$/m);
+    assert.match(readFileSync(join(root, 'prefix', '.scr', 'app.conf'), 'utf8'), /^SCR_PREFIX_SIZE=3$/m);
   });
 
   it('inside an output phase, completeOutput() is due before anything else', async () => {

@@ -17,7 +17,7 @@ for (const flavour of flavoursBuilt()) {
     afterEach(() => cleanup(job));
 
     it('XOR, 4 nodes x 2 ranks: n3 lost and replaced by a spare, n0 and n1 swap ranks; every byte comes back', async () => {
-      job = newSimJob('relaunch', { SCR_COPY_TYPE: 'XOR', SCR_MPI_BUF_SIZE: '8192' });
+      job = newSimJob('relaunch', { SCR_FLUSH: '0', SCR_COPY_TYPE: 'XOR', SCR_MPI_BUF_SIZE: '8192' });
       const first = ['n0', 'n0', 'n1', 'n1', 'n2', 'n2', 'n3', 'n3'];
       const args = [app, '--ckpts', '2', '--files', '12', '--bytes', '30000', '--seed', '9'];
       let r = await runOnNodes(flavour, job, first, args);
@@ -38,7 +38,7 @@ for (const flavour of flavoursBuilt()) {
     });
 
     it('losing two nodes of one XOR set is refused, and the job starts over', async () => {
-      job = newSimJob('relaunch2', { SCR_COPY_TYPE: 'XOR' });
+      job = newSimJob('relaunch2', { SCR_FLUSH: '0', SCR_COPY_TYPE: 'XOR' });
       const nodes = ['n0', 'n1', 'n2', 'n3'];
       const args = [app, '--ckpts', '1'];
       assert.equal((await runOnNodes(flavour, job, nodes, args)).code, 0);
@@ -48,6 +48,17 @@ for (const flavour of flavoursBuilt()) {
       assert.equal(r.code, 0, r.stderr);
       assert.ok(rankLines<Line>(r).every((l) => l.restored === null && l.wrote === 1));
       assert.match(r.stderr, /dropped dataset 1 \(ckpt\.1\): XOR set of ranks 0,1,2,3 lost 2 member\(s\) \(ranks 1,2\), more than it can restore/);
+    });
+
+    it('with flushing on, the same loss is recovered from the file system instead', async () => {
+      job = newSimJob('relaunch3', { SCR_COPY_TYPE: 'XOR' });
+      const args = [app, '--ckpts', '1'];
+      assert.equal((await runOnNodes(flavour, job, ['n0', 'n1', 'n2', 'n3'], args)).code, 0, 'finalize flushes the newest checkpoint');
+      loseNode(job, 'n1');
+      loseNode(job, 'n2');
+      const r = await runOnNodes(flavour, job, ['n0', 's1', 's2', 'n3'], [app, '--ckpts', '2']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(rankLines<Line>(r).map((l) => [l.restored, l.verified, l.wrote]), [0, 1, 2, 3].map(() => ['ckpt.1', true, 1]));
     });
   });
 }

@@ -2,6 +2,7 @@
 import type { CommandSpec } from '../spec.js';
 import { configCommand } from './config.js';
 import { hostlistCommand } from './hostlist.js';
+import { indexCommand } from './index-cmd.js';
 import { printCommand } from './print.js';
 
-export const COMMANDS: readonly CommandSpec[] = [configCommand, printCommand, hostlistCommand];
+export const COMMANDS: readonly CommandSpec[] = [configCommand, printCommand, hostlistCommand, indexCommand];

@@ -1,0 +1,234 @@
+// scr index: list the datasets in the prefix directory's index, set its current marker, drop an
+// entry, or verify flushed datasets' files against the CRCs recorded in their rank maps.
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { crcFile } from '../../kernels/index.js';
+import { byName, indexPath, type IndexEntry, type PfsIndex, pfsDatasetDir, readIndex, readRankMap, updateIndex } from '../../pfs/index.js';
+import { UserError } from '../errors.js';
+import { table, toJson } from '../output.js';
+import type { CommandSpec, Io } from '../spec.js';
+
+/** --prefix, else SCR_PREFIX, else the current directory. Not through loadConfig: a configuration
+ * error elsewhere must not stop anyone from looking at (or repairing) the index. */
+function prefixOf(opts: Record<string, unknown>, io: Io): string {
+  const p = (opts.prefix as string | undefined) ?? (io.env.SCR_PREFIX?.trim() ? io.env.SCR_PREFIX : undefined) ?? io.cwd;
+  return resolve(io.cwd, p);
+}
+
+export function humanBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+const oldestFirst = (idx: PfsIndex): IndexEntry[] => Object.values(idx.datasets).sort((a, b) => a.id - b.id);
+const currentId = (idx: PfsIndex): number | undefined => (idx.current ? byName(idx, idx.current)?.id : undefined);
+/** The index's key for dataset `id` (the library keys by String(id); look rather than assume). */
+const keyOf = (idx: PfsIndex, id: number): string | undefined => Object.entries(idx.datasets).find(([, e]) => e.id === id)?.[0];
+
+/** The entry named `name`, or a UserError (exit 1) naming it and the names the index does know. */
+function find(idx: PfsIndex, name: string, prefix: string): IndexEntry {
+  const e = byName(idx, name);
+  if (e) return e;
+  const known = [...new Set(oldestFirst(idx).map((d) => d.name))];
+  throw new UserError(`no dataset named "${name}" in ${indexPath(prefix)}; ${known.length ? `known: ${known.join(', ')}` : 'the index has no datasets'}`, { exitCode: 1 });
+}
+
+function list(prefix: string, json: boolean, io: Io, idx: PfsIndex): number {
+  const all = oldestFirst(idx);
+  const cur = currentId(idx);
+  if (json) {
+    io.out(toJson({
+      datasets: all.map((e) => ({
+        id: e.id, name: e.name, checkpoint: e.flags.checkpoint, output: e.flags.output, complete: e.complete, flushed: e.flushed,
+        failed: e.failed, current: e.id === cur, bytes: e.bytes, files: e.files, created: new Date(e.created).toISOString(),
+      })),
+    }) + '\n');
+    return 0;
+  }
+  if (!all.length) {
+    io.out(`no datasets in ${indexPath(prefix)}\n`);
+    return 0;
+  }
+  const yn = (b: boolean) => (b ? 'yes' : 'no');
+  io.out(table(all.map((e) => [String(e.id), e.name, `${e.flags.checkpoint ? 'C' : ''}${e.flags.output ? 'O' : ''}` || '-',
+    yn(e.complete), yn(e.flushed), yn(e.failed), e.id === cur ? '*' : '', humanBytes(e.bytes), String(e.files), new Date(e.created).toISOString()]),
+  ['ID', 'NAME', 'FLAGS', 'COMPLETE', 'FLUSHED', 'FAILED', 'CURRENT', 'SIZE', 'FILES', 'CREATED']));
+  return 0;
+}
+
+async function setCurrent(prefix: string, name: string, io: Io): Promise<number> {
+  find(await readIndex(prefix), name, prefix); // no index: fail before the update would create one
+  await updateIndex(prefix, (idx) => {
+    const e = find(idx, name, prefix);
+    const wrong = [!e.flags.checkpoint && 'it is not a checkpoint (output only)', !e.complete && 'it is not complete',
+      !e.flushed && 'it is not flushed to the file system', e.failed && 'it is marked failed'].filter(Boolean);
+    if (wrong.length) throw new UserError(`cannot make "${name}" (id ${e.id}) current: ${wrong.join(', ')}`, {
+      exitCode: 1, hint: 'only a complete, flushed, not failed checkpoint can be restarted from; see scr index',
+    });
+    idx.current = name;
+  });
+  io.out(`current dataset is now "${name}": the next restart starts from it\n`);
+  return 0;
+}
+
+async function drop(prefix: string, name: string, io: Io): Promise<number> {
+  find(await readIndex(prefix), name, prefix);
+  let dropped!: IndexEntry;
+  let clearedCurrent = false;
+  await updateIndex(prefix, (idx) => {
+    dropped = find(idx, name, prefix);
+    delete idx.datasets[keyOf(idx, dropped.id)!];
+    if (idx.current === name) { idx.current = null; clearedCurrent = true; }
+  });
+  io.out(`dropped "${name}" (id ${dropped.id}) from the index; its files stay on the file system (under ${prefix} and ${pfsDatasetDir(prefix, dropped.id)})\n`);
+  if (clearedCurrent) io.out('it was the current dataset: the index has no current marker now (restarts take the newest good checkpoint)\n');
+  return 0;
+}
+
+interface Job { rank: number; path: string; size: number; crc: number | null }
+interface Plan { e: IndexEntry; jobs: Job[]; mapProblem?: string }
+interface Checked { problem?: string; sizeOnly?: boolean }
+
+async function check(j: Job): Promise<Checked> {
+  let st;
+  try {
+    st = await stat(j.path);
+  } catch (e) {
+    return { problem: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `cannot stat: ${(e as Error).message}` };
+  }
+  if (!st.isFile()) return { problem: 'not a regular file' };
+  if (st.size !== j.size) return { problem: `size differs: recorded ${j.size} bytes, found ${st.size}` };
+  if (j.crc === null) return { sizeOnly: true };
+  try {
+    const got = await crcFile(j.path);
+    if (got.bytes !== j.size) return { problem: `size differs: recorded ${j.size} bytes, read ${got.bytes}` };
+    if (got.crc !== j.crc) return { problem: `CRC differs: recorded ${hex(j.crc)}, computed ${hex(got.crc)}` };
+  } catch (e) {
+    return { problem: `cannot read: ${(e as Error).message}` };
+  }
+  return {};
+}
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+const hex = (c: number) => `0x${(c >>> 0).toString(16).padStart(8, '0')}`;
+
+async function verify(prefix: string, name: string | undefined, io: Io): Promise<number> {
+  const idx = await readIndex(prefix);
+  let targets: IndexEntry[];
+  if (name !== undefined) {
+    const e = find(idx, name, prefix);
+    if (!e.flushed) throw new UserError(`"${name}" (id ${e.id}) is not flushed: there is nothing on the file system to verify yet`, { exitCode: 1 });
+    targets = [e];
+  } else {
+    targets = oldestFirst(idx).filter((e) => e.flushed);
+    if (!targets.length) {
+      io.out(`no flushed datasets to verify in ${indexPath(prefix)}\n`);
+      return 0;
+    }
+  }
+
+  // Read every rank map first, so the progress bar knows the total.
+  const plans = await Promise.all(targets.map(async (e): Promise<Plan> => {
+    try {
+      const map = await readRankMap(prefix, e.id);
+      if (!map) return { e, jobs: [], mapProblem: 'no rank map' };
+      const jobs = map.ranks.flatMap((files, rank) => (files ?? []).map((f) => ({ rank, path: resolve(prefix, f.path), size: f.size, crc: f.crc })));
+      return { e, jobs };
+    } catch (err) {
+      return { e, jobs: [], mapProblem: `rank map unreadable: ${(err as Error).message}` };
+    }
+  }));
+
+  const total = plans.reduce((n, p) => n + p.jobs.length, 0);
+  const bar = io.isTTY && total > 0
+    ? new cliProgress.SingleBar({ stream: process.stdout, format: 'verifying [{bar}] {value}/{total} files | {eta_formatted} left', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  bar?.start(total, 0);
+  const results: Checked[][] = [];
+  try {
+    for (const p of plans) {
+      const out: Checked[] = new Array(p.jobs.length);
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < p.jobs.length; i = next++) { out[i] = await check(p.jobs[i]!); bar?.increment(); }
+      };
+      await Promise.all(Array.from({ length: Math.min(4, p.jobs.length) }, worker));
+      results.push(out);
+    }
+  } finally {
+    bar?.stop();
+  }
+
+  let damaged = 0;
+  for (const [k, p] of plans.entries()) {
+    const label = `"${p.e.name}" (id ${p.e.id})`;
+    const res = results[k]!;
+    const lines = p.mapProblem ? [`${label}: ${p.mapProblem} (${pfsDatasetDir(prefix, p.e.id)})`]
+      : res.flatMap((r, i) => (r.problem ? [`${label}: rank ${p.jobs[i]!.rank}: ${p.jobs[i]!.path}: ${r.problem}`] : []));
+    for (const l of lines) io.out(`${l}\n`);
+    const sizeOnly = res.filter((r) => r.sizeOnly).length;
+    const note = sizeOnly ? `; ${count(sizeOnly, 'file')} had no recorded CRC and ${sizeOnly === 1 ? 'was' : 'were'} checked for size only` : '';
+    const ranks = new Set(p.jobs.map((j) => j.rank)).size;
+    if (!lines.length) {
+      io.out(`${label}: ok: ${count(p.jobs.length, 'file')} of ${count(ranks, 'rank')} match${note}\n`);
+      continue;
+    }
+    damaged++;
+    const bad = p.mapProblem ? 'cannot be verified' : `${lines.length} of ${count(p.jobs.length, 'file')} damaged`;
+    let marked = false as boolean;
+    let wasCurrent = false as boolean;
+    await updateIndex(prefix, (i2) => {
+      const key = keyOf(i2, p.e.id);
+      if (key === undefined) return;
+      i2.datasets[key]!.failed = marked = true;
+      // As a failed fetch does: a current marker naming a failed dataset would only mislead.
+      if (i2.current === p.e.name && currentId(i2) === p.e.id) { i2.current = null; wasCurrent = true; }
+    });
+    io.out(`${label}: ${bad}${note}; ${marked ? 'marked failed in the index: restarts will skip it' : 'no longer in the index, so not marked'}` +
+      `${wasCurrent ? ' (it was current: the index has no current marker now)' : ''}\n`);
+  }
+  return damaged ? 1 : 0;
+}
+
+export const indexCommand: CommandSpec = {
+  name: 'index',
+  summary: 'list the datasets on the file system; set the current one, drop one, verify CRCs',
+  description: 'Reads <prefix>/.scr/index.scr. The table lists datasets oldest first: FLAGS C (checkpoint) and O (output),\n' +
+    'CURRENT * on the one restarts start from. --current, --drop and --verify edit the index under its lock, so they\n' +
+    'are safe while a job runs. --drop only forgets the dataset: its files stay on the file system. --verify marks a\n' +
+    'damaged dataset failed so restarts skip it.',
+  examples: [
+    ['scr index', 'the datasets in $SCR_PREFIX (else the current directory), oldest first'],
+    ['scr index --prefix /p/lustre/me/run1 --json', '{"datasets": [{"id", "name", "checkpoint", "output", "complete", "flushed", "failed", "current", "bytes", "files", "created"}]}'],
+    ['scr index --current ckpt.40', 'restart from ckpt.40 next time (a complete, flushed, not failed checkpoint)'],
+    ['scr index --drop ckpt.41', 'forget ckpt.41 (its files stay)'],
+    ['scr index --verify', 'recompute the CRC of every file of every flushed dataset'],
+    ['scr index --verify ckpt.40', 'only that one'],
+  ],
+  exitCodes: [
+    [0, 'done; --verify: every file matched'],
+    [1, 'a problem the message names: an unknown dataset, one that cannot be current, --verify found damage (the dataset is then marked failed), an unreadable index'],
+    [2, 'usage: a bad option, or more than one of --current, --drop and --verify'],
+  ],
+  configure(cmd) {
+    cmd.option('--prefix <dir>', 'prefix directory (default: SCR_PREFIX, else the current directory)')
+      .option('--json', 'print the datasets as JSON')
+      .option('--current <name>', 'make this dataset the one restarts start from')
+      .option('--drop <name>', 'remove this dataset from the index (its files stay)')
+      .option('--verify [name]', 'check sizes and CRCs of the files of this dataset, or of every flushed one');
+  },
+  async run(_args, opts, io) {
+    const actions = [opts.current, opts.drop, opts.verify].filter((v) => v !== undefined);
+    if (actions.length > 1) throw new UserError('choose one of --current, --drop and --verify', { exitCode: 2 });
+    if (actions.length && opts.json) throw new UserError('--json goes with the listing, not with --current, --drop or --verify', { exitCode: 2 });
+    const prefix = prefixOf(opts, io);
+    if (opts.current !== undefined) return setCurrent(prefix, opts.current as string, io);
+    if (opts.drop !== undefined) return drop(prefix, opts.drop as string, io);
+    if (opts.verify !== undefined) return verify(prefix, opts.verify === true ? undefined : (opts.verify as string), io);
+    return list(prefix, Boolean(opts.json), io, await readIndex(prefix));
+  },
+};

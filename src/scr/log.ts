@@ -1,0 +1,26 @@
+// The event log (SCR_LOG_ENABLE): one line per event in <prefix>/.scr/log, written by rank 0:
+//   2026-11-22T00:55:00.123Z FLUSH name=ckpt.3 id=3 bytes=1073741824 seconds=0.412 MiB/s=2485.4
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { prefixScrDir } from '../cache/paths.js';
+import type { Context } from './context.js';
+
+export type EventKind = 'INIT' | 'CHECKPOINT' | 'OUTPUT' | 'FLUSH' | 'FETCH' | 'REBUILD' | 'RESTART' | 'HALT' | 'FAILED' | 'FINALIZE';
+
+export function logPath(prefix: string): string {
+  return join(prefixScrDir(prefix), 'log');
+}
+
+/** Appends one event (rank 0 only; a failure to log is a warning, never an error). */
+export async function logEvent(ctx: Context, kind: EventKind, fields: Record<string, string | number | undefined>): Promise<void> {
+  if (ctx.rank !== 0 || !ctx.cfg.bool('SCR_LOG_ENABLE')) return;
+  const parts = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v}`);
+  if (typeof fields.bytes === 'number' && typeof fields.seconds === 'number' && fields.seconds > 0) {
+    parts.push(`MiB/s=${(fields.bytes / 2 ** 20 / fields.seconds).toFixed(1)}`);
+  }
+  try {
+    await appendFile(logPath(ctx.prefix), `${new Date().toISOString()} ${kind} ${parts.join(' ')}\n`, { mode: 0o600 });
+  } catch (e) {
+    ctx.warn(`event log: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,113 @@
+// The file-system side (issue 5) with whole jobs on simulated nodes: flush, fetch after every
+// cache is gone, fallback from a corrupted checkpoint, retention, current/drop/delete, outputs.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readIndex, readRankMap } from '../../src/pfs/index.js';
+import { flavoursBuilt } from '../harness/launch.js';
+import { cleanup, newSimJob, rankLines, runOnNodes, type SimJob } from '../harness/sim.js';
+import { mkdirSync } from 'node:fs';
+
+const fixtures = join(fileURLToPath(import.meta.url), '..', '..', 'fixtures');
+const app = join(fixtures, 'ckpt-app.js');
+const ops = join(fixtures, 'pfs-ops.js');
+interface Line { rank: number; restored: string | null; verified: boolean; wrote: number }
+interface OpsLine { rank: number; error: string | null; restart: string | null }
+const flavour = flavoursBuilt()[0]!;
+const nodes = ['n0', 'n1', 'n2'];
+
+function wipeCaches(job: SimJob): void {
+  rmSync(job.cache, { recursive: true, force: true });
+  rmSync(job.cntl, { recursive: true, force: true });
+}
+
+describe(`the parallel file system side (${flavour})`, function () {
+  this.timeout(180_000);
+  let job: SimJob;
+  const start = (env: Record<string, string> = {}) => {
+    job = newSimJob('pfs', { SCR_FLUSH: '1', SCR_COPY_TYPE: 'XOR', ...env });
+    mkdirSync(job.prefix, { recursive: true });
+  };
+  const ckpts = (n: number, extra: Record<string, string> = {}) => runOnNodes(flavour, job, nodes, [app, '--ckpts', String(n), '--files', '3'], extra);
+  afterEach(() => cleanup(job));
+
+  it('flushes each checkpoint (files at their paths, index, rank map, log), and after every cache is lost a restart fetches the newest', async () => {
+    start();
+    let r = await ckpts(2);
+    assert.equal(r.code, 0, r.stderr);
+    const idx = await readIndex(job.prefix);
+    assert.equal(idx.current, 'ckpt.2');
+    assert.deepEqual(Object.values(idx.datasets).map((e) => [e.name, e.complete, e.flushed, e.failed, e.ranks]), [['ckpt.1', true, true, false, 3], ['ckpt.2', true, true, false, 3]]);
+    assert.ok(existsSync(join(job.prefix, 'ckpt.2', 'rank2.file2.dat')));
+    const map = (await readRankMap(job.prefix, 2))!;
+    assert.equal(map.ranks.length, 3);
+    assert.ok(map.ranks.every((files) => files.length === 3 && files.every((f) => typeof f.crc === 'number')));
+    wipeCaches(job);
+    r = await ckpts(3);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(rankLines<Line>(r).map((l) => [l.restored, l.verified, l.wrote]), nodes.map(() => ['ckpt.2', true, 1]));
+    const log = readFileSync(join(job.prefix, '.scr', 'log'), 'utf8');
+    assert.match(log, /FLUSH name=ckpt\.1 id=1 bytes=\d+ seconds=[\d.]+ MiB\/s=/);
+    assert.match(log, /FETCH name=ckpt\.2 id=2/);
+    assert.match(log, /RESTART name=ckpt\.2 id=2/);
+  });
+
+  it('a corrupted byte in the newest flushed checkpoint: the fetch falls back to the older one and marks the newest failed', async () => {
+    start();
+    assert.equal((await ckpts(2)).code, 0);
+    const victim = join(job.prefix, 'ckpt.2', 'rank1.file0.dat');
+    const data = readFileSync(victim);
+    data[100] ^= 0x5a;
+    writeFileSync(victim, data);
+    wipeCaches(job);
+    const r = await ckpts(2);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(rankLines<Line>(r).map((l) => [l.restored, l.verified]), nodes.map(() => ['ckpt.1', true]));
+    assert.match(r.stderr, /fetching ckpt\.2 failed on rank 1: .*rank1\.file0\.dat has CRC32 \w+, but \w+ was recorded when it was flushed: the file is damaged; marking ckpt\.2 failed/);
+    const idx = await readIndex(job.prefix);
+    assert.equal(Object.values(idx.datasets).find((e) => e.id === 2)!.failed, true);
+  });
+
+  it('SCR_FETCH=0 never fetches; SCR_FETCH_BYPASS=1 reads the checkpoint where it is', async () => {
+    start();
+    assert.equal((await ckpts(1)).code, 0);
+    wipeCaches(job);
+    let r = await ckpts(1, { SCR_FETCH: '0' });
+    assert.ok(rankLines<Line>(r).every((l) => l.restored === null));
+    wipeCaches(job);
+    r = await ckpts(2, { SCR_FETCH_BYPASS: '1' });
+    assert.deepEqual(rankLines<Line>(r).map((l) => [l.restored, l.verified]), nodes.map(() => ['ckpt.1', true]));
+  });
+
+  it('SCR_PREFIX_SIZE=2 keeps the newest two checkpoints on the file system, deleting older files and directories', async () => {
+    start({ SCR_PREFIX_SIZE: '2' });
+    assert.equal((await ckpts(4)).code, 0);
+    const idx = await readIndex(job.prefix);
+    assert.deepEqual(Object.values(idx.datasets).map((e) => e.name).sort(), ['ckpt.3', 'ckpt.4']);
+    assert.deepEqual(readdirSync(job.prefix).filter((d) => d.startsWith('ckpt.')).sort(), ['ckpt.3', 'ckpt.4']);
+  });
+
+  it('current() chooses the restart point, drop() forgets a dataset, delete() removes it everywhere; outputs are flushed at once', async () => {
+    start();
+    assert.equal((await ckpts(3)).code, 0);
+    wipeCaches(job);
+    let r = await runOnNodes(flavour, job, nodes, [ops, '--current', 'ckpt.1']);
+    assert.deepEqual(rankLines<OpsLine>(r)[0], { rank: 0, error: null, restart: 'ckpt.1' }, r.stdout + r.stderr);
+    r = await runOnNodes(flavour, job, nodes, [ops, '--current', 'ckpt.9']);
+    assert.match(rankLines<OpsLine>(r)[0]!.error!, /ERR_SCR_ARGUMENT: current\(ckpt\.9\): no checkpoint of that name/);
+    r = await runOnNodes(flavour, job, nodes, [ops, '--drop', 'ckpt.3']);
+    assert.equal(rankLines<OpsLine>(r)[0]!.error, null);
+    assert.ok(existsSync(join(job.prefix, 'ckpt.3', 'rank0.file0.dat')), 'drop leaves the files');
+    r = await runOnNodes(flavour, job, nodes, [ops, '--delete', 'ckpt.2']);
+    assert.equal(rankLines<OpsLine>(r)[0]!.error, null);
+    assert.ok(!existsSync(join(job.prefix, 'ckpt.2')), 'delete removes files and the emptied directory');
+    const idx = await readIndex(job.prefix);
+    assert.deepEqual(Object.values(idx.datasets).map((e) => e.name), ['ckpt.1']);
+    r = await runOnNodes(flavour, job, nodes, [ops, '--output', 'final-results']);
+    assert.equal(rankLines<OpsLine>(r)[0]!.error, null);
+    assert.equal(readFileSync(join(job.prefix, 'results', 'out.2.txt'), 'utf8'), 'result of rank 2\n');
+    const out = Object.values((await readIndex(job.prefix)).datasets).find((e) => e.name === 'final-results')!;
+    assert.deepEqual([out.flags.output, out.flushed, out.complete], [true, true, true]);
+  });
+});
