@@ -3,11 +3,11 @@
 // the job dies half way, the index entry says "not flushed" and no restart will fetch it.
 import { chmod, mkdir, rm, rmdir, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DatasetRecord, FileEntry } from '../cache/records.js';
+import type { DatasetRecord, FileEntry, Filemap } from '../cache/records.js';
 import { readFilemap } from '../cache/records.js';
 import { copyFileCrc, crcFile } from '../kernels/index.js';
-import { syncDir } from '../meta/index.js';
-import { type IndexEntry, pfsDatasetDir, readRankMap, updateIndex, writeRankMap, writeSummary } from '../pfs/index.js';
+import { readMetaFileIfExists, syncDir, writeMetaFile } from '../meta/index.js';
+import { type IndexEntry, pfsDatasetDir, readIndex, readRankMap, updateIndex, writeRankMap, writeSummary } from '../pfs/index.js';
 import { agree, outcomeOf } from './agree.js';
 import type { Context } from './context.js';
 import { dirOf } from './dataset.js';
@@ -58,43 +58,93 @@ async function flushMine(ctx: Context, rec: DatasetRecord): Promise<FileEntry[]>
   return map.files;
 }
 
-/** Flushes one cached dataset (collective). Resolves when it is durable and in the index. */
-export async function flushDataset(ctx: Context, rec: DatasetRecord): Promise<void> {
-  const t0 = performance.now();
+/** This rank's durable marker: written once its files are copied and fsynced. With one marker
+ * per rank, a flush the job could not finish is completed later from them. */
+export function markerPath(prefix: string, id: number, rank: number): string {
+  return join(pfsDatasetDir(prefix, id), `flushed.${rank}.scr`);
+}
+
+/** Step 1 (collective): the index learns the dataset is being flushed (not yet flushed). */
+export async function startFlush(ctx: Context, rec: DatasetRecord): Promise<void> {
   let err: unknown = null;
   if (ctx.rank === 0) {
     try {
       await updateIndex(ctx.prefix, (idx) => { idx.datasets[String(rec.id)] = indexEntryOf(rec); });
+      await mkdir(pfsDatasetDir(ctx.prefix, rec.id), { recursive: true, mode: 0o700 });
     } catch (e) { err = e; }
   }
   await agree(ctx.comm, `flushing ${rec.name}: recording it in the index`, outcomeOf(err));
-  let files: FileEntry[] = [];
-  err = null;
-  try { files = await flushMine(ctx, rec); } catch (e) { err = e; }
-  await agree(ctx.comm, `flushing ${rec.name}`, outcomeOf(err));
+}
+
+/** Step 2 (local, may run in the background): copy, fsync, write this rank's marker. */
+export async function flushLocal(ctx: Context, rec: DatasetRecord): Promise<FileEntry[]> {
+  const files = await flushMine(ctx, rec);
+  await writeMetaFile(markerPath(ctx.prefix, rec.id, ctx.rank), 'flushmark', { dataset: rec.id, rank: ctx.rank, files } satisfies Filemap);
+  return files;
+}
+
+/** Step 3 (rank 0): rank map, summary, then the index says flushed; retention. */
+export async function finishFlushRecord(prefix: string, rec: { id: number; name: string; flags: { checkpoint: boolean } }, entry: IndexEntry, all: FileEntry[][], prefixSize: number): Promise<void> {
+  await mkdir(pfsDatasetDir(prefix, rec.id), { recursive: true, mode: 0o700 });
+  await writeRankMap(prefix, rec.id, { ranks: all });
+  await writeSummary(prefix, entry);
+  await syncDir(pfsDatasetDir(prefix, rec.id));
+  const dropped: string[] = [];
+  await updateIndex(prefix, (idx) => {
+    idx.datasets[String(rec.id)] = entry;
+    if (rec.flags.checkpoint) idx.current = rec.name;
+    dropped.push(...retention(idx, prefixSize));
+  });
+  for (const id of dropped) await deleteFromPfsByRankMap({ prefix }, Number(id));
+  for (let r = 0; r < all.length; r++) await rm(markerPath(prefix, rec.id, r), { force: true });
+}
+
+/** Step 3 (collective): agree every rank's copy worked, then record the dataset as flushed. */
+export async function finishFlush(ctx: Context, rec: DatasetRecord, files: FileEntry[], localError: unknown, t0: number): Promise<void> {
+  await agree(ctx.comm, `flushing ${rec.name}`, outcomeOf(localError));
   const all = await ctx.comm.gatherObject(files, 0);
-  err = null;
+  let err: unknown = null;
   if (ctx.rank === 0) {
     try {
-      const entry = indexEntryOf(rec, { complete: true, flushed: true, flushedAt: Date.now() });
-      await mkdir(pfsDatasetDir(ctx.prefix, rec.id), { recursive: true, mode: 0o700 });
-      await writeRankMap(ctx.prefix, rec.id, { ranks: all! });
-      await writeSummary(ctx.prefix, entry);
-      await syncDir(pfsDatasetDir(ctx.prefix, rec.id));
-      const dropped: string[] = [];
-      await updateIndex(ctx.prefix, (idx) => {
-        idx.datasets[String(rec.id)] = entry;
-        if (rec.flags.checkpoint) idx.current = rec.name;
-        dropped.push(...retention(idx, ctx.cfg.int('SCR_PREFIX_SIZE')));
-      });
-      for (const id of dropped) await deleteFromPfsByRankMap(ctx, Number(id));
+      await finishFlushRecord(ctx.prefix, rec, indexEntryOf(rec, { complete: true, flushed: true, flushedAt: Date.now() }), all!, ctx.cfg.int('SCR_PREFIX_SIZE'));
     } catch (e) { err = e; }
   }
   await agree(ctx.comm, `flushing ${rec.name}: recording it as flushed`, outcomeOf(err));
   rec.flushed = true;
   await ctx.updateCacheIndex((idx) => { if (idx.datasets[String(rec.id)]) idx.datasets[String(rec.id)]!.flushed = true; }).catch(() => undefined);
-  const bytes = (await ctx.comm.allreduce(files.reduce((a, f) => a + f.size, 0), 'SUM'));
+  const bytes = await ctx.comm.allreduce(files.reduce((a, f) => a + f.size, 0), 'SUM');
   await logEvent(ctx, 'FLUSH', { name: rec.name, id: rec.id, bytes, seconds: (performance.now() - t0) / 1000 });
+}
+
+/** Flushes one cached dataset synchronously (collective). Resolves when it is durable and in
+ * the index. */
+export async function flushDataset(ctx: Context, rec: DatasetRecord): Promise<void> {
+  const t0 = performance.now();
+  await startFlush(ctx, rec);
+  let files: FileEntry[] = [];
+  let err: unknown = null;
+  try { files = await flushLocal(ctx, rec); } catch (e) { err = e; }
+  await finishFlush(ctx, rec, files, err, t0);
+}
+
+/** Completes flushes the job could not finish (the index says not flushed, but every rank wrote
+ * its durable marker): run by the next job's rank 0 at init, and by `scr postrun`. Returns the
+ * names completed. No MPI. */
+export async function completeFlushesFromMarkers(prefix: string, prefixSize: number): Promise<string[]> {
+  const done: string[] = [];
+  const idx = await readIndex(prefix);
+  for (const e of Object.values(idx.datasets).filter((x) => !x.flushed && !x.failed).sort((a, b) => a.id - b.id)) {
+    const all: FileEntry[][] = [];
+    for (let r = 0; r < e.ranks; r++) {
+      const m = await readMetaFileIfExists<Filemap>(markerPath(prefix, e.id, r), { expectKind: 'flushmark' }).catch(() => undefined);
+      if (!m) break;
+      all.push(m.files);
+    }
+    if (all.length !== e.ranks) continue;
+    await finishFlushRecord(prefix, e, { ...e, complete: true, flushed: true, flushedAt: Date.now() }, all, prefixSize);
+    done.push(e.name);
+  }
+  return done;
 }
 
 /** SCR_PREFIX_SIZE: the ids of flushed checkpoints beyond the newest `keep` (outputs are kept),

@@ -14,7 +14,8 @@ import { Context } from './context.js';
 import { createDatasetDir, dirOf, protect, recordDataset, removeDataset, type Routed, statRouted } from './dataset.js';
 import { CODES, ScrError, ScrStateError } from './errors.js';
 import { restoreCache, type RestoreTiming } from './restore.js';
-import { deleteFromPfsByRankMap, flushDataset } from './flush.js';
+import { completeFlushesFromMarkers, deleteFromPfsByRankMap, finishFlush, flushDataset, flushLocal, startFlush } from './flush.js';
+import type { FileEntry } from '../cache/records.js';
 import { fetchCheckpoint } from './fetch.js';
 import { logEvent } from './log.js';
 import { byName, readIndex, updateIndex } from '../pfs/index.js';
@@ -36,6 +37,17 @@ export interface OutputStats {
   redundancyBytes: number;
   /** Seconds spent applying redundancy (and CRCs) on this rank. */
   protectSeconds: number;
+}
+
+/** An asynchronous flush: its local copy runs in the background; the collective finish happens
+ * at a later API call, once every rank's copy is done. */
+interface PendingFlush {
+  rec: DatasetRecord;
+  t0: number;
+  done: boolean;
+  files: FileEntry[];
+  error: unknown;
+  promise: Promise<void>;
 }
 
 interface OutputPhase {
@@ -60,6 +72,7 @@ export class ScrLibrary {
   #stats: OutputStats | null = null;
   #restoreStats: RestoreTiming[] = [];
   #startedAt = 0;
+  readonly #flushing = new Map<number, PendingFlush>();
   /** Set by current(): the checkpoint to restart from when it is in cache. */
   #currentName: string | null = null;
 
@@ -124,6 +137,11 @@ export class ScrLibrary {
     // Ids keep growing across runs: beyond every dataset in any cache and in the PFS index.
     let pfsMax = 0;
     if (ctx.rank === 0) {
+      // Asynchronous flushes a previous job copied completely but could not record (SCR loses
+      // these, its issue #531): finished here from the ranks' durable markers.
+      try {
+        for (const name of await completeFlushesFromMarkers(ctx.prefix, cfg!.int('SCR_PREFIX_SIZE'))) ctx.note(`completed the flush of ${name}, which the previous run copied but did not record`);
+      } catch (e) { ctx.warn(`completing earlier flushes: ${(e as Error).message}`); }
       try { pfsMax = Math.max(0, ...Object.keys((await readIndex(ctx.prefix)).datasets).map(Number)); } catch (e) { ctx.warn(`the index of ${ctx.prefix} is unreadable: ${(e as Error).message}`); }
     }
     pfsMax = await comm.bcastObject(pfsMax, 0);
@@ -148,6 +166,7 @@ export class ScrLibrary {
       // The newest checkpoint reaches the file system if flushing is on and it is not there yet.
       const newest = [...this.#datasets.values()].filter((r) => r.flags.checkpoint && r.complete).sort((a, b) => b.id - a.id)[0];
       if (newest && !newest.flushed && ctx.cfg.int('SCR_FLUSH') > 0) await this.#flush(ctx, newest);
+      await this.#progressFlushes(ctx, 'all');
       let err: unknown = null;
       if (ctx.rank === 0) {
         try { await updateHalt(ctx.prefix, (h) => ({ ...h, finalized: true })); } catch (e) { err = e; }
@@ -167,6 +186,7 @@ export class ScrLibrary {
     this.#sm.expect('needCheckpoint()', 'idle');
     const ctx = this.#ctx;
     if (!ctx) return true;
+    await this.#progressFlushes(ctx);
     let need = false;
     if (ctx.rank === 0) {
       const halt = await this.#readHaltSafely(ctx);
@@ -179,6 +199,7 @@ export class ScrLibrary {
     this.#sm.expect('shouldExit()', 'idle');
     const ctx = this.#ctx;
     if (!ctx) return false;
+    await this.#progressFlushes(ctx);
     let reason: string | null = null;
     if (ctx.rank === 0) reason = this.#haltReason(ctx, await this.#readHaltSafely(ctx));
     return (await ctx.comm.bcastObject(reason, 0)) !== null;
@@ -228,6 +249,7 @@ export class ScrLibrary {
     rec.store = d.store;
     rec.descriptor = d.index;
     if (d.bypass) rec.bypass = true;
+    await this.#progressFlushes(ctx);
     let err: unknown = null;
     try {
       await ctx.setsFor(d); // forms this descriptor's sets (a GROUPS error shows here, on every rank)
@@ -252,6 +274,8 @@ export class ScrLibrary {
     await ctx.settleDeletes();
     while (inStore().length >= storeCount || (d.count !== null && inDesc().length >= d.count)) {
       const victim = inStore().length >= storeCount ? inStore()[0]! : inDesc()[0]!;
+      // Never evict a dataset while it is being flushed: finish its flush first.
+      if (this.#flushing.has(victim.id)) await this.#progressFlushes(ctx, victim.id);
       await removeDataset(ctx, victim, { background: true });
       this.#datasets.delete(victim.id);
       ctx.debug(1, `evicted ${victim.name} from ${victim.store}`);
@@ -362,6 +386,7 @@ export class ScrLibrary {
     // Every output dataset reaches the file system; checkpoints every SCR_FLUSH-th id.
     const every = ctx.cfg.int('SCR_FLUSH');
     if (rec.flags.output || (rec.flags.checkpoint && every > 0 && rec.id % every === 0)) await this.#flush(ctx, rec);
+    await this.#progressFlushes(ctx);
     if (rec.flags.checkpoint) await this.#afterCheckpoint(ctx, rec);
     return true;
   }
@@ -387,6 +412,7 @@ export class ScrLibrary {
       await logEvent(ctx, 'HALT', { reason: JSON.stringify(reason) });
       // A halting job leaves its newest checkpoint on the file system.
       if (!rec.flushed && ctx.cfg.int('SCR_FLUSH') > 0) await this.#flush(ctx, rec);
+      await this.#progressFlushes(ctx, 'all');
     }
     if (reason && ctx.cfg.bool('SCR_HALT_EXIT')) {
       ctx.warn(`halting after this checkpoint: ${reason} (SCR_HALT_EXIT=1)`);
@@ -398,12 +424,38 @@ export class ScrLibrary {
 
   /** Forgets a dataset and deletes this node's part; a failure to delete is only warned about
    * (the next init removes leftovers), so it cannot split the ranks. */
-  /** Flushes a dataset; a failure is a warning (the dataset stays in cache, not flushed). */
-  async #flush(ctx: Context, rec: DatasetRecord): Promise<void> {
+  /** Flushes a dataset: synchronously, or with SCR_FLUSH_ASYNC=1 by starting the local copies in
+   * the background. A failure is a warning (the dataset stays in cache, not flushed). */
+  async #flush(ctx: Context, rec: DatasetRecord, opts: { wait?: boolean } = {}): Promise<void> {
+    if (this.#flushing.has(rec.id) || rec.flushed) return;
     try {
-      await flushDataset(ctx, rec);
+      if (!ctx.cfg.bool('SCR_FLUSH_ASYNC')) {
+        await flushDataset(ctx, rec);
+        return;
+      }
+      const t0 = performance.now();
+      await startFlush(ctx, rec);
+      const job: PendingFlush = { rec, t0, done: false, files: [], error: null, promise: Promise.resolve() };
+      job.promise = flushLocal(ctx, rec).then((f) => { job.files = f; }, (e: unknown) => { job.error = e; }).finally(() => { job.done = true; });
+      this.#flushing.set(rec.id, job);
+      if (opts.wait) await this.#progressFlushes(ctx, rec.id);
     } catch (e) {
       ctx.warn(`${(e as Error).message}; ${rec.name} stays in cache only`);
+    }
+  }
+
+  /** Finishes asynchronous flushes whose copies are done on every rank (collective: called at
+   * the same API calls on every rank). `wait`: an id to wait for, or 'all'. */
+  async #progressFlushes(ctx: Context, wait: number | 'all' | null = null): Promise<void> {
+    for (const job of [...this.#flushing.values()].sort((a, b) => a.rec.id - b.rec.id)) {
+      if (wait === 'all' || wait === job.rec.id) await job.promise;
+      if (!(await ctx.comm.allreduce(job.done, 'LAND'))) continue;
+      this.#flushing.delete(job.rec.id);
+      try {
+        await finishFlush(ctx, job.rec, job.files, job.error, job.t0);
+      } catch (e) {
+        ctx.warn(`${(e as Error).message}; ${job.rec.name} stays in cache only`);
+      }
     }
   }
 
@@ -488,6 +540,7 @@ export class ScrLibrary {
   async haveRestart(): Promise<string | null> {
     this.#sm.expect('haveRestart()', 'idle');
     const ctx = this.#ctx;
+    if (ctx) await this.#progressFlushes(ctx);
     const usable = [...this.#datasets.values()].filter((r) => r.complete && !r.failed && r.flags.checkpoint).sort((a, b) => b.id - a.id);
     const wanted = ctx?.cfg.optStr('SCR_CURRENT') ?? this.#currentName;
     let best = (wanted ? usable.find((r) => r.name === wanted) : undefined) ?? (wanted ? undefined : usable[0]) ?? null;

@@ -111,3 +111,50 @@ describe(`the parallel file system side (${flavour})`, function () {
     assert.deepEqual([out.flags.output, out.flushed, out.complete], [true, true, true]);
   });
 });
+
+describe(`asynchronous flush (${flavour})`, function () {
+  this.timeout(180_000);
+  let job: SimJob;
+  afterEach(() => cleanup(job));
+  const start = () => {
+    job = newSimJob('async', { SCR_FLUSH: '1', SCR_FLUSH_ASYNC: '1', SCR_COPY_TYPE: 'XOR' });
+    mkdirSync(job.prefix, { recursive: true });
+  };
+  const dieApp = join(fixtures, 'async-die.js');
+
+  it('copies in the background and records every flush by finalize', async () => {
+    start();
+    const r = await runOnNodes(flavour, job, nodes, [app, '--ckpts', '3', '--files', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    const idx = await readIndex(job.prefix);
+    assert.deepEqual(Object.values(idx.datasets).map((e) => [e.name, e.flushed]), [['ckpt.1', true], ['ckpt.2', true], ['ckpt.3', true]]);
+    assert.equal(idx.current, 'ckpt.3');
+  });
+
+  it('a job killed after its copies finished: the next run completes the flush from the markers and restarts from it (SCR loses it)', async () => {
+    start();
+    const r = await runOnNodes(flavour, job, nodes, [dieApp]);
+    assert.notEqual(r.code, 0, 'the job was killed');
+    let idx = await readIndex(job.prefix);
+    assert.equal(idx.datasets['1']!.flushed, false, 'the index never claims a flush that was not recorded');
+    assert.deepEqual(readdirSync(join(job.prefix, '.scr', 'scr.dataset.1')).filter((f) => f.startsWith('flushed.')).sort(), ['flushed.0.scr', 'flushed.1.scr', 'flushed.2.scr']);
+    wipeCaches(job);
+    const again = await runOnNodes(flavour, job, nodes, [app, '--ckpts', '2', '--files', '2']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /completed the flush of ckpt\.1, which the previous run copied but did not record/);
+    assert.deepEqual(rankLines<Line>(again).map((l) => [l.restored, l.verified]), nodes.map(() => ['ckpt.1', true]));
+    idx = await readIndex(job.prefix);
+    assert.equal(idx.datasets['1']!.flushed, true);
+  });
+
+  it('a killed job with one rank\'s copy unfinished (no marker): the dataset stays unflushed and is never fetched', async () => {
+    start();
+    await runOnNodes(flavour, job, nodes, [dieApp]);
+    rmSync(join(job.prefix, '.scr', 'scr.dataset.1', 'flushed.1.scr'));
+    wipeCaches(job);
+    const again = await runOnNodes(flavour, job, nodes, [app, '--ckpts', '1', '--files', '2']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(rankLines<Line>(again).every((l) => l.restored === null), 'nothing to restart from');
+    assert.equal((await readIndex(job.prefix)).datasets['1']!.flushed, false);
+  });
+});
