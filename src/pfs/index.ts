@@ -85,9 +85,9 @@ export function byName(idx: PfsIndex, name: string): IndexEntry | undefined {
 
 /** Restart candidates, best first: the one SCR_CURRENT names, else the index's current marker,
  * else the newest; then the older ones (a failed fetch falls back, never forward). Only complete,
- * flushed, not failed checkpoints written by `ranks` ranks. */
-export function restartCandidates(idx: PfsIndex, ranks: number, wanted: string | null): IndexEntry[] {
-  const usable = (e: IndexEntry | undefined): e is IndexEntry => !!e && e.flags.checkpoint && e.complete && e.flushed && !e.failed && e.ranks === ranks;
+ * flushed, not failed checkpoints written by `ranks` ranks ('any': whatever their rank count). */
+export function restartCandidates(idx: PfsIndex, ranks: number | 'any', wanted: string | null): IndexEntry[] {
+  const usable = (e: IndexEntry | undefined): e is IndexEntry => !!e && e.flags.checkpoint && e.complete && e.flushed && !e.failed && (ranks === 'any' || e.ranks === ranks);
   const all = Object.values(idx.datasets).filter(usable).sort((a, b) => b.id - a.id);
   const first = [wanted, idx.current].map((n) => (n ? byName(idx, n) : undefined)).find(usable) ?? all[0];
   return first ? [first, ...all.filter((e) => e.id < first.id)] : [];

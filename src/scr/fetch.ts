@@ -36,12 +36,40 @@ async function fetchMine(ctx: Context, rec: DatasetRecord, files: FileEntry[]): 
   await writeFilemap(dir, { dataset: rec.id, rank: ctx.rank, files });
 }
 
-/** Collective: the fetched checkpoint's record, now in cache, or null if none could be fetched. */
-export async function fetchCheckpoint(ctx: Context): Promise<DatasetRecord | null> {
+export interface Fetched {
+  rec: DatasetRecord;
+  /** A checkpoint written by another number of ranks: not in cache; every file of every rank,
+   * to be read where it is (routeFile resolves any of them). */
+  global?: FileEntry[];
+}
+
+/** A checkpoint written by a different number of ranks (SCR cannot restart from one, its issue
+ * #535): nothing is copied; the ranks check the files' CRCs between them and agree. */
+async function openGlobal(ctx: Context, cand: IndexEntry, ranks: FileEntry[][] | null): Promise<FileEntry[]> {
+  let err: unknown = null;
+  const all = (ranks ?? []).flat();
+  try {
+    if (!ranks) throw new ScrError(`${cand.name}: its rank map in ${ctx.prefix}/.scr is missing or damaged`, CODES.IO);
+    if (ctx.cfg.bool('SCR_CRC_ON_FLUSH')) {
+      for (let i = ctx.rank; i < all.length; i += ctx.size) {
+        const f = all[i]!;
+        if (f.crc === null) continue;
+        const got = (await crcFile(f.path, { bufSize: ctx.fileBufSize })).crc;
+        if (got !== f.crc) throw new ScrError(`fetching ${cand.name}: ${f.path} has CRC32 ${got.toString(16)}, but ${f.crc.toString(16)} was recorded when it was flushed: the file is damaged`, CODES.IO);
+      }
+    }
+  } catch (e) { err = e; }
+  await agree(ctx.comm, `opening ${cand.name} (written by ${cand.ranks} ranks) in place`, outcomeOf(err));
+  return all;
+}
+
+/** Collective: the fetched checkpoint, or null if none could be fetched. One written by this
+ * many ranks is copied into cache; one written by another number is opened in place. */
+export async function fetchCheckpoint(ctx: Context): Promise<Fetched | null> {
   let candidates: IndexEntry[] = [];
   if (ctx.rank === 0) {
     try {
-      candidates = restartCandidates(await readIndex(ctx.prefix), ctx.size, ctx.cfg.optStr('SCR_CURRENT'));
+      candidates = restartCandidates(await readIndex(ctx.prefix), 'any', ctx.cfg.optStr('SCR_CURRENT'));
     } catch (e) {
       ctx.warn(`cannot read the index of ${ctx.prefix}: ${(e as Error).message}; nothing is fetched`);
     }
@@ -60,12 +88,17 @@ export async function fetchCheckpoint(ctx: Context): Promise<DatasetRecord | nul
     if (ctx.rank === 0) {
       try {
         map = (await readRankMap(ctx.prefix, cand.id)) ?? null;
-        if (!map || map.ranks.length !== ctx.size) throw new ScrError(`${cand.name} has no usable rank map`, CODES.IO);
+        if (!map || map.ranks.length !== cand.ranks) throw new ScrError(`${cand.name} has no usable rank map (it lists ${map?.ranks.length ?? 0} ranks of ${cand.ranks})`, CODES.IO);
       } catch (e) { err = e; map = null; }
     }
     const ranks = await ctx.comm.bcastObject(map?.ranks ?? null, 0);
     err = null;
     try {
+      if (cand.ranks !== ctx.size) {
+        const global = await openGlobal(ctx, cand, ranks);
+        await logEvent(ctx, 'FETCH', { name: rec.name, id: rec.id, bytes: cand.bytes, seconds: (performance.now() - t0) / 1000, ranks: `${cand.ranks}->${ctx.size}` });
+        return { rec: { ...rec, bypass: true }, global };
+      }
       if (!ranks) throw new ScrError(`${cand.name}: its rank map in ${ctx.prefix}/.scr is missing or damaged`, CODES.IO);
       await fetchMine(ctx, rec, ranks[ctx.rank]!);
     } catch (e) { err = e; }
@@ -78,7 +111,7 @@ export async function fetchCheckpoint(ctx: Context): Promise<DatasetRecord | nul
       }
       await recordDataset(ctx, rec);
       await logEvent(ctx, 'FETCH', { name: rec.name, id: rec.id, bytes: cand.bytes, seconds: (performance.now() - t0) / 1000 });
-      return rec;
+      return { rec };
     } catch (e) {
       ctx.warn(`${(e as Error).message}; marking ${cand.name} failed and trying an older checkpoint`);
       await removeDataset(ctx, rec).catch(() => undefined);

@@ -73,6 +73,8 @@ export class ScrLibrary {
   #restoreStats: RestoreTiming[] = [];
   #startedAt = 0;
   readonly #flushing = new Map<number, PendingFlush>();
+  /** A checkpoint of another rank count offered by haveRestart: every rank's files. */
+  #global: { id: number; files: FileEntry[] } | null = null;
   /** Set by current(): the checkpoint to restart from when it is in cache. */
   #currentName: string | null = null;
 
@@ -316,6 +318,7 @@ export class ScrLibrary {
     const { rec, map } = this.#restart!;
     const abs = resolve(path);
     const hit = map.files.find((f) => f.path === abs) ?? (map.files.filter((f) => f.name === basename(abs)).length === 1 ? map.files.find((f) => f.name === basename(abs)) : undefined);
+    // (With a checkpoint of another rank count the map holds every rank's files, read in place.)
     if (!hit) {
       throw new ScrError(`routeFile(${path}): rank ${this.#ctx!.rank} has no such file in checkpoint ${rec.name} (it has ${map.files.map((f) => f.name).join(', ') || 'no files'})`, CODES.NO_FILE);
     }
@@ -545,8 +548,15 @@ export class ScrLibrary {
     const wanted = ctx?.cfg.optStr('SCR_CURRENT') ?? this.#currentName;
     let best = (wanted ? usable.find((r) => r.name === wanted) : undefined) ?? (wanted ? undefined : usable[0]) ?? null;
     if (!best && ctx && ctx.cfg.bool('SCR_FETCH')) {
-      best = await fetchCheckpoint(ctx);
-      if (best) this.#datasets.set(best.id, best);
+      const fetched = await fetchCheckpoint(ctx);
+      if (fetched?.global) {
+        // Written by another number of ranks: not in cache; any of its files can be routed.
+        this.#global = { id: fetched.rec.id, files: fetched.global };
+        best = fetched.rec;
+      } else if (fetched) {
+        best = fetched.rec;
+        this.#datasets.set(best.id, best);
+      }
     }
     if (!best && wanted && usable[0]) best = usable[0];
     this.#offer = best;
@@ -561,7 +571,9 @@ export class ScrLibrary {
     let map: Filemap | undefined;
     let err: unknown = null;
     try {
-      map = await readFilemap(dirOf(ctx, offer), ctx.rank);
+      // A checkpoint of another rank count: every file of the dataset is this rank's to route.
+      if (this.#global?.id === offer.id) map = { dataset: offer.id, rank: ctx.rank, files: this.#global.files };
+      else map = await readFilemap(dirOf(ctx, offer), ctx.rank);
       if (!map) throw new ScrError(`rank ${ctx.rank} has no file map for ${offer.name} in ${dirOf(ctx, offer)}`, CODES.IO);
     } catch (e) { err = e; }
     await agreeKeepingMine(ctx.comm, `startRestart(): opening ${offer.name}`, err);
@@ -577,6 +589,7 @@ export class ScrLibrary {
     const ctx = this.#ctx!;
     const { rec } = this.#restart!;
     this.#restart = null;
+    this.#global = null;
     this.#sm.phase = 'idle';
     const ok = await ctx.comm.allreduce(valid, 'LAND');
     if (!ok) {

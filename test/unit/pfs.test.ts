@@ -158,3 +158,29 @@ describe(`asynchronous flush (${flavour})`, function () {
     assert.equal((await readIndex(job.prefix)).datasets['1']!.flushed, false);
   });
 });
+
+describe(`restart with another number of ranks (${flavour})`, function () {
+  this.timeout(180_000);
+  let job: SimJob;
+  afterEach(() => cleanup(job));
+  const redistribute = join(fixtures, 'redistribute.js');
+  interface R { rank: number; size: number; restartedFrom: string | null; verified: boolean | null; wrote: string }
+  const onNodes = (n: number) => Array.from({ length: n }, (_, i) => `n${i}`);
+
+  for (const [from, to] of [[4, 2], [2, 4]] as const) {
+    it(`${from} → ${to} ranks: the newest flushed checkpoint is offered and every rank reads the old ranks' files it needs, in place`, async () => {
+      job = newSimJob('ntom', { SCR_FLUSH: '1', SCR_COPY_TYPE: 'XOR' });
+      mkdirSync(job.prefix, { recursive: true });
+      let r = await runOnNodes(flavour, job, onNodes(from), [redistribute]);
+      assert.equal(r.code, 0, r.stderr);
+      r = await runOnNodes(flavour, job, onNodes(to), [redistribute]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(rankLines<R>(r)[0], { rank: 0, size: to, restartedFrom: 'ckpt.1', verified: true, wrote: 'ckpt.2' });
+      assert.match(r.stderr, new RegExp(`dropped dataset 1 \\(ckpt\\.1\\): written by ${from} ranks, the job now has ${to}`));
+      assert.match(readFileSync(join(job.prefix, '.scr', 'log'), 'utf8'), new RegExp(`FETCH name=ckpt\\.1 id=1 .*ranks=${from}->${to}`));
+      // And back again: the new checkpoint was written by `to` ranks.
+      r = await runOnNodes(flavour, job, onNodes(from), [redistribute]);
+      assert.deepEqual(rankLines<R>(r)[0], { rank: 0, size: from, restartedFrom: 'ckpt.2', verified: true, wrote: 'ckpt.3' });
+    });
+  }
+});
