@@ -79,7 +79,7 @@ export const PARAMS: readonly ParamDef[] = [
   { name: 'SCR_MPI_BUF_SIZE', type: 'bytes', default: '1MiB', min: 4096, readers: 'library',
     doc: 'Piece size for computing redundancy and rebuilding over MPI (SCR uses 128 KiB; larger pieces amortise the per-message cost of the asynchronous binding).' },
   { name: 'SCR_FILE_BUF_SIZE', type: 'bytes', default: '1MiB', min: 4096, readers: 'both', doc: 'Buffer size for file copies (flush, fetch, scavenge).' },
-  { name: 'SCR_FLUSH', type: 'int', default: '10', min: 0, readers: 'library', doc: 'Flush every N-th checkpoint to the prefix directory; 0 turns periodic flushes off.' },
+  { name: 'SCR_FLUSH', type: 'int', default: '10', min: 0, readers: 'library', doc: 'Flush checkpoints whose dataset id is a multiple of N (ids count every dataset and go on across runs), every output dataset, and the newest checkpoint at finalize; 0 turns flushing of checkpoints off.' },
   { name: 'SCR_FLUSH_ASYNC', type: 'bool', default: '0', readers: 'library', doc: 'Set to 1 to flush in the background while the application computes.' },
   { name: 'SCR_FLUSH_TYPE', type: 'enum', default: 'PTHREAD', allowed: ['SYNC', 'PTHREAD'], readers: 'both',
     doc: 'How files are copied to the prefix directory: SYNC (one file at a time) or PTHREAD (several native copy threads).' },

@@ -65,11 +65,11 @@ async function openGlobal(ctx: Context, cand: IndexEntry, ranks: FileEntry[][] |
 
 /** Collective: the fetched checkpoint, or null if none could be fetched. One written by this
  * many ranks is copied into cache; one written by another number is opened in place. */
-export async function fetchCheckpoint(ctx: Context): Promise<Fetched | null> {
+export async function fetchCheckpoint(ctx: Context, wanted: string | null): Promise<Fetched | null> {
   let candidates: IndexEntry[] = [];
   if (ctx.rank === 0) {
     try {
-      candidates = restartCandidates(await readIndex(ctx.prefix), 'any', ctx.cfg.optStr('SCR_CURRENT'));
+      candidates = restartCandidates(await readIndex(ctx.prefix), 'any', wanted);
     } catch (e) {
       ctx.warn(`cannot read the index of ${ctx.prefix}: ${(e as Error).message}; nothing is fetched`);
     }
@@ -90,6 +90,7 @@ export async function fetchCheckpoint(ctx: Context): Promise<Fetched | null> {
         map = (await readRankMap(ctx.prefix, cand.id)) ?? null;
         if (!map || map.ranks.length !== cand.ranks) throw new ScrError(`${cand.name} has no usable rank map (it lists ${map?.ranks.length ?? 0} ranks of ${cand.ranks})`, CODES.IO);
       } catch (e) { err = e; map = null; }
+      if (err) ctx.warn(`${cand.name}: ${(err as Error).message}`);
     }
     const ranks = await ctx.comm.bcastObject(map?.ranks ?? null, 0);
     err = null;

@@ -92,7 +92,9 @@ export async function finishFlushRecord(prefix: string, rec: { id: number; name:
   const dropped: string[] = [];
   await updateIndex(prefix, (idx) => {
     idx.datasets[String(rec.id)] = entry;
-    if (rec.flags.checkpoint) idx.current = rec.name;
+    // The marker only moves forward: an older flush finishing late must not take it back.
+    const cur = idx.current ? Object.values(idx.datasets).find((e) => e.name === idx.current) : undefined;
+    if (rec.flags.checkpoint && (!cur || cur.id <= rec.id)) idx.current = rec.name;
     dropped.push(...retention(idx, prefixSize));
   });
   for (const id of dropped) await deleteFromPfsByRankMap({ prefix }, Number(id));

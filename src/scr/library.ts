@@ -180,6 +180,7 @@ export class ScrLibrary {
     this.#ctx = null;
     this.#datasets.clear();
     this.#offer = null;
+    this.#currentName = null;
     this.#sm.phase = 'uninit';
   }
 
@@ -477,9 +478,12 @@ export class ScrLibrary {
       try {
         const idx = await readIndex(ctx.prefix);
         const e = byName(idx, name);
-        if (e && (!e.flags.checkpoint || e.failed || !e.flushed)) throw new ScrError(`current(${name}): it is ${!e.flags.checkpoint ? 'not a checkpoint' : e.failed ? 'marked failed' : 'not flushed'}`, CODES.ARGUMENT);
-        if (!e && !inCache) throw new ScrError(`current(${name}): no checkpoint of that name in cache or in ${ctx.prefix}/.scr/index.scr`, CODES.ARGUMENT);
-        if (e) await updateIndex(ctx.prefix, (x) => { x.current = name; });
+        const usableOnPfs = !!e && e.flags.checkpoint && !e.failed && e.flushed;
+        if (!usableOnPfs && !inCache) {
+          throw new ScrError(e ? `current(${name}): it is ${!e.flags.checkpoint ? 'not a checkpoint' : e.failed ? 'marked failed' : 'not flushed'} and not in cache`
+            : `current(${name}): no checkpoint of that name in cache or in ${ctx.prefix}/.scr/index.scr`, CODES.ARGUMENT);
+        }
+        if (usableOnPfs) await updateIndex(ctx.prefix, (x) => { x.current = name; });
       } catch (e) { err = e; }
     }
     await agreeKeepingMine(ctx.comm, `current(${name})`, err);
@@ -490,11 +494,15 @@ export class ScrLibrary {
   async drop(name: string): Promise<void> {
     this.#sm.expect('drop()', 'idle');
     const ctx = this.#needCtx('drop()', name);
-    for (const r of [...this.#datasets.values()].filter((x) => x.name === name)) await this.#drop(ctx, r);
+    await this.#settleFlushesOf(ctx, name);
+    const cached = [...this.#datasets.values()].filter((x) => x.name === name);
+    for (const r of cached) await this.#drop(ctx, r);
     let err: unknown = null;
     if (ctx.rank === 0) {
       try {
-        await updateIndex(ctx.prefix, (idx) => {
+        const known = byName(await readIndex(ctx.prefix), name);
+        if (!known && cached.length === 0) throw new ScrError(`drop(${name}): no dataset of that name in cache or in ${ctx.prefix}/.scr/index.scr`, CODES.ARGUMENT);
+        if (known) await updateIndex(ctx.prefix, (idx) => {
           for (const [id, e] of Object.entries(idx.datasets)) if (e.name === name) delete idx.datasets[id];
           if (idx.current === name) idx.current = null;
         });
@@ -509,13 +517,17 @@ export class ScrLibrary {
   async deleteDataset(name: string): Promise<void> {
     this.#sm.expect('deleteDataset()', 'idle');
     const ctx = this.#needCtx('deleteDataset()', name);
-    for (const r of [...this.#datasets.values()].filter((x) => x.name === name)) await this.#drop(ctx, r);
+    await this.#settleFlushesOf(ctx, name);
+    const cached = [...this.#datasets.values()].filter((x) => x.name === name);
+    for (const r of cached) await this.#drop(ctx, r);
     let err: unknown = null;
     if (ctx.rank === 0) {
       try {
         const idx = await readIndex(ctx.prefix);
-        for (const e of Object.values(idx.datasets).filter((x) => x.name === name)) await deleteFromPfsByRankMap(ctx, e.id);
-        await updateIndex(ctx.prefix, (x) => {
+        const onPfs = Object.values(idx.datasets).filter((x) => x.name === name);
+        if (onPfs.length === 0 && cached.length === 0) throw new ScrError(`deleteDataset(${name}): no dataset of that name in cache or in ${ctx.prefix}/.scr/index.scr`, CODES.ARGUMENT);
+        for (const e of onPfs) await deleteFromPfsByRankMap(ctx, e.id);
+        if (onPfs.length) await updateIndex(ctx.prefix, (x) => {
           for (const [id, e] of Object.entries(x.datasets)) if (e.name === name) delete x.datasets[id];
           if (x.current === name) x.current = null;
         });
@@ -523,6 +535,11 @@ export class ScrLibrary {
     }
     await agreeKeepingMine(ctx.comm, `deleteDataset(${name})`, err);
     if (this.#currentName === name) this.#currentName = null;
+  }
+
+  /** Finishes any asynchronous flush of datasets with this name (before they are dropped). */
+  async #settleFlushesOf(ctx: Context, name: string): Promise<void> {
+    for (const job of [...this.#flushing.values()].filter((j) => j.rec.name === name)) await this.#progressFlushes(ctx, job.rec.id);
   }
 
   #needCtx(call: string, name: unknown): Context {
@@ -548,7 +565,7 @@ export class ScrLibrary {
     const wanted = ctx?.cfg.optStr('SCR_CURRENT') ?? this.#currentName;
     let best = (wanted ? usable.find((r) => r.name === wanted) : undefined) ?? (wanted ? undefined : usable[0]) ?? null;
     if (!best && ctx && ctx.cfg.bool('SCR_FETCH')) {
-      const fetched = await fetchCheckpoint(ctx);
+      const fetched = await fetchCheckpoint(ctx, wanted ?? null);
       if (fetched?.global) {
         // Written by another number of ranks: not in cache; any of its files can be routed.
         this.#global = { id: fetched.rec.id, files: fetched.global };
@@ -593,6 +610,7 @@ export class ScrLibrary {
     this.#sm.phase = 'idle';
     const ok = await ctx.comm.allreduce(valid, 'LAND');
     if (!ok) {
+      if (this.#flushing.has(rec.id)) await this.#progressFlushes(ctx, rec.id);
       rec.failed = true;
       ctx.warn(`checkpoint ${rec.name} was marked failed by completeRestart(false) and dropped from cache`);
       await this.#drop(ctx, rec);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { prefixScrDir } from '../cache/paths.js';
 import type { Context } from './context.js';
 
-export type EventKind = 'INIT' | 'CHECKPOINT' | 'OUTPUT' | 'FLUSH' | 'FETCH' | 'REBUILD' | 'RESTART' | 'HALT' | 'FAILED' | 'FINALIZE';
+export type EventKind = 'CHECKPOINT' | 'OUTPUT' | 'FLUSH' | 'FETCH' | 'REBUILD' | 'RESTART' | 'HALT' | 'FAILED' | 'FINALIZE';
 
 export function logPath(prefix: string): string {
   return join(prefixScrDir(prefix), 'log');
@@ -19,7 +19,7 @@ export async function logEvent(ctx: Context, kind: EventKind, fields: Record<str
     parts.push(`MiB/s=${(fields.bytes / 2 ** 20 / fields.seconds).toFixed(1)}`);
   }
   try {
-    await appendFile(logPath(ctx.prefix), `${new Date().toISOString()} ${kind} ${parts.join(' ')}\n`, { mode: 0o600 });
+    await appendFile(logPath(ctx.prefix), `${[new Date().toISOString(), kind, ...parts].join(' ')}\n`, { mode: 0o600 });
   } catch (e) {
     ctx.warn(`event log: ${(e as Error).message}`);
   }
