@@ -76,10 +76,11 @@ export async function startFlush(ctx: Context, rec: DatasetRecord): Promise<void
   await agree(ctx.comm, `flushing ${rec.name}: recording it in the index`, outcomeOf(err));
 }
 
-/** Step 2 (local, may run in the background): copy, fsync, write this rank's marker. */
-export async function flushLocal(ctx: Context, rec: DatasetRecord): Promise<FileEntry[]> {
+/** Step 2 (local, may run in the background): copy and fsync; with `marker` (asynchronous
+ * flushes, which may be cut off before the collective finish) also write this rank's marker. */
+export async function flushLocal(ctx: Context, rec: DatasetRecord, opts: { marker: boolean }): Promise<FileEntry[]> {
   const files = await flushMine(ctx, rec);
-  await writeMetaFile(markerPath(ctx.prefix, rec.id, ctx.rank), 'flushmark', { dataset: rec.id, rank: ctx.rank, files } satisfies Filemap);
+  if (opts.marker) await writeMetaFile(markerPath(ctx.prefix, rec.id, ctx.rank), 'flushmark', { dataset: rec.id, rank: ctx.rank, files } satisfies Filemap);
   return files;
 }
 
@@ -125,7 +126,8 @@ export async function flushDataset(ctx: Context, rec: DatasetRecord): Promise<vo
   await startFlush(ctx, rec);
   let files: FileEntry[] = [];
   let err: unknown = null;
-  try { files = await flushLocal(ctx, rec); } catch (e) { err = e; }
+  // Synchronous: the finish follows at once, so no markers (each is an fsync on the file system).
+  try { files = await flushLocal(ctx, rec, { marker: false }); } catch (e) { err = e; }
   await finishFlush(ctx, rec, files, err, t0);
 }
 

@@ -264,6 +264,7 @@ export class ScrLibrary {
     await agreeKeepingMine(comm, `startOutput(): preparing ${rec.name}`, err);
     if (ctx.rank === 0 && rec.flags.checkpoint) this.#policy!.checkpointStarted();
     this.#startedAt = performance.now();
+    await logEvent(ctx, 'START', { name: rec.name, id: rec.id, flags: [rec.flags.checkpoint ? 'C' : '', rec.flags.output ? 'O' : ''].join('') || '-' });
     this.#output = { rec, descriptor: d, routed: [], bypass: d.bypass };
     this.#sm.phase = 'output';
   }
@@ -440,7 +441,7 @@ export class ScrLibrary {
       const t0 = performance.now();
       await startFlush(ctx, rec);
       const job: PendingFlush = { rec, t0, done: false, files: [], error: null, promise: Promise.resolve() };
-      job.promise = flushLocal(ctx, rec).then((f) => { job.files = f; }, (e: unknown) => { job.error = e; }).finally(() => { job.done = true; });
+      job.promise = flushLocal(ctx, rec, { marker: true }).then((f) => { job.files = f; }, (e: unknown) => { job.error = e; }).finally(() => { job.done = true; });
       this.#flushing.set(rec.id, job);
       if (opts.wait) await this.#progressFlushes(ctx, rec.id);
     } catch (e) {

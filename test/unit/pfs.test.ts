@@ -69,6 +69,16 @@ describe(`the parallel file system side (${flavour})`, function () {
     assert.equal(Object.values(idx.datasets).find((e) => e.id === 2)!.failed, true);
   });
 
+  it('SCR_CURRENT picks the checkpoint to fetch; the log has start and end lines', async () => {
+    start();
+    assert.equal((await ckpts(3)).code, 0);
+    wipeCaches(job);
+    const r = await ckpts(3, { SCR_CURRENT: 'ckpt.1' });
+    assert.deepEqual(rankLines<Line>(r).map((l) => [l.restored, l.verified, l.wrote]), nodes.map(() => ['ckpt.1', true, 2]));
+    const log = readFileSync(join(job.prefix, '.scr', 'log'), 'utf8');
+    assert.match(log, /START name=ckpt\.2 id=\d+ flags=C\n.*CHECKPOINT name=ckpt\.2/);
+  });
+
   it('SCR_FETCH=0 never fetches; SCR_FETCH_BYPASS=1 reads the checkpoint where it is', async () => {
     start();
     assert.equal((await ckpts(1)).code, 0);

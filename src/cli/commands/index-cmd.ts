@@ -1,9 +1,11 @@
 // scr index: list the datasets in the prefix directory's index, set its current marker, drop an
-// entry, or verify flushed datasets' files against the CRCs recorded in their rank maps.
+// entry, verify flushed datasets' files against the CRCs recorded in their rank maps, or rebuild
+// a dataset's missing files offline from the redundancy files a scavenge copied (src/pfs/build.ts).
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { crcFile } from '../../kernels/index.js';
+import { type BuildProgress, type BuildReport, buildDataset } from '../../pfs/build.js';
 import { byName, indexPath, type IndexEntry, type PfsIndex, pfsDatasetDir, readIndex, readRankMap, updateIndex } from '../../pfs/index.js';
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
@@ -194,13 +196,56 @@ async function verify(prefix: string, name: string | undefined, io: Io): Promise
   return damaged ? 1 : 0;
 }
 
+/** --build takes a dataset id, or a name the index knows. */
+async function buildTarget(prefix: string, which: string): Promise<number> {
+  if (/^\d+$/.test(which)) return Number(which);
+  return find(await readIndex(prefix), which, prefix).id;
+}
+
+async function build(prefix: string, which: string, io: Io): Promise<number> {
+  const id = await buildTarget(prefix, which);
+  let bar: cliProgress.SingleBar | undefined;
+  let phase: BuildProgress['phase'] | undefined;
+  const onProgress = (p: BuildProgress) => {
+    if (p.phase !== phase) {
+      bar?.stop();
+      phase = p.phase;
+      bar = p.total > 0
+        ? new cliProgress.SingleBar({ stream: process.stdout, format: `${p.phase === 'check' ? 'checking' : 'rebuilding'} [{bar}] {percentage}% | {eta_formatted} left`, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+        : undefined;
+      bar?.start(p.total, p.done);
+    } else bar?.update(p.done);
+  };
+  let report: BuildReport;
+  try {
+    report = await buildDataset(prefix, id, io.isTTY ? { onProgress } : {});
+  } finally {
+    bar?.stop();
+  }
+  const label = `"${report.entry.name}" (id ${id})`;
+  for (const r of report.rebuilt) {
+    const set = report.sets.find((s) => s.members.includes(r.rank))!;
+    io.out(`${label}: rebuilt rank ${r.rank} from its ${set.scheme} set (ranks ${set.members.join(',')}): ${count(r.files.length, 'file')}, ${humanBytes(r.bytes)}\n`);
+    for (const f of r.files) io.out(`  ${f}\n`);
+  }
+  const note = report.unchecked ? `; ${count(report.unchecked, 'file')} had no recorded CRC and ${report.unchecked === 1 ? 'was' : 'were'} checked for size only` : '';
+  io.out(report.rebuilt.length
+    ? `${label}: rebuilt ${count(report.rebuilt.length, 'rank')} of ${report.ranks} in ${report.seconds.toFixed(2)} s${note}; the index marks it complete and flushed\n`
+    : `${label}: nothing to rebuild: the files of all ${count(report.ranks, 'rank')} are intact${note}; the index marks it complete and flushed\n`);
+  if (report.entry.failed) io.out(`${label}: note: the index still marks it failed, so restarts skip it\n`);
+  return 0;
+}
+
 export const indexCommand: CommandSpec = {
   name: 'index',
-  summary: 'list the datasets on the file system; set the current one, drop one, verify CRCs',
+  summary: 'list the datasets on the file system; set the current one, drop one, verify CRCs, rebuild missing files',
   description: 'Reads <prefix>/.scr/index.scr. The table lists datasets oldest first: FLAGS C (checkpoint) and O (output),\n' +
     'CURRENT * on the one restarts start from. --current, --drop and --verify edit the index under its lock, so they\n' +
     'are safe while a job runs. --drop only forgets the dataset: its files stay on the file system. --verify marks a\n' +
-    'damaged dataset failed so restarts skip it.',
+    'damaged dataset failed so restarts skip it. --build rebuilds a dataset\'s missing or damaged files offline (no MPI)\n' +
+    'from the redundancy files a scavenge copied to <prefix>/.scr/scr.dataset.<id>/ (red.<rank>.scr, red.<rank>.dat),\n' +
+    'checks them against their CRCs, and marks the dataset complete and flushed; if any set lost more than it can\n' +
+    'restore, it changes nothing.',
   examples: [
     ['scr index', 'the datasets in $SCR_PREFIX (else the current directory), oldest first'],
     ['scr index --prefix /p/lustre/me/run1 --json', '{"datasets": [{"id", "name", "checkpoint", "output", "complete", "flushed", "failed", "current", "bytes", "files", "created"}]}'],
@@ -208,26 +253,30 @@ export const indexCommand: CommandSpec = {
     ['scr index --drop ckpt.41', 'forget ckpt.41 (its files stay)'],
     ['scr index --verify', 'recompute the CRC of every file of every flushed dataset'],
     ['scr index --verify ckpt.40', 'only that one'],
+    ['scr index --build 40', 'rebuild the missing files of dataset 40 from its scavenged redundancy files'],
+    ['scr index --build ckpt.40', 'the same, by name'],
   ],
   exitCodes: [
-    [0, 'done; --verify: every file matched'],
-    [1, 'a problem the message names: an unknown dataset, one that cannot be current, --verify found damage (the dataset is then marked failed), an unreadable index'],
-    [2, 'usage: a bad option, or more than one of --current, --drop and --verify'],
+    [0, 'done; --verify: every file matched; --build: every missing file was rebuilt (or none was missing)'],
+    [1, 'a problem the message names: an unknown dataset, one that cannot be current, --verify found damage (the dataset is then marked failed), an unreadable index, --build cannot rebuild (the set and ranks are named; nothing changed)'],
+    [2, 'usage: a bad option, or more than one of --current, --drop, --verify and --build'],
   ],
   configure(cmd) {
     cmd.option('--prefix <dir>', 'prefix directory (default: SCR_PREFIX, else the current directory)')
       .option('--json', 'print the datasets as JSON')
       .option('--current <name>', 'make this dataset the one restarts start from')
       .option('--drop <name>', 'remove this dataset from the index (its files stay)')
-      .option('--verify [name]', 'check sizes and CRCs of the files of this dataset, or of every flushed one');
+      .option('--verify [name]', 'check sizes and CRCs of the files of this dataset, or of every flushed one')
+      .option('--build <id>', 'rebuild the missing files of this dataset (an id or a name) from its scavenged redundancy files');
   },
   async run(_args, opts, io) {
-    const actions = [opts.current, opts.drop, opts.verify].filter((v) => v !== undefined);
-    if (actions.length > 1) throw new UserError('choose one of --current, --drop and --verify', { exitCode: 2 });
-    if (actions.length && opts.json) throw new UserError('--json goes with the listing, not with --current, --drop or --verify', { exitCode: 2 });
+    const actions = [opts.current, opts.drop, opts.verify, opts.build].filter((v) => v !== undefined);
+    if (actions.length > 1) throw new UserError('choose one of --current, --drop and --verify, or --build: one action at a time', { exitCode: 2 });
+    if (actions.length && opts.json) throw new UserError('--json goes with the listing, not with --current, --drop, --verify or --build', { exitCode: 2 });
     const prefix = prefixOf(opts, io);
     if (opts.current !== undefined) return setCurrent(prefix, opts.current as string, io);
     if (opts.drop !== undefined) return drop(prefix, opts.drop as string, io);
+    if (opts.build !== undefined) return build(prefix, opts.build as string, io);
     if (opts.verify !== undefined) return verify(prefix, opts.verify === true ? undefined : (opts.verify as string), io);
     return list(prefix, Boolean(opts.json), io, await readIndex(prefix));
   },
