@@ -397,19 +397,21 @@ export async function buildDataset(prefixIn: string, id: number, opts: BuildOpti
     red, lost: [],
     members: red.members.map((rank, pos) => ({ rank, pos, bad: [], noRed: null, files: red.filemaps[pos]!.files.map((f) => ({ entry: f, at: resolve(prefix, f.path) })) })),
   }));
-  const checks: Array<{ f: MemberFile; into: string[] }> = [];
-  for (const s of states) for (const m of s.members) for (const f of m.files) checks.push({ f, into: m.bad });
-  const looseBad = loose.map(() => [] as string[]);
-  loose.forEach((l, x) => { for (const f of l.files) checks.push({ f, into: looseBad[x]! }); });
-  const checkTotal = checks.reduce((a, c) => a + c.f.entry.size, 0);
+  const checks = [...states.flatMap((s) => s.members.flatMap((m) => m.files)), ...loose.flatMap((l) => l.files)];
+  const problems = new Map<MemberFile, string>();
+  const checkTotal = checks.reduce((a, f) => a + f.entry.size, 0);
   let checked = 0;
   opts.onProgress?.({ phase: 'check', done: 0, total: checkTotal });
-  await pool(checks, width, () => async ({ f, into }) => {
+  await pool(checks, width, () => async (f) => {
     const problem = await fileProblem(f.at, f.entry);
-    if (problem) into.push(`${f.at}: ${problem}`);
+    if (problem) problems.set(f, `${f.at}: ${problem}`);
     checked += f.entry.size;
     opts.onProgress?.({ phase: 'check', done: checked, total: checkTotal });
   });
+  // In file-map order, whatever order the checks finished in.
+  const badOf = (files: MemberFile[]) => files.flatMap((f) => (problems.has(f) ? [problems.get(f)!] : []));
+  for (const s of states) for (const m of s.members) m.bad = badOf(m.files);
+  const looseBad = loose.map((l) => badOf(l.files));
   for (const s of states) {
     for (const m of s.members) {
       const want = redDataSize(s.red, m.pos);
