@@ -492,49 +492,41 @@ export class ScrLibrary {
   }
 
   /** SCR_Drop: forgets a dataset (index entry and cache); its files on the file system stay. */
-  async drop(name: string): Promise<void> {
-    this.#sm.expect('drop()', 'idle');
-    const ctx = this.#needCtx('drop()', name);
-    await this.#settleFlushesOf(ctx, name);
-    const cached = [...this.#datasets.values()].filter((x) => x.name === name);
-    for (const r of cached) await this.#drop(ctx, r);
-    let err: unknown = null;
-    if (ctx.rank === 0) {
-      try {
-        const known = byName(await readIndex(ctx.prefix), name);
-        if (!known && cached.length === 0) throw new ScrError(`drop(${name}): no dataset of that name in cache or in ${ctx.prefix}/.scr/index.scr`, CODES.ARGUMENT);
-        if (known) await updateIndex(ctx.prefix, (idx) => {
-          for (const [id, e] of Object.entries(idx.datasets)) if (e.name === name) delete idx.datasets[id];
-          if (idx.current === name) idx.current = null;
-        });
-      } catch (e) { err = e; }
-    }
-    await agreeKeepingMine(ctx.comm, `drop(${name})`, err);
-    if (this.#currentName === name) this.#currentName = null;
+  drop(name: string): Promise<void> {
+    return this.#forget('drop()', name, { deleteFiles: false });
   }
 
   /** SCR_Delete: deletes a dataset from cache, from the file system (files and now-empty
    * directories below the prefix) and from the index. */
-  async deleteDataset(name: string): Promise<void> {
-    this.#sm.expect('deleteDataset()', 'idle');
-    const ctx = this.#needCtx('deleteDataset()', name);
+  deleteDataset(name: string): Promise<void> {
+    return this.#forget('deleteDataset()', name, { deleteFiles: true });
+  }
+
+  /** drop() and deleteDataset(): finish its flushes, remove it from cache and index, and with
+   * `deleteFiles` from the file system. A name found nowhere is an error (on every rank). */
+  async #forget(call: string, name: string, opts: { deleteFiles: boolean }): Promise<void> {
+    this.#sm.expect(call, 'idle');
+    const ctx = this.#needCtx(call, name);
     await this.#settleFlushesOf(ctx, name);
     const cached = [...this.#datasets.values()].filter((x) => x.name === name);
     for (const r of cached) await this.#drop(ctx, r);
     let err: unknown = null;
     if (ctx.rank === 0) {
       try {
-        const idx = await readIndex(ctx.prefix);
-        const onPfs = Object.values(idx.datasets).filter((x) => x.name === name);
-        if (onPfs.length === 0 && cached.length === 0) throw new ScrError(`deleteDataset(${name}): no dataset of that name in cache or in ${ctx.prefix}/.scr/index.scr`, CODES.ARGUMENT);
-        for (const e of onPfs) await deleteFromPfsByRankMap(ctx, e.id);
-        if (onPfs.length) await updateIndex(ctx.prefix, (x) => {
-          for (const [id, e] of Object.entries(x.datasets)) if (e.name === name) delete x.datasets[id];
-          if (x.current === name) x.current = null;
-        });
+        const onPfs = Object.values((await readIndex(ctx.prefix)).datasets).filter((x) => x.name === name);
+        if (onPfs.length === 0 && cached.length === 0) {
+          throw new ScrError(`${call.replace('()', '')}(${name}): no dataset of that name in cache or in ${ctx.prefix}/.scr/index.scr`, CODES.ARGUMENT);
+        }
+        if (opts.deleteFiles) for (const e of onPfs) await deleteFromPfsByRankMap(ctx, e.id);
+        if (onPfs.length) {
+          await updateIndex(ctx.prefix, (idx) => {
+            for (const [id, e] of Object.entries(idx.datasets)) if (e.name === name) delete idx.datasets[id];
+            if (idx.current === name) idx.current = null;
+          });
+        }
       } catch (e) { err = e; }
     }
-    await agreeKeepingMine(ctx.comm, `deleteDataset(${name})`, err);
+    await agreeKeepingMine(ctx.comm, `${call.replace('()', '')}(${name})`, err);
     if (this.#currentName === name) this.#currentName = null;
   }
 
