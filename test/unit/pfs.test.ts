@@ -5,7 +5,9 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readIndex, readRankMap } from '../../src/pfs/index.js';
-import { flavoursBuilt } from '../harness/launch.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { flavoursBuilt, mpirunFor } from '../harness/launch.js';
 import { cleanup, newSimJob, rankLines, runOnNodes, type SimJob } from '../harness/sim.js';
 import { mkdirSync } from 'node:fs';
 
@@ -193,4 +195,39 @@ describe(`restart with another number of ranks (${flavour})`, function () {
       assert.deepEqual(rankLines<R>(r)[0], { rank: 0, size: from, restartedFrom: 'ckpt.2', verified: true, wrote: 'ckpt.3' });
     });
   }
+});
+
+describe(`a job killed during a synchronous flush (${flavour})`, function () {
+  this.timeout(180_000);
+  let job: SimJob;
+  let pfsDir: string;
+  afterEach(() => { cleanup(job); rmSync(pfsDir, { recursive: true, force: true }); });
+
+  it('the index never claims the interrupted dataset, and a restart falls back to the last one fully flushed', async () => {
+    // The prefix on /tmp (ext4): flushing 3 x 120 MiB takes long enough to be caught half way.
+    pfsDir = mkdtempSync(join('/tmp', 'scr-killflush-'));
+    job = newSimJob('killflush', { SCR_PREFIX: pfsDir, SCR_FLUSH: '1', SCR_COPY_TYPE: 'XOR', SCR_CRC_ON_COPY: '0' });
+    job.prefix = pfsDir;
+    const { cmd, env } = mpirunFor(flavour);
+    const args: string[] = [];
+    nodes.forEach((n, i) => { if (i) args.push(':'); args.push('-np', '1', 'env', `SCR_NODE_NAME=${n}`, process.execPath, app, '--ckpts', '2', '--files', '1', '--bytes', String(120 << 20)); });
+    const child = spawn(cmd, args, { env: { ...process.env, ...env, ...job.env }, stdio: 'ignore', detached: true });
+    const exited = new Promise((r) => child.on('close', r));
+    // Wait until checkpoint 2 is being flushed (in the index, not yet flushed), then kill the job.
+    let caught = false;
+    for (let t = 0; t < 6000 && !caught; t++) {
+      const e = (await readIndex(pfsDir).catch(() => ({ datasets: {} as Record<string, { flushed: boolean }> }))).datasets['2'];
+      if (e && !e.flushed) { process.kill(-child.pid!, 'SIGKILL'); caught = true; }
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    await exited;
+    assert.ok(caught, 'the flush of checkpoint 2 was caught half way');
+    const idx = await readIndex(pfsDir);
+    assert.equal(idx.datasets['2']!.flushed, false, 'not claimed as flushed');
+    assert.equal(idx.datasets['1']!.flushed, true);
+    wipeCaches(job);
+    const r = await runOnNodes(flavour, job, nodes, [app, '--ckpts', '2', '--files', '1', '--bytes', String(120 << 20)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(rankLines<Line>(r).map((l) => [l.restored, l.verified]), nodes.map(() => ['ckpt.1', true]));
+  });
 });
