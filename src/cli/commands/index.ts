@@ -1,8 +1,13 @@
 // Every command, in the order `scr --help` lists them. One file a command.
 import type { CommandSpec } from '../spec.js';
 import { configCommand } from './config.js';
+import { crc32Command } from './crc32.js';
+import { haltCommand } from './halt.js';
 import { hostlistCommand } from './hostlist.js';
 import { indexCommand } from './index-cmd.js';
+import { postrunCommand } from './postrun.js';
 import { printCommand } from './print.js';
+import { shouldExitCommand } from './should-exit.js';
+import { simCommand } from './sim.js';
 
-export const COMMANDS: readonly CommandSpec[] = [configCommand, printCommand, hostlistCommand, indexCommand];
+export const COMMANDS: readonly CommandSpec[] = [configCommand, printCommand, hostlistCommand, indexCommand, haltCommand, shouldExitCommand, crc32Command, simCommand, postrunCommand];

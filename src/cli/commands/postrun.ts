@@ -1,0 +1,48 @@
+// scr postrun: scavenge what the job left only in cache to the file system (SPEC §6).
+import { readdirSync } from 'node:fs';
+import { expandHostlist } from '../../common/hostlist.js';
+import { jobDir } from '../../cache/paths.js';
+import { loadConfig } from '../../config/resolve.js';
+import { scavenge } from '../../scavenge/scavenge.js';
+import { toJson } from '../output.js';
+import type { CommandSpec } from '../spec.js';
+
+/** Nodes of the job: --nodes, else the Slurm node list, else every node.<name> directory the job
+ * has under the control base (simulated nodes, or a control base on shared storage). */
+export function jobNodes(list: string | undefined, env: Record<string, string | undefined>, cntlBase: string, ident: { user: string; jobId: string }): string[] {
+  if (list) return expandHostlist(list);
+  if (env.SLURM_JOB_NODELIST) return expandHostlist(env.SLURM_JOB_NODELIST);
+  try {
+    return readdirSync(jobDir(cntlBase, { ...ident, node: '' })).filter((d) => d.startsWith('node.')).map((d) => d.slice(5)).sort();
+  } catch {
+    return [];
+  }
+}
+
+export const postrunCommand: CommandSpec = {
+  name: 'postrun',
+  summary: 'scavenge the newest checkpoint and output datasets from cache to the file system',
+  description: 'Completes flushes the job copied but did not record, then copies output datasets not yet flushed\n' +
+    '(oldest first) and the newest checkpoint not on the file system from every live node\'s cache, rebuilding\n' +
+    'the files of ranks whose node is gone from redundancy (offline, no MPI), checking CRCs, and marking the index.',
+  examples: [
+    ['scr postrun', 'in the batch script after the run (SCR_JOB_ID and SCR_PREFIX from the environment)'],
+    ['scr postrun --job-id 4711 --nodes "n[0-4]" --prefix /p/lustre/me/run1', 'explicitly'],
+  ],
+  exitCodes: [[0, 'everything that needed it is on the file system'], [1, 'a dataset could not be scavenged (named)'], [2, 'usage or configuration error']],
+  configure(cmd) {
+    cmd.option('--prefix <dir>', 'prefix directory').option('--job-id <id>', 'the job (default SCR_JOB_ID)')
+      .option('--nodes <hostlist>', 'nodes to scavenge (default: SLURM_JOB_NODELIST, else the job\'s node directories)')
+      .option('--json', 'print a report as JSON');
+  },
+  async run(_args, opts, io) {
+    const env = { ...io.env, ...(opts.jobId ? { SCR_JOB_ID: String(opts.jobId) } : {}) };
+    const cfg = loadConfig({ env, cwd: io.cwd, prefix: opts.prefix as string | undefined });
+    const ident = { user: cfg.str('SCR_USER_NAME'), jobId: cfg.str('SCR_JOB_ID') };
+    const nodes = jobNodes(opts.nodes as string | undefined, env, cfg.str('SCR_CNTL_BASE'), ident);
+    const report = await scavenge(cfg, ident, nodes, (s) => { if (!opts.json) io.out(`scr postrun: ${s}\n`); });
+    if (opts.json) io.out(toJson(report) + '\n');
+    else if (!report.datasets.length && !report.completedFromMarkers.length) io.out('scr postrun: nothing to scavenge\n');
+    return report.skipped.length ? 1 : 0;
+  },
+};

@@ -1,0 +1,95 @@
+// scr sim: the run loop on a simulated cluster (SPEC §9), then postrun.
+import { existsSync, readFileSync } from 'node:fs';
+import { expandHostlist } from '../../common/hostlist.js';
+import { nodeDir } from '../../cache/paths.js';
+import { loadConfig } from '../../config/resolve.js';
+import { runLoop } from '../../rm/loop.js';
+import { SimCluster } from '../../rm/sim.js';
+import { scavenge } from '../../scavenge/scavenge.js';
+import { logPath } from '../../scr/log.js';
+import { UserError } from '../errors.js';
+import type { CommandSpec } from '../spec.js';
+
+interface FailPlan { node: string; after: number }
+
+function parseFail(v: string, prev: FailPlan[] = []): FailPlan[] {
+  const m = /^node=([^,]+),after=(\d+)$/.exec(v);
+  if (!m) throw new UserError(`--fail ${v}: expected node=NAME,after=K (kill NAME's ranks after its K-th checkpoint)`, { exitCode: 2 });
+  return [...prev, { node: m[1]!, after: Number(m[2]) }];
+}
+
+const ordinal = (k: number) => `${k}${k % 10 === 1 && k !== 11 ? 'st' : k % 10 === 2 && k !== 12 ? 'nd' : k % 10 === 3 && k !== 13 ? 'rd' : 'th'}`;
+
+export const simCommand: CommandSpec = {
+  name: 'sim',
+  summary: 'run an MPI job on a simulated cluster: relaunch after node failures, then scavenge',
+  description: 'Nodes n0…n(N−1) run the job, N+S−1 more wait as spares; each rank group gets its own SCR_NODE_NAME, so\n' +
+    'its own node.<name> directories. --fail kills a node\'s ranks after its K-th checkpoint and deletes its cache\n' +
+    'and control directories; the job is relaunched with that node\'s ranks on the first unused spare.',
+  examples: [
+    ['scr sim --nodes 4 --ppn 2 --spares 1 -- node app.js', '8 ranks on n0..n3, n4 spare'],
+    ['scr sim --nodes 4 --ppn 1 --spares 1 --fail node=n1,after=3 -- node examples/heat.js', 'rehearse losing n1 after its 3rd checkpoint'],
+  ],
+  exitCodes: [[0, 'the application finished (called finalize)'], [1, 'it did not: runs used up, too few nodes, or halted'], [2, 'usage or configuration error']],
+  configure(cmd) {
+    cmd.requiredOption('--nodes <n>', 'nodes the job runs on', Number)
+      .requiredOption('--ppn <n>', 'ranks per node', Number)
+      .option('--spares <n>', 'spare nodes', Number, 0)
+      .option('--fail <spec>', 'node=NAME,after=K: fail NAME after its K-th checkpoint (repeatable)', parseFail, [])
+      .option('--runs <n>', 'launches allowed (default: spares + 1)', Number)
+      .option('--prefix <dir>', 'prefix directory (default SCR_PREFIX, else the current directory)')
+      .argument('<command...>', 'the application, after --');
+  },
+  async run(args, opts, io) {
+    const n = opts.nodes as number;
+    const ppn = opts.ppn as number;
+    const spares = opts.spares as number;
+    if (!Number.isInteger(n) || n < 1 || !Number.isInteger(ppn) || ppn < 1 || !Number.isInteger(spares) || spares < 0) {
+      throw new UserError('--nodes and --ppn must be positive whole numbers, --spares a whole number', { exitCode: 2 });
+    }
+    const jobId = io.env.SCR_JOB_ID || `sim${process.pid}`;
+    const env = { ...io.env, SCR_JOB_ID: jobId };
+    const cfg = loadConfig({ env, cwd: io.cwd, prefix: opts.prefix as string | undefined });
+    const prefix = cfg.str('SCR_PREFIX');
+    const ident = { user: cfg.str('SCR_USER_NAME'), jobId };
+    const sim = new SimCluster({ nodes: n, spares, jobId });
+    const fails = opts.fail as FailPlan[];
+    for (const f of fails) if (!sim.nodes().includes(f.node)) throw new UserError(`--fail node=${f.node}: the simulated nodes are ${sim.nodes()[0]}…${sim.nodes().at(-1)}`, { exitCode: 2 });
+    const say = (s: string) => io.out(`scr sim: ${s}\n`);
+    const runs = opts.runs !== undefined ? Number(opts.runs) : io.env.SCR_RUNS ? cfg.int('SCR_RUNS') : spares + 1;
+    const dirsOf = (node: string) => [...cfg.stores.map((s) => nodeDir(s.path, { ...ident, node })), nodeDir(cfg.str('SCR_CNTL_BASE'), { ...ident, node })];
+    say(`job ${jobId}: ${n} node(s) x ${ppn} rank(s), ${spares} spare(s), prefix ${prefix}`);
+
+    const result = await runLoop({
+      rm: sim, need: n, ppn, argv: args, env: { SCR_PREFIX: prefix, SCR_JOB_ID: jobId }, prefix, runs,
+      minNodes: cfg.optInt('SCR_MIN_NODES') ?? n, exclude: cfg.optStr('SCR_EXCLUDE_NODES') ? expandHostlist(cfg.str('SCR_EXCLUDE_NODES')) : [],
+      haltSeconds: cfg.int('SCR_HALT_SECONDS'), say,
+      onLaunch: (run, nodes, attempt) => {
+        const pending = fails.filter((f) => attempt === 1 && nodes.includes(f.node));
+        if (!pending.length) return;
+        // Count this run's completed checkpoints in the event log (rank 0 logs each once every
+        // rank has completed it), and fail each node after its K-th.
+        const log = logPath(prefix);
+        const base = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0;
+        let over = false;
+        void run.done.then(() => { over = true; });
+        const timer = setInterval(() => {
+          if (over || !pending.length) { clearInterval(timer); return; }
+          const count = (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0) - base;
+          for (const f of pending.filter((p) => count >= p.after)) {
+            const killed = sim.fail(f.node, dirsOf(f.node));
+            say(`node ${f.node} fails after its ${ordinal(f.after)} checkpoint: killed its ${killed} rank(s), deleted its cache and control directories`);
+            pending.splice(pending.indexOf(f), 1);
+          }
+        }, 20);
+      },
+    });
+    say(`stopping: ${result.reason}`);
+    const down = await sim.downNodes();
+    const live = sim.nodes().filter((x) => !down.has(x));
+    const report = await scavenge(cfg, ident, live, (s) => say(`postrun: ${s}`));
+    if (!report.datasets.length && !report.completedFromMarkers.length) say('postrun: nothing to scavenge');
+    return result.finalized && report.skipped.length === 0 ? 0 : 1;
+  },
+};
+

@@ -1,0 +1,82 @@
+// The local simulated cluster (SPEC §9): nodes n0…n(N+S−1) on one machine, each a group of
+// ranks with its own SCR_NODE_NAME (so its own node.<name> directories), launched as one
+// MPMD mpirun. Failing a node kills its ranks (found by their environment) and deletes its cache
+// and control directories, as losing a real node loses them.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { builtFlavours, type MpiFlavour } from '../native/paths.js';
+import type { LaunchSpec, ResourceManager, Run } from './types.js';
+
+export interface SimOptions {
+  nodes: number;
+  spares: number;
+  jobId: string;
+  flavour?: MpiFlavour;
+}
+
+export function mpirunCommand(flavour: MpiFlavour): { cmd: string; env: Record<string, string> } {
+  if (flavour === 'openmpi') {
+    const env: Record<string, string> = { OMPI_MCA_rmaps_base_oversubscribe: '1' };
+    if (process.getuid?.() === 0) Object.assign(env, { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' });
+    return { cmd: 'mpirun.openmpi', env };
+  }
+  return { cmd: 'mpirun.mpich', env: {} };
+}
+
+export class SimCluster implements ResourceManager {
+  readonly name = 'sim';
+  readonly #all: string[];
+  readonly #down = new Map<string, string>();
+  readonly flavour: MpiFlavour;
+
+  constructor(readonly opts: SimOptions) {
+    this.#all = Array.from({ length: opts.nodes + opts.spares }, (_, i) => `n${i}`);
+    const built = builtFlavours();
+    this.flavour = opts.flavour ?? (built.includes('openmpi') ? 'openmpi' : built[0] ?? 'openmpi');
+  }
+
+  jobId(): string { return this.opts.jobId; }
+  nodes(): string[] { return [...this.#all]; }
+  async downNodes(): Promise<Map<string, string>> { return new Map(this.#down); }
+  async endTime(): Promise<number | null> { return null; }
+
+  /** Marks a node down (sticky for the allocation). */
+  markDown(node: string, reason: string): void {
+    this.#down.set(node, reason);
+  }
+
+  launch(spec: LaunchSpec): Run {
+    const { cmd, env } = mpirunCommand(this.flavour);
+    const args: string[] = [];
+    spec.nodes.forEach((n, i) => {
+      if (i) args.push(':');
+      args.push('-np', String(spec.ppn), 'env', `SCR_NODE_NAME=${n}`, ...spec.argv);
+    });
+    const child = spawn(cmd, args, { env: { ...process.env, ...env, ...spec.env, SCR_JOB_ID: this.opts.jobId }, stdio: 'inherit', detached: true });
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    return { done, kill: (signal = 'SIGTERM') => { try { process.kill(-child.pid!, signal); } catch { /* gone */ } } };
+  }
+
+  /** Kills the ranks running as `node` in this job (found by SCR_NODE_NAME and SCR_JOB_ID in their
+   * environment) and deletes the node's cache and control directories. */
+  fail(node: string, dirs: string[]): number {
+    let killed = 0;
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let env = '';
+      try { env = readFileSync(join('/proc', pid, 'environ'), 'latin1'); } catch { continue; }
+      const vars = new Set(env.split('\0'));
+      if (vars.has(`SCR_NODE_NAME=${node}`) && vars.has(`SCR_JOB_ID=${this.opts.jobId}`)) {
+        try { process.kill(Number(pid), 'SIGKILL'); killed++; } catch { /* gone */ }
+      }
+    }
+    for (const d of dirs) if (existsSync(d)) rmSync(d, { recursive: true, force: true });
+    this.markDown(node, 'failed (scr sim --fail)');
+    return killed;
+  }
+}
+
+/** Whether an MPI launcher for the flavour is installed. */
+export function haveLauncher(flavour: MpiFlavour): boolean {
+  return spawnSync('sh', ['-c', `command -v ${mpirunCommand(flavour).cmd}`]).status === 0;
+}
