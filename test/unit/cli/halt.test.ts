@@ -161,7 +161,7 @@ describe('scr halt', function () {
     ok(['--checkpoints', '5']);
     for (const bad of ['tomorrow', '25:00', '12:60', '12:30:60', '1:5', '2026-02-29', '2026-13-01', '2026-11-31T10:00',
       '2026-11-22T24:00', '2026-11-22T10:00+25:00', '@-5', '@12x', '', '1795000000', '2026-11-22Z']) {
-      await usage(['--before', bad], /--before: ".*" (is not|does not)/);
+      await usage(['--before', bad], /--before: ".*" (is not|does not|has an invalid)/);
     }
     await usage(['--after', 'next week'], /--after: "next week" is not a time.*\nhint: give ISO-8601 .*@1795000000.*HH:MM/);
     // A local time a daylight-saving change skips.
@@ -179,7 +179,9 @@ describe('scr halt', function () {
     await usage(['--unset', 'finalized'], /--unset: unknown key "finalized"; the keys are checkpoints, before, after, seconds, reason/);
     await usage(['--unset', 'seconds', '--seconds', '5'], /--unset seconds and --seconds at once/);
     await usage(['--unset', 'reason', '--immediate'], /--unset reason and --immediate/);
-    await usage(['--bogus'], /unknown option '--bogus'/);
+    const u = run(['--bogus']);
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /unknown option '--bogus'/);
   });
 
   it('--unset removes single keys, --remove every condition but keeps the checkpoint-now counter', async () => {
@@ -276,6 +278,7 @@ describe('scr halt', function () {
   });
 
   it('a damaged halt file is exit 1 with a message, not a stack trace', () => {
+    mkdirSync(join(prefix, '.scr'));
     writeFileSync(haltFilePath(prefix), 'not an scr file at all');
     for (const args of [['--list'], ['--checkpoints', '1']]) {
       const r = run(args);
