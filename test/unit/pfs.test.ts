@@ -197,6 +197,15 @@ describe(`restart with another number of ranks (${flavour})`, function () {
   }
 });
 
+/** SIGKILLs every process whose environment has SCR_JOB_ID=jobId. */
+function killJob(jobId: string): void {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let env = '';
+    try { env = readFileSync(join('/proc', pid, 'environ'), 'latin1'); } catch { continue; }
+    if (env.split('\0').includes(`SCR_JOB_ID=${jobId}`)) { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } }
+  }
+}
+
 describe(`a job killed during a synchronous flush (${flavour})`, function () {
   this.timeout(180_000);
   let job: SimJob;
@@ -217,7 +226,12 @@ describe(`a job killed during a synchronous flush (${flavour})`, function () {
     let caught = false;
     for (let t = 0; t < 6000 && !caught; t++) {
       const e = (await readIndex(pfsDir).catch(() => ({ datasets: {} as Record<string, { flushed: boolean }> }))).datasets['2'];
-      if (e && !e.flushed) { process.kill(-child.pid!, 'SIGKILL'); caught = true; }
+      if (e && !e.flushed) {
+        // The ranks are not all in mpirun's process group: kill every process of this job.
+        killJob(job.jobId);
+        process.kill(-child.pid!, 'SIGKILL');
+        caught = true;
+      }
       else await new Promise((r) => setTimeout(r, 10));
     }
     await exited;
