@@ -64,10 +64,10 @@ export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'
   const flushed = (r: DatasetRecord) => r.flushed || onPfs[String(r.id)]?.flushed === true;
   const outputs = [...known.values()].filter((r) => r.flags.output && !flushed(r)).sort((a, b) => a.id - b.id);
   const newestCkpt = [...known.values()].filter((r) => r.flags.checkpoint && !r.failed).sort((a, b) => b.id - a.id)[0];
-  const todo = [...outputs, ...(newestCkpt && !flushed(newestCkpt) && !outputs.includes(newestCkpt) ? [newestCkpt] : [])];
+  const toDrain = [...outputs, ...(newestCkpt && !flushed(newestCkpt) && !outputs.includes(newestCkpt) ? [newestCkpt] : [])];
   if (newestCkpt && flushed(newestCkpt)) say(`the newest checkpoint, ${newestCkpt.name}, is already on the file system`);
 
-  for (const rec of todo) {
+  for (const rec of toDrain) {
     const t0 = performance.now();
     await updateIndex(prefix, (idx) => { idx.datasets[String(rec.id)] = indexEntryOf(rec); });
     await mkdir(pfsDatasetDir(prefix, rec.id), { recursive: true, mode: 0o700 });

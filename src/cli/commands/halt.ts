@@ -2,34 +2,13 @@
 // reads at its next needCheckpoint/shouldExit, and ask it to checkpoint now. Every edit is one
 // read-modify-write under the halt file's lock (updateHalt), so concurrent `scr halt`s, the job and
 // the run wrapper never lose one another's changes.
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ScrConfigError } from '../../config/errors.js';
 import { loadConfig } from '../../config/resolve.js';
 import { haltFilePath, type HaltContext, haltReason, type HaltRecord, readHalt, runShouldStop, updateHalt } from '../../halt/index.js';
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
 import type { CommandSpec, Io } from '../spec.js';
-
-/** --prefix, else SCR_PREFIX, else the current directory (as scr index: not through loadConfig, so a
- * broken configuration file never stops anyone from halting a job). */
-export function prefixOf(opts: Record<string, unknown>, io: Io): string {
-  const p = (opts.prefix as string | undefined) ?? (io.env.SCR_PREFIX?.trim() ? io.env.SCR_PREFIX : undefined) ?? io.cwd;
-  return resolve(io.cwd, p);
-}
-
-/** The prefix, which must be an existing directory; otherwise a UserError with `exitCode`. */
-export function existingPrefix(opts: Record<string, unknown>, io: Io, exitCode: number): string {
-  const prefix = prefixOf(opts, io);
-  let isDir = false;
-  try {
-    isDir = statSync(prefix).isDirectory();
-  } catch {
-    throw new UserError(`the prefix directory ${prefix} does not exist`, { exitCode, hint: 'give --prefix DIR or set SCR_PREFIX' });
-  }
-  if (!isDir) throw new UserError(`the prefix ${prefix} is not a directory`, { exitCode, hint: 'give --prefix DIR or set SCR_PREFIX' });
-  return prefix;
-}
+import { existingPrefix, prefixOf } from '../prefix.js';
 
 const TIME_FORMS = 'ISO-8601 (2026-11-22, 2026-11-22T01:30, 2026-11-22T01:30:00Z, 2026-11-22T01:30+01:00), ' +
   'epoch seconds with a leading @ (@1795000000), or a clock time HH:MM or HH:MM:SS (the next such time, today or tomorrow)';

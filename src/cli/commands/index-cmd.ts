@@ -10,13 +10,7 @@ import { byName, indexPath, type IndexEntry, type PfsIndex, pfsDatasetDir, readI
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
 import type { CommandSpec, Io } from '../spec.js';
-
-/** --prefix, else SCR_PREFIX, else the current directory. Not through loadConfig: a configuration
- * error elsewhere must not stop anyone from looking at (or repairing) the index. */
-function prefixOf(opts: Record<string, unknown>, io: Io): string {
-  const p = (opts.prefix as string | undefined) ?? (io.env.SCR_PREFIX?.trim() ? io.env.SCR_PREFIX : undefined) ?? io.cwd;
-  return resolve(io.cwd, p);
-}
+import { prefixOf } from '../prefix.js';
 
 export function humanBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];

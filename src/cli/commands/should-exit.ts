@@ -8,7 +8,8 @@ import { haltFilePath, type HaltContext, type HaltRecord, readHalt, runShouldSto
 import { isUserError, UserError } from '../errors.js';
 import { toJson } from '../output.js';
 import type { CommandSpec } from '../spec.js';
-import { existingPrefix, localIso } from './halt.js';
+import { localIso } from './halt.js';
+import { existingPrefix } from '../prefix.js';
 
 export const shouldExitCommand: CommandSpec = {
   name: 'should-exit',
