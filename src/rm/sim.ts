@@ -55,25 +55,40 @@ export class SimCluster implements ResourceManager {
     });
     const child = spawn(cmd, args, { env: { ...process.env, ...env, ...spec.env, SCR_JOB_ID: this.opts.jobId }, stdio: 'inherit', detached: true });
     const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-    return { done, kill: (signal = 'SIGTERM') => { try { process.kill(-child.pid!, signal); } catch { /* gone */ } } };
+    const jobVar = `SCR_JOB_ID=${this.opts.jobId}`;
+    return {
+      done,
+      kill: (signal = 'SIGTERM') => {
+        try { process.kill(-child.pid!, signal); } catch { /* gone */ }
+        killByEnv([jobVar], signal);
+      },
+    };
   }
 
   /** Kills the ranks running as `node` in this job (found by SCR_NODE_NAME and SCR_JOB_ID in their
    * environment) and deletes the node's cache and control directories. */
   fail(node: string, dirs: string[]): number {
-    let killed = 0;
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      let env = '';
-      try { env = readFileSync(join('/proc', pid, 'environ'), 'latin1'); } catch { continue; }
-      const vars = new Set(env.split('\0'));
-      if (vars.has(`SCR_NODE_NAME=${node}`) && vars.has(`SCR_JOB_ID=${this.opts.jobId}`)) {
-        try { process.kill(Number(pid), 'SIGKILL'); killed++; } catch { /* gone */ }
-      }
-    }
+    const killed = killByEnv([`SCR_NODE_NAME=${node}`, `SCR_JOB_ID=${this.opts.jobId}`]);
     for (const d of dirs) if (existsSync(d)) rmSync(d, { recursive: true, force: true });
     this.markDown(node, 'failed (scr sim --fail)');
     return killed;
   }
+}
+
+/** Sends `signal` to every process whose environment holds all of `vars` (e.g. SCR_JOB_ID=…):
+ * the ranks of an mpirun job are not all in its process group. Returns how many were signalled. */
+export function killByEnv(vars: string[], signal: NodeJS.Signals = 'SIGKILL'): number {
+  let n = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    let env = '';
+    try { env = readFileSync(join('/proc', pid, 'environ'), 'latin1'); } catch { continue; }
+    const have = new Set(env.split('\0'));
+    if (vars.every((v) => have.has(v))) {
+      try { process.kill(Number(pid), signal); n++; } catch { /* gone */ }
+    }
+  }
+  return n;
 }
 
 /** Whether an MPI launcher for the flavour is installed. */

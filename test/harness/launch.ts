@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { MpiFlavour } from '../../src/native/paths.js';
 import { builtFlavours } from '../../src/native/paths.js';
+import { killByEnv } from '../../src/rm/sim.js';
 
 export interface RunResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }
 
@@ -37,6 +38,8 @@ export function runProcess(cmd: string, args: string[], opts: { env?: Record<str
     const timer = setTimeout(() => {
       timedOut = true;
       try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      // Ranks are not all in mpirun's process group: a job's are found by their SCR_JOB_ID.
+      if (opts.env?.SCR_JOB_ID) killByEnv([`SCR_JOB_ID=${opts.env.SCR_JOB_ID}`]);
     }, opts.timeoutMs ?? 60_000);
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
     child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr, timedOut }); });

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readIndex, readRankMap } from '../../src/pfs/index.js';
+import { killByEnv } from '../../src/rm/sim.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { flavoursBuilt, mpirunFor } from '../harness/launch.js';
@@ -197,15 +198,6 @@ describe(`restart with another number of ranks (${flavour})`, function () {
   }
 });
 
-/** SIGKILLs every process whose environment has SCR_JOB_ID=jobId. */
-function killJob(jobId: string): void {
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let env = '';
-    try { env = readFileSync(join('/proc', pid, 'environ'), 'latin1'); } catch { continue; }
-    if (env.split('\0').includes(`SCR_JOB_ID=${jobId}`)) { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } }
-  }
-}
-
 describe(`a job killed during a synchronous flush (${flavour})`, function () {
   this.timeout(180_000);
   let job: SimJob;
@@ -228,7 +220,7 @@ describe(`a job killed during a synchronous flush (${flavour})`, function () {
       const e = (await readIndex(pfsDir).catch(() => ({ datasets: {} as Record<string, { flushed: boolean }> }))).datasets['2'];
       if (e && !e.flushed) {
         // The ranks are not all in mpirun's process group: kill every process of this job.
-        killJob(job.jobId);
+        killByEnv([`SCR_JOB_ID=${job.jobId}`]);
         process.kill(-child.pid!, 'SIGKILL');
         caught = true;
       }
