@@ -17,6 +17,12 @@ function avoidUcxMemoryHooks(): void {
   process.env.UCX_MEM_MALLOC_HOOKS ??= 'no';
 }
 
+/** Gives the launcher a moment to forward what this rank just wrote before MPI_Abort tears the
+ * job down (MPICH's Hydra sometimes lost the message naming the failing rank). Failure paths only. */
+function pauseForOutput(ms = 100): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** One per process, because MPI itself is one per process. */
 export class Mpi {
   #native: MpiAddon | null = null;
@@ -61,6 +67,7 @@ export class Mpi {
       if (!state.initialized || state.finalized) return;
       const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
       process.stderr.write(`[rank ${this.#world!.rank}] ${origin}: ${stack}\nscr: aborting the MPI job because rank ${this.#world!.rank} failed\n`);
+      pauseForOutput();
       native.abort(1);
     });
     process.on('exit', (code) => {
@@ -71,6 +78,7 @@ export class Mpi {
       } else {
         process.stderr.write(`[rank ${this.#world!.rank}] exiting with code ${code}` +
           (state.pending ? ` and ${state.pending} MPI operation(s) pending` : '') + `: aborting the MPI job\n`);
+        pauseForOutput();
         native.abort(code || 1);
       }
     });
