@@ -2,6 +2,7 @@
 //   filemap.<rank>.scr  (kind 'filemap') one rank's files of one dataset
 //   cindex.scr          (kind 'cindex')  the datasets in one node's cache
 // Layouts are documented in docs/formats.md.
+import { chmod, utimes } from 'node:fs/promises';
 import { readMetaFileIfExists, updateMetaFile, writeMetaFile } from '../meta/index.js';
 import { cacheIndexPath, filemapPath } from './paths.js';
 
@@ -55,6 +56,12 @@ export interface DatasetRecord {
 
 export interface CacheIndex {
   datasets: Record<string, DatasetRecord>;
+}
+
+/** Gives a file the mode and modification time its file-map entry recorded. */
+export async function applyFileMetadata(path: string, f: Pick<FileEntry, 'mode' | 'mtimeMs'>): Promise<void> {
+  await chmod(path, f.mode);
+  await utimes(path, f.mtimeMs / 1000, f.mtimeMs / 1000);
 }
 
 export async function writeFilemap(dsDir: string, map: Filemap): Promise<void> {

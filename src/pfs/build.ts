@@ -20,9 +20,9 @@
 // against their recorded CRCs; only when every set succeeded are they given their mode and
 // mtime and renamed into place, and the index records the dataset complete and flushed (under
 // its lock), with a rank map and summary if it had none.
-import { type FileHandle, chmod, mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { FileEntry } from '../cache/records.js';
+import { applyFileMetadata, type FileEntry } from '../cache/records.js';
 import { crcFile, gfMulAddMultiAsync, xorAsync } from '../kernels/index.js';
 import { readMetaFile, readMetaFileIfExists, syncDir } from '../meta/index.js';
 import { type ChunkRef, decodePlan, stripeChunks } from '../redundancy/code.js';
@@ -465,8 +465,7 @@ export async function buildDataset(prefixIn: string, id: number, opts: BuildOpti
         for (const p of s.lost) {
           for (const f of s.members[p]!.files) {
             const tmp = tempOf(f.at);
-            await chmod(tmp, f.entry.mode);
-            await utimes(tmp, f.entry.mtimeMs / 1000, f.entry.mtimeMs / 1000);
+            await applyFileMetadata(tmp, f.entry);
             await rename(tmp, f.at);
             dirs.add(dirname(f.at));
           }

@@ -5,15 +5,14 @@
 // checks; their redundancy files go to <prefix>/.scr/scr.dataset.<id>/ too, so the files of ranks
 // whose node is gone are rebuilt offline (src/pfs/build.ts). The index then says flushed and the
 // checkpoint becomes current.
-import { chmod, copyFile, mkdir, readdir, stat, utimes } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { cacheIndexPath, datasetDir, type Identity, nodeDir, redDataPath, redMetaPath } from '../cache/paths.js';
 import { type DatasetRecord, type FileEntry, readCacheIndex, readFilemap } from '../cache/records.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { copyFileCrc } from '../kernels/index.js';
 import { buildDataset, pfsRedDataPath, pfsRedMetaPath } from '../pfs/build.js';
 import { pfsDatasetDir, readIndex, updateIndex } from '../pfs/index.js';
-import { completeFlushesFromMarkers, finishFlushRecord, indexEntryOf } from '../scr/flush.js';
+import { completeFlushesFromMarkers, copyToPfs, finishFlushRecord, indexEntryOf } from '../scr/flush.js';
 import { existsSync } from 'node:fs';
 
 export interface ScavengeReport {
@@ -34,11 +33,8 @@ async function copyRank(dir: string, rank: number, rec: DatasetRecord, bufSize: 
   if (!map) throw new Error(`no file map for rank ${rank} in ${dir}`);
   for (const f of map.files) {
     if (rec.bypass) continue; // already on the file system
-    await mkdir(dirname(f.path), { recursive: true });
-    const { crc } = await copyFileCrc(join(dir, f.name), f.path, { bufSize, fsync: true });
+    const crc = await copyToPfs(dir, f, bufSize);
     if (f.crc !== null && crc !== f.crc) throw new Error(`${join(dir, f.name)}: CRC32 ${crc.toString(16)}, expected ${f.crc.toString(16)} (damaged in cache)`);
-    await chmod(f.path, f.mode);
-    await utimes(f.path, f.mtimeMs / 1000, f.mtimeMs / 1000);
   }
   return map.files;
 }

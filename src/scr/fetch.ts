@@ -3,10 +3,10 @@
 // redundancy. Candidates come from the index: SCR_CURRENT, else the current marker, else the
 // newest; a candidate that fails on any rank is marked failed in the index and the next older one
 // is tried. With SCR_FETCH_BYPASS the files are read where they are.
-import { chmod, mkdir, utimes } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetRecord, FileEntry } from '../cache/records.js';
-import { writeFilemap } from '../cache/records.js';
+import { applyFileMetadata, writeFilemap } from '../cache/records.js';
 import { copyFileCrc, crcFile } from '../kernels/index.js';
 import { type IndexEntry, readIndex, readRankMap, restartCandidates, updateIndex } from '../pfs/index.js';
 import { agree, outcomeOf } from './agree.js';
@@ -26,8 +26,7 @@ async function fetchMine(ctx: Context, rec: DatasetRecord, files: FileEntry[]): 
     } else {
       const to = join(dir, f.name);
       crc = (await copyFileCrc(f.path, to, { bufSize: ctx.fileBufSize, fsync: false })).crc;
-      await chmod(to, f.mode);
-      await utimes(to, f.mtimeMs / 1000, f.mtimeMs / 1000);
+      await applyFileMetadata(to, f);
     }
     if (check && crc !== null && f.crc !== null && crc !== f.crc) {
       throw new ScrError(`fetching ${rec.name}: ${f.path} has CRC32 ${crc.toString(16)}, but ${f.crc.toString(16)} was recorded when it was flushed: the file is damaged`, CODES.IO);

@@ -1,10 +1,10 @@
 // Flush (SPEC §6): copy a cached dataset's files to their paths under SCR_PREFIX, fsync them,
 // record the rank→file map and summary, and only then mark the dataset flushed in the index. If
 // the job dies half way, the index entry says "not flushed" and no restart will fetch it.
-import { chmod, mkdir, rm, rmdir, utimes } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DatasetRecord, FileEntry, Filemap } from '../cache/records.js';
-import { readFilemap } from '../cache/records.js';
+import { applyFileMetadata, readFilemap } from '../cache/records.js';
 import { copyFileCrc, crcFile } from '../kernels/index.js';
 import { readMetaFileIfExists, syncDir, writeMetaFile } from '../meta/index.js';
 import { type IndexEntry, pfsDatasetDir, readIndex, readRankMap, updateIndex, writeRankMap, writeSummary } from '../pfs/index.js';
@@ -29,6 +29,15 @@ async function eachLimited<T>(items: T[], width: number, fn: (x: T) => Promise<v
   }));
 }
 
+/** Copies one cached file to its path on the file system (parent directories created, fsynced,
+ * mode and mtime as recorded); resolves to the CRC32 of what was copied. Flush and scavenge. */
+export async function copyToPfs(cacheDir: string, f: FileEntry, bufSize: number): Promise<number> {
+  await mkdir(dirname(f.path), { recursive: true });
+  const { crc } = await copyFileCrc(join(cacheDir, f.name), f.path, { bufSize, fsync: true });
+  await applyFileMetadata(f.path, f);
+  return crc;
+}
+
 /** Copies this rank's files to the file system (or checks them in place, in bypass mode). */
 async function flushMine(ctx: Context, rec: DatasetRecord): Promise<FileEntry[]> {
   const dir = dirOf(ctx, rec);
@@ -43,10 +52,7 @@ async function flushMine(ctx: Context, rec: DatasetRecord): Promise<FileEntry[]>
       if (!checkCrc && f.crc !== null) return;
       crc = (await crcFile(f.path, { bufSize: ctx.fileBufSize })).crc;
     } else {
-      await mkdir(dirname(f.path), { recursive: true });
-      crc = (await copyFileCrc(join(dir, f.name), f.path, { bufSize: ctx.fileBufSize, fsync: true })).crc;
-      await chmod(f.path, f.mode);
-      await utimes(f.path, f.mtimeMs / 1000, f.mtimeMs / 1000);
+      crc = await copyToPfs(dir, f, ctx.fileBufSize);
       dirs.add(dirname(f.path));
     }
     if (checkCrc && f.crc !== null && crc !== f.crc) {

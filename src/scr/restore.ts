@@ -10,12 +10,12 @@
 //  3. Move: a rank whose data sits on another live node gets it from a rank running there.
 //  4. Rebuild: the members each set lost, over the set's ring.
 //  5. Agree; a dataset that failed anywhere is deleted everywhere.
-import { readdir, rm, stat, utimes, chmod, open, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { readMetaFileIfExists, writeMetaFile } from '../meta/index.js';
 import { DATASET_DIR_PREFIX, datasetDir, datasetMetaDir, filemapPath, nodeDir, redDataPath, redMetaPath } from '../cache/paths.js';
-import { type DatasetRecord, type Filemap, readCacheIndex, readFilemap, writeFilemap } from '../cache/records.js';
+import { applyFileMetadata, type DatasetRecord, type Filemap, readCacheIndex, readFilemap, writeFilemap } from '../cache/records.js';
 import type { Comm } from '../mpi/index.js';
 import { rebuild, recoverable } from '../redundancy/rebuild.js';
 import { FileStream } from '../redundancy/stream.js';
@@ -224,8 +224,7 @@ async function moveData(ctx: Context, plan: Plan): Promise<void> {
           }
         } finally { await fh.close(); }
         if (t.crc !== null && crc !== t.crc) throw new Error(`${t.path}: CRC32 ${crc.toString(16)} after the move, ${t.crc.toString(16)} when written`);
-        await chmod(t.path, t.mode);
-        await utimes(t.path, t.mtimeMs / 1000, t.mtimeMs / 1000);
+        await applyFileMetadata(t.path, t);
       }
       if (rr) {
         // The redundancy data file follows the files; its size comes after it.
@@ -270,8 +269,7 @@ async function rebuildSets(ctx: Context, plan: Plan): Promise<void> {
         if (f.crc !== null && got !== f.crc) throw new Error(`rebuilt ${f.name} of rank ${ctx.rank} has CRC32 ${got.toString(16)}, expected ${f.crc.toString(16)}`);
       });
       for (const f of map.files) {
-        await chmod(join(here, f.name), f.mode);
-        await utimes(join(here, f.name), f.mtimeMs / 1000, f.mtimeMs / 1000);
+        await applyFileMetadata(join(here, f.name), f);
       }
       await writeFilemap(here, map);
       await writeMetaFile(redMetaPath(here, ctx.rank), 'redset', { ...red, position: pos });
@@ -298,23 +296,22 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
   const dropped: string[] = [];
   const restored: DatasetRecord[] = [];
   const timings: RestoreTiming[] = [];
-  const removeLocal = async (id: number, rec: DatasetRecord | null) => {
+  const removeLocal = async (id: number) => {
     if (!ctx.nodeLeader) return;
     const report = reports.find((r) => r.node === ctx.node)?.datasets[String(id)];
     if (report) await rm(report.dir, { recursive: true, force: true });
     await ctx.updateCacheIndex((idx) => { delete idx.datasets[String(id)]; });
-    void rec;
   };
   for (const d of drops) {
     dropped.push(`dataset ${d.id}${d.rec ? ` (${d.rec.name})` : ''}: ${d.why}`);
-    await removeLocal(d.id, d.rec);
+    await removeLocal(d.id);
   }
   for (const plan of plans) {
     const dir = datasetDir(plan.rec.store, ctx.ident, plan.rec.id);
     let err: unknown = null;
     const t0 = performance.now();
     try {
-      await ensureDir(dir);
+      await mkdir(datasetMetaDir(dir), { recursive: true, mode: 0o700 });
       await moveData(ctx, plan);
     } catch (e) { err = e; }
     // Moves are point to point: agree before the collective rebuild.
@@ -329,15 +326,10 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
       if (lostRanks.length) ctx.note(`rebuilt dataset ${plan.rec.name}: files of rank(s) ${lostRanks.join(',')} restored from ${plan.sets.find((s) => s.lost.length)!.red.scheme} redundancy in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
     } catch (e) {
       dropped.push(`dataset ${plan.id} (${plan.rec.name}): ${(e as Error).message}`);
-      await removeLocal(plan.id, plan.rec);
+      await removeLocal(plan.id);
     }
   }
   return { restored, timings, maxId, dropped };
-}
-
-async function ensureDir(dir: string): Promise<void> {
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(datasetMetaDir(dir), { recursive: true, mode: 0o700 });
 }
 
 async function rebuildPhase(ctx: Context, plan: Plan): Promise<void> {
