@@ -47,6 +47,7 @@ export async function runMain(argv: string[], opts: { programName?: string; io?:
     .description('scr: a multi-level checkpoint cache for MPI jobs. Commands for batch scripts and for looking at checkpoints.')
     .version(version, '-V, --version')
     .exitOverride()
+    .enablePositionalOptions()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(add --help for usage)');
   for (const spec of COMMANDS) {

@@ -33,6 +33,9 @@ export interface HaltRecord {
   /** Request counter: each `scr halt --checkpoint-now` adds 1 and the job checkpoints once when it
    * sees a larger value than before. Never reset (clearHalt keeps it), so no request is missed. */
   checkpointNow?: number;
+  /** Set by `scr halt --immediate`: the run wrapper ends the running step at once (the reason makes
+   * it stop there). The wrapper removes it with the reason it goes with. */
+  immediate?: boolean;
 }
 
 type Check = [test: (v: unknown) => boolean, expected: string];
@@ -46,6 +49,7 @@ const CHECKS: ReadonlyMap<string, Check> = new Map<keyof HaltRecord, Check>([
   ['reason', [(v) => typeof v === 'string', 'a string']],
   ['finalized', [(v) => typeof v === 'boolean', 'true or false']],
   ['checkpointNow', [isCount, 'a non-negative integer']],
+  ['immediate', [(v) => typeof v === 'boolean', 'true or false']],
 ]);
 
 /** `<prefix>/.scr/halt.scr`. */

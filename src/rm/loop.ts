@@ -7,9 +7,13 @@ import type { ResourceManager, Run } from './types.js';
 
 export interface LoopOptions {
   rm: ResourceManager;
-  /** Nodes a run needs (the rest of the allocation are spares). */
-  need: number;
+  /** Nodes a run needs (the rest of the allocation are spares); null: every usable node. */
+  need: number | null;
+  /** Ranks per node; 0 leaves it to the launcher's options. */
   ppn: number;
+  launcher?: string;
+  /** The user's launcher options, passed through. */
+  launcherArgs?: string[];
   argv: string[];
   env: Record<string, string>;
   prefix: string;
@@ -45,21 +49,23 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       down.add(n);
     }
     const usable = o.rm.nodes().filter((n) => !down.has(n));
-    if (usable.length < Math.max(o.minNodes, o.need)) {
-      return { runs: attempt, finalized: false, reason: `only ${usable.length} usable node(s) left, ${Math.max(o.minNodes, o.need)} needed`, lastCode };
+    const need = Math.max(o.minNodes, o.need ?? 1);
+    if (usable.length < need) {
+      return { runs: attempt, finalized: false, reason: `only ${usable.length} usable node(s) left, ${need} needed`, lastCode };
     }
     // Keep every surviving node where it was; a down node's place goes to the first unused one.
-    const next = attempt === 0 ? usable.slice(0, o.need) : placement.map((n) => n);
-    for (let i = 0; i < next.length; i++) {
+    // Without a node count, a run takes every usable node.
+    const next = o.need === null ? usable : attempt === 0 ? usable.slice(0, o.need) : placement.map((n) => n);
+    for (let i = 0; o.need !== null && i < next.length; i++) {
       if (down.has(next[i]!)) next[i] = usable.find((n) => !next.includes(n))!;
     }
-    const moved = placement.map((n, i) => (n !== next[i] ? `${n}→${next[i]}` : '')).filter(Boolean);
+    const moved = o.need === null ? [] : placement.map((n, i) => (n !== next[i] ? `${n}→${next[i]}` : '')).filter(Boolean);
     placement = next;
     attempt++;
     const spares = usable.filter((n) => !placement.includes(n));
     o.say(`run ${attempt}${o.runs >= 0 ? ` of at most ${o.runs}` : ''} on ${placement.join(',')}${moved.length ? ` (moved: ${moved.join(', ')})` : ''}${spares.length ? `; spares: ${spares.join(',')}` : ''}`);
     const end = await o.rm.endTime();
-    const run = o.rm.launch({ nodes: placement, ppn: o.ppn, argv: o.argv, env: { ...o.env, ...(end ? { SCR_END_TIME: String(end) } : {}) } });
+    const run = o.rm.launch({ nodes: placement, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, env: { ...o.env, ...(end ? { SCR_END_TIME: String(end) } : {}) } });
     o.onLaunch?.(run, placement, attempt);
     const res = await run.done;
     lastCode = res.code;

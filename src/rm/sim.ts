@@ -6,13 +6,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtFlavours, type MpiFlavour } from '../native/paths.js';
-import type { LaunchSpec, ResourceManager, Run } from './types.js';
+import { collect } from './exec.js';
+import { remoteExec } from './remote.js';
+import type { LaunchSpec, NodeResult, ResourceManager, Run } from './types.js';
 
 export interface SimOptions {
   nodes: number;
   spares: number;
   jobId: string;
   flavour?: MpiFlavour;
+  /** SCR_REMOTE_EXEC, if set: how exec() reaches a node (else it runs the command here). */
+  remote?: string;
 }
 
 export function mpirunCommand(flavour: MpiFlavour): { cmd: string; env: Record<string, string> } {
@@ -63,6 +67,15 @@ export class SimCluster implements ResourceManager {
         killByEnv([jobVar], signal);
       },
     };
+  }
+
+  exec(nodes: string[], argv: string[], timeoutMs: number): Promise<NodeResult[]> {
+    if (this.opts.remote) return remoteExec(this.opts.remote, nodes, argv, timeoutMs, process.env);
+    const [cmd, ...args] = argv;
+    return Promise.all(nodes.map(async (node) => {
+      const r = await collect(cmd!, args, { env: { ...process.env, SCR_NODE_NAME: node, SCR_JOB_ID: this.opts.jobId }, timeoutMs });
+      return { node, code: r.code, stdout: r.stdout, stderr: r.failure ? `${r.stderr}${r.failure}` : r.stderr };
+    }));
   }
 
   /** Kills the ranks running as `node` in this job (found by SCR_NODE_NAME and SCR_JOB_ID in their

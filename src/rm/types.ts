@@ -1,9 +1,16 @@
 // The resource-manager interface the batch-script commands use (SPEC §8). Each adapter is one
-// file: the simulated cluster (sim.ts) now; Slurm, LSF, Flux and PBS implement the same.
+// file implementing it: the simulated cluster (sim.ts) and Slurm (slurm.ts); LSF, Flux or PBS
+// would be one more file each.
 export interface LaunchSpec {
-  /** Nodes to run on, each with `ppn` ranks, in rank order (blocks: node 0 gets ranks 0..ppn−1). */
+  /** Nodes to run on, in order. */
   nodes: string[];
+  /** Ranks per node (blocks: node 0 gets ranks 0..ppn−1); 0 leaves the count to the launcher's
+   * own options (e.g. srun -n). */
   ppn: number;
+  /** The launcher: srun (the default) or an mpirun (Open MPI or MPICH), by name or path. */
+  launcher?: string;
+  /** Launcher options of the user's, passed through (e.g. srun --mpi=pmix -n 8). */
+  launcherArgs?: string[];
   argv: string[];
   env: Record<string, string>;
 }
@@ -11,8 +18,17 @@ export interface LaunchSpec {
 export interface Run {
   /** Resolves to the exit code (or null if killed by a signal) when the run ends. */
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Ends the run (all ranks). */
+  /** Ends the run (all ranks on every node). */
   kill(signal?: NodeJS.Signals): void;
+}
+
+/** What a command printed on one node. */
+export interface NodeResult {
+  node: string;
+  /** Exit code; null when it did not answer in time or was killed. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
 }
 
 export interface ResourceManager {
@@ -25,4 +41,7 @@ export interface ResourceManager {
   /** End of the allocation in epoch seconds, or null when unlimited or unknown. */
   endTime(): Promise<number | null>;
   launch(spec: LaunchSpec): Run;
+  /** Runs `argv` once on each of `nodes` (in parallel), each with SCR_NODE_NAME set to the node;
+   * a node that does not answer within `timeoutMs` gets code null. */
+  exec(nodes: string[], argv: string[], timeoutMs: number): Promise<NodeResult[]>;
 }

@@ -121,6 +121,7 @@ const FIELDS: ReadonlyArray<readonly [keyof HaltRecord, string, (v: unknown, now
   ['reason', 'reason', (v) => JSON.stringify(v)],
   ['finalized', 'finalized', (v) => (v ? 'yes' : 'no')],
   ['checkpointNow', 'checkpoint-now requests', (v) => String(v)],
+  ['immediate', 'end the running step now', (v) => (v ? 'yes' : 'no')],
 ];
 const KNOWN = new Set<string>(FIELDS.map(([k]) => k));
 
@@ -212,8 +213,8 @@ export const haltCommand: CommandSpec = {
     '--unset, then the values given; --list (or --json) then shows the result. Each change is printed.\n' +
     'TIME is ISO-8601 (2026-11-22T01:30, …Z or …+01:00 for another zone; local time without one), epoch seconds\n' +
     'with a leading @ (@1795000000), or a clock time HH:MM[:SS]: the next such local time, today or tomorrow.\n' +
-    '--immediate only writes the halt file for now: ending the running job step needs the run wrapper\n' +
-    '(scr srun / scr run), which is not there yet, so the job halts at its next check.',
+    '--immediate also asks the run wrapper (scr srun / scr run / scr sim) to end the running job step at once,\n' +
+    'without waiting for a checkpoint: it sees the request within a second, then scavenges what is in cache.',
   examples: [
     ['scr halt', 'halt the job at its next check (reason "scr halt")'],
     ['scr halt --checkpoints 3', 'halt after 3 more checkpoints'],
@@ -237,7 +238,7 @@ export const haltCommand: CommandSpec = {
       .option('--after <time>', 'halt once TIME has passed')
       .option('--seconds <n>', 'halt when fewer than N seconds of the allocation remain (overrides SCR_HALT_SECONDS)')
       .option('--reason <text>', 'halt at the next check, giving this reason')
-      .option('--immediate', 'halt at the next check (reason "halt --immediate"); ending the job step comes with the run wrapper')
+      .option('--immediate', 'end the running job step now (the run wrapper kills it; reason "halt --immediate" unless --reason)')
       .option('--checkpoint-now', 'ask the job to checkpoint at its next needCheckpoint (not a halt)')
       .option('--unset <key>', 'remove one condition: checkpoints, before, after, seconds or reason (repeatable)',
         (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((k) => k.trim()).filter(Boolean)])
@@ -256,6 +257,7 @@ export const haltCommand: CommandSpec = {
       if (!String(opts.reason).trim()) throw new UserError('--reason needs a text: an empty reason would not halt (to remove the reason, use --unset reason)', { exitCode: 2 });
       set.reason = String(opts.reason);
     } else if (opts.immediate) set.reason = 'halt --immediate';
+    if (opts.immediate) set.immediate = true;
     const unset = (opts.unset as string[] | undefined) ?? [];
     for (const k of unset) {
       if (!(k in UNSET_KEYS)) throw new UserError(`--unset: unknown key "${k}"; the keys are ${Object.keys(UNSET_KEYS).join(', ')}`, { exitCode: 2 });
@@ -277,6 +279,8 @@ export const haltCommand: CommandSpec = {
         before = { ...old };
         let rec: HaltRecord = opts.remove ? (old.checkpointNow === undefined ? {} : { checkpointNow: old.checkpointNow }) : { ...old };
         for (const k of unset) delete rec[UNSET_KEYS[k]!];
+        // --immediate goes with the reason: without one it would end runs that are not halting.
+        if (unset.includes('reason')) delete rec.immediate;
         rec = { ...rec, ...set };
         if (opts.checkpointNow) rec.checkpointNow = (rec.checkpointNow ?? 0) + 1;
         return rec;
@@ -286,8 +290,8 @@ export const haltCommand: CommandSpec = {
       before = halt;
     }
     const changed = edits || !listing ? changes(before, halt, now.getTime() / 1000) : [];
-    const notes = opts.immediate ? ['note: --immediate only wrote the halt file: ending the running job step needs the run wrapper (scr srun / scr run), ' +
-      'which is not there yet; the job halts at its next needCheckpoint/shouldExit'] : [];
+    const notes = opts.immediate ? ['note: the run wrapper (scr srun / scr run / scr sim) ends the running step within a second; ' +
+      'an application started without it halts at its next needCheckpoint/shouldExit'] : [];
 
     if (!listing) {
       io.out(changed.length ? changed.map((c) => `${c}\n`).join('') : `no change: ${path} already says so\n`);

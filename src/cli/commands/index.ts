@@ -9,5 +9,13 @@ import { postrunCommand } from './postrun.js';
 import { printCommand } from './print.js';
 import { shouldExitCommand } from './should-exit.js';
 import { simCommand } from './sim.js';
+import { envCommand } from './env.js';
+import { listDownNodesCommand } from './list-down-nodes.js';
+import { prerunCommand } from './prerun.js';
+import { runCommand } from './run.js';
+import { srunCommand } from './srun.js';
 
-export const COMMANDS: readonly CommandSpec[] = [configCommand, printCommand, hostlistCommand, indexCommand, haltCommand, shouldExitCommand, crc32Command, simCommand, postrunCommand];
+export const COMMANDS: readonly CommandSpec[] = [
+  prerunCommand, srunCommand, runCommand, simCommand, postrunCommand, haltCommand, shouldExitCommand, listDownNodesCommand,
+  indexCommand, envCommand, configCommand, printCommand, hostlistCommand, crc32Command,
+];

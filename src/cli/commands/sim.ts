@@ -1,11 +1,9 @@
 // scr sim: the run loop on a simulated cluster (SPEC §9), then postrun.
 import { existsSync, readFileSync } from 'node:fs';
-import { expandHostlist } from '../../common/hostlist.js';
 import { nodeDir } from '../../cache/paths.js';
 import { loadConfig } from '../../config/resolve.js';
-import { runLoop } from '../../rm/loop.js';
 import { SimCluster } from '../../rm/sim.js';
-import { scavenge } from '../../scavenge/scavenge.js';
+import { runWrapped } from '../../rm/wrapper.js';
 import { logPath } from '../../scr/log.js';
 import { UserError } from '../errors.js';
 import type { CommandSpec } from '../spec.js';
@@ -52,7 +50,7 @@ export const simCommand: CommandSpec = {
     const cfg = loadConfig({ env, cwd: io.cwd, prefix: opts.prefix as string | undefined });
     const prefix = cfg.str('SCR_PREFIX');
     const ident = { user: cfg.str('SCR_USER_NAME'), jobId };
-    const sim = new SimCluster({ nodes: n, spares, jobId });
+    const sim = new SimCluster({ nodes: n, spares, jobId, remote: cfg.optStr('SCR_REMOTE_EXEC') ?? undefined });
     const fails = opts.fail as FailPlan[];
     for (const f of fails) if (!sim.nodes().includes(f.node)) throw new UserError(`--fail node=${f.node}: the simulated nodes are ${sim.nodes()[0]}…${sim.nodes().at(-1)}`, { exitCode: 2 });
     const say = (s: string) => io.out(`scr sim: ${s}\n`);
@@ -60,10 +58,8 @@ export const simCommand: CommandSpec = {
     const dirsOf = (node: string) => [...cfg.stores.map((s) => nodeDir(s.path, { ...ident, node })), nodeDir(cfg.str('SCR_CNTL_BASE'), { ...ident, node })];
     say(`job ${jobId}: ${n} node(s) x ${ppn} rank(s), ${spares} spare(s), prefix ${prefix}`);
 
-    const result = await runLoop({
-      rm: sim, need: n, ppn, argv: args, env: { SCR_PREFIX: prefix, SCR_JOB_ID: jobId }, prefix, runs,
-      minNodes: cfg.optInt('SCR_MIN_NODES') ?? n, exclude: cfg.optStr('SCR_EXCLUDE_NODES') ? expandHostlist(cfg.str('SCR_EXCLUDE_NODES')) : [],
-      haltSeconds: cfg.int('SCR_HALT_SECONDS'), say,
+    const result = await runWrapped({
+      rm: sim, cfg, need: n, ppn, argv: args, runs, requeue: false, say,
       onLaunch: (run, nodes, attempt) => {
         const pending = fails.filter((f) => attempt === 1 && nodes.includes(f.node));
         if (!pending.length) return;
@@ -84,12 +80,7 @@ export const simCommand: CommandSpec = {
         }, 20);
       },
     });
-    say(`stopping: ${result.reason}`);
-    const down = await sim.downNodes();
-    const live = sim.nodes().filter((x) => !down.has(x));
-    const report = await scavenge(cfg, ident, live, (s) => say(`postrun: ${s}`));
-    if (!report.datasets.length && !report.completedFromMarkers.length) say('postrun: nothing to scavenge');
-    return result.finalized && report.skipped.length === 0 ? 0 : 1;
+    return result.finalized && result.scavenge.skipped.length === 0 ? 0 : 1;
   },
 };
 

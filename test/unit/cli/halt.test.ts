@@ -93,15 +93,19 @@ describe('scr halt', function () {
     assert.equal((await readHalt(prefix)).checkpointsLeft, 0);
   });
 
-  it('--immediate sets the reason "halt --immediate" and says ending the job step needs the run wrapper', async () => {
+  it('--immediate sets the reason "halt --immediate" and the immediate flag the run wrapper acts on', async () => {
     const r = ok(['--immediate']);
-    assert.deepEqual(await readHalt(prefix), { reason: 'halt --immediate' });
+    assert.deepEqual(await readHalt(prefix), { reason: 'halt --immediate', immediate: true });
     assert.match(r.stdout, /^set reason: "halt --immediate"$/m);
+    assert.match(r.stdout, /^set end the running step now: yes$/m);
     assert.match(r.stdout, /^note: .*run wrapper/m);
     assert.match(run(['--help']).stdout, /--immediate .*run wrapper/);
     // --reason gives the text instead.
     ok(['--immediate', '--reason', 'node failing']);
-    assert.deepEqual(await readHalt(prefix), { reason: 'node failing' });
+    assert.deepEqual(await readHalt(prefix), { reason: 'node failing', immediate: true });
+    // Unsetting the reason takes the flag with it.
+    ok(['--unset', 'reason']);
+    assert.deepEqual(await readHalt(prefix), {});
   });
 
   it('--checkpoint-now adds 1 to the counter and sets no halt condition', async () => {

@@ -1,0 +1,30 @@
+// scr run <launcher>: SCR's scr_run — the run loop around srun or mpirun (SPEC §8).
+import { basename } from 'node:path';
+import { UserError } from '../errors.js';
+import type { CommandSpec } from '../spec.js';
+import { WRAP_EXIT_CODES, wrapLauncher } from '../wrap.js';
+import { wrapperOptions } from './srun.js';
+
+export const runCommand: CommandSpec = {
+  name: 'run',
+  summary: 'as scr srun, with the launcher named: srun or an mpirun (Open MPI or MPICH) inside the allocation',
+  description: 'The launcher is srun or mpirun (also mpirun.openmpi, mpirun.mpich or a path to one). With mpirun the\n' +
+    'nodes of each launch are given as --host (Open MPI) or -hosts (MPICH) with their slots; everything else is\n' +
+    'as scr srun: relaunch without down nodes, halt on signals and time, scavenge, --requeue.',
+  examples: [
+    ['scr run srun -n 8 --mpi=pmix node app.js', 'the same as scr srun -n 8 …'],
+    ['scr run mpirun -np 8 node app.js', 'Open MPI or MPICH mpirun in a Slurm allocation'],
+  ],
+  exitCodes: WRAP_EXIT_CODES,
+  configure(cmd) {
+    wrapperOptions(cmd);
+    cmd.argument('<launcher>', 'srun or mpirun').argument('<launcher-args...>', 'its options, then the application and its arguments');
+  },
+  async run(args, opts, io) {
+    const [launcher, ...rest] = args;
+    if (!/^(srun|mpirun|mpiexec)(\.\w+)?$/.test(basename(launcher!))) {
+      throw new UserError(`unknown launcher "${launcher}": scr run takes srun or mpirun (mpiexec, mpirun.openmpi, mpirun.mpich)`, { exitCode: 2 });
+    }
+    return wrapLauncher('run', launcher!, rest, opts, io);
+  },
+};

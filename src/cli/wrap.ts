@@ -1,0 +1,50 @@
+// What `scr srun` and `scr run` share: split the launcher's command line, find the allocation, run
+// the wrapper (run loop, halts, scavenge, requeue) and turn its result into an exit code.
+import { basename } from 'node:path';
+import { compressHostlist, expandHostlist } from '../common/hostlist.js';
+import { loadConfig } from '../config/resolve.js';
+import { detectRM } from '../rm/detect.js';
+import { LauncherArgsError, type LauncherKind, parseLauncherArgs } from '../rm/launcher-args.js';
+import { runWrapped } from '../rm/wrapper.js';
+import { UserError } from './errors.js';
+import type { Io } from './spec.js';
+
+export const WRAP_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
+  [0, 'the application finished (called finalize), or it ran out of time and --requeue requeued it'],
+  [1, 'it did not finish: runs used up, too few nodes left, halted, or a dataset could not be scavenged'],
+  [2, 'usage or configuration error, or not inside an allocation'],
+];
+
+export async function wrapLauncher(who: string, launcher: string, args: string[], opts: Record<string, unknown>, io: Io): Promise<number> {
+  const kind: LauncherKind = /srun/.test(basename(launcher)) ? 'srun' : 'mpirun';
+  let parsed;
+  try {
+    parsed = parseLauncherArgs(kind, args);
+  } catch (e) {
+    if (e instanceof LauncherArgsError) throw new UserError(e.message, { exitCode: 2, hint: `usage: scr ${who} [scr options] ${kind === 'srun' ? '' : `${launcher} `}[${kind} options] app [args]` });
+    throw e;
+  }
+  const cfg = loadConfig({ env: io.env, cwd: io.cwd, prefix: opts.prefix as string | undefined });
+  const rm = detectRM(io.env, cfg);
+  if (!rm) {
+    throw new UserError(`scr ${who} runs inside an allocation: SLURM_JOB_ID and SLURM_JOB_NODELIST are not set`,
+      { exitCode: 2, hint: 'call it from an sbatch script or an salloc shell; to rehearse on this machine, use scr sim' });
+  }
+  // Nodes the user's own -w / -x rule out are treated as excluded for the whole allocation.
+  const extra = new Map<string, string>();
+  if (parsed.nodelist) {
+    const allowed = new Set(expandHostlist(parsed.nodelist));
+    for (const n of rm.nodes()) if (!allowed.has(n)) extra.set(n, `not in ${kind === 'srun' ? '--nodelist' : '--host'} ${parsed.nodelist}`);
+  }
+  for (const n of parsed.exclude ? expandHostlist(parsed.exclude) : []) extra.set(n, `excluded by --exclude ${parsed.exclude}`);
+  const runs = opts.runs !== undefined ? Number(opts.runs) : cfg.int('SCR_RUNS');
+  if (!Number.isInteger(runs) || runs < -1 || runs === 0) throw new UserError(`--runs ${String(opts.runs)}: expected a positive whole number, or -1 for no limit`, { exitCode: 2 });
+  const say = (s: string) => io.err(`scr ${who}: ${s}\n`);
+  say(`job ${rm.jobId()} on ${compressHostlist(rm.nodes())}; prefix ${cfg.str('SCR_PREFIX')}`);
+  const r = await runWrapped({
+    rm, cfg, need: parsed.nodes ?? null, ppn: 0, launcher, launcherArgs: parsed.pass, argv: parsed.app, runs,
+    requeue: Boolean(opts.requeue), say, extraExclude: extra,
+  });
+  if (r.requeued) return 0;
+  return r.finalized && r.scavenge.skipped.length === 0 ? 0 : 1;
+}
