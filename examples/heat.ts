@@ -1,7 +1,9 @@
 // 1-D heat diffusion over all ranks (each holds a slab; neighbours exchange edge cells every
 // step), checkpointed with scr every --every steps. Started again after a failure, it resumes
-// from the newest checkpoint. Prints the final step and a checksum of the whole field on rank 0.
-//   node dist/examples/heat.js --steps 60 --every 10 [--stop-at 30] [--cells 1000000]
+// from the newest checkpoint. When scr says to stop (shouldExit: the allocation is ending, a warning
+// signal, `scr halt`) it checkpoints at once and exits cleanly. Prints the final step and a checksum of the whole field
+// on rank 0. --step-ms slows each step down, to rehearse failures and halts by hand.
+//   node dist/examples/heat.js --steps 60 --every 10 [--stop-at 30] [--cells 1000000] [--step-ms 0]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ const steps = arg('steps', 60);
 const every = arg('every', 10);
 const stopAt = arg('stop-at', Infinity);
 const cells = arg('cells', 1_000_000);
+const stepMs = arg('step-ms', 0);
 
 await scr.init();
 const w = scr.mpi.world;
@@ -49,12 +52,19 @@ while (step < steps && step < stopAt) {
   for (let i = 1; i <= cells; i++) next[i] = u[i]! + 0.25 * (u[i - 1]! - 2 * u[i]! + u[i + 1]!);
   u.set(next.subarray(1, cells + 1), 1);
   step++;
-  if (step % every === 0) {
+  if (stepMs > 0) await new Promise((r) => setTimeout(r, stepMs));
+  const halting = await scr.shouldExit();
+  if (step % every === 0 || halting) {
     await scr.startOutput(`heat.${step}`, scr.FLAG_CHECKPOINT);
     const p = scr.routeFile(file(step));
     mkdirSync(join(p, '..'), { recursive: true });
     writeFileSync(p, Buffer.from(u.buffer, u.byteOffset, u.byteLength));
     await scr.completeOutput(true);
+  }
+  if (halting) {
+    if (w.rank === 0) console.log(`heat: halting at step ${step} as scr asked (checkpoint heat.${step} written)`);
+    await scr.finalize();
+    process.exit(0);
   }
 }
 const digests = await w.gather(createHash('sha256').update(Buffer.from(u.buffer, 8, cells * 8)).digest(), 0);

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The test command (`npm test`): compiles the TypeScript, runs the unit tests, then the MPI
-// tests under mpirun at 1, 2 and 4 ranks with Open MPI and at 2 and 4 ranks with MPICH. Any
-// failing or silent rank fails the run and is named. Ends with one line: "scr: N passed, N failed".
-// Options: --unit | --mpi (only that part), --flavour openmpi|mpich, --np N, --grep PATTERN,
+// The test command (`npm test`): compiles the TypeScript, runs the unit tests, the batch-job tests
+// on a real Slurm started for them (test/slurm), then the MPI tests under mpirun at 1, 2 and 4
+// ranks with Open MPI and at 2 and 4 ranks with MPICH. Any failing or silent rank fails the run and
+// is named. Ends with one line: "scr: N passed, N failed".
+// Options: --unit, --slurm, --mpi (only those parts), --flavour openmpi|mpich, --np N, --grep PATTERN,
 //          --no-build, --run-timeout SECONDS (per mpirun, default 600)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -83,14 +84,23 @@ async function main() {
   }
   const grep = opt('--grep') ? ['--grep', opt('--grep')] : [];
   const results = [];
-  if (!has('--mpi')) {
+  const only = ['--unit', '--slurm', '--mpi'].filter(has);
+  const part = (p) => only.length === 0 || only.includes(`--${p}`);
+  if (part('unit')) {
     const label = 'unit';
     console.log(`\n=== unit tests ===`);
     const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '60000', ...grep, ...listTests('unit')],
       { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, runTimeout);
     results.push(summarise(label, 1, res));
   }
-  if (!has('--unit')) {
+  if (part('slurm') && listTests('slurm').length) {
+    const label = 'slurm';
+    console.log(`\n=== batch jobs on Slurm ===`);
+    const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '180000', ...grep, ...listTests('slurm')],
+      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, runTimeout);
+    results.push(summarise(label, 1, res));
+  }
+  if (part('mpi')) {
     const mpiTests = listTests('mpi');
     const hooks = join(root, 'dist', 'test', 'harness', 'mpi-hooks.js');
     for (const [flavour, nps] of Object.entries(MATRIX)) {

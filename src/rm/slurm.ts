@@ -87,8 +87,10 @@ export class SlurmRM implements ResourceManager {
   }
 
   async endTime(): Promise<number | null> {
-    const left = parseRemaining(await this.#query('squeue', ['-h', '-j', this.#job, '-o', '%L']));
-    return left === null ? null : Math.floor(Date.now() / 1000) + left;
+    // %l is the limit (UNLIMITED for none: %L then counts down from a year), %L what is left.
+    const [limit, rest] = (await this.#query('squeue', ['-h', '-j', this.#job, '-o', '%l|%L'])).trim().split('|');
+    const left = parseRemaining(rest ?? '');
+    return left === null || parseRemaining(limit ?? '') === null ? null : Math.floor(Date.now() / 1000) + left;
   }
 
   launch(spec: LaunchSpec): Run {

@@ -116,7 +116,9 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   const haltedBy = ours;
   if (ours) await updateHalt(prefix, (h) => (h.reason === ours ? { ...h, reason: undefined, immediate: undefined } : undefined));
   let requeued = false;
-  if (o.requeue && !result.finalized && haltedBy) {
+  // Out of time: our own halt (signal or SCR_HALT_SECONDS), or the library saw the end coming.
+  const outOfTime = haltedBy !== undefined || /^allocation end/.test(result.reason);
+  if (o.requeue && !result.finalized && outOfTime) {
     if (!o.rm.requeue) o.say(`--requeue: the ${o.rm.name} resource manager cannot requeue a job`);
     else {
       o.say('requeueing the job (scontrol requeue): it resumes from its checkpoint when it starts again');

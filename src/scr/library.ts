@@ -171,7 +171,9 @@ export class ScrLibrary {
       await this.#progressFlushes(ctx, 'all');
       let err: unknown = null;
       if (ctx.rank === 0) {
-        try { await updateHalt(ctx.prefix, (h) => ({ ...h, finalized: true })); } catch (e) { err = e; }
+        // A job that stops because a halt condition holds has not finished: the marker is left
+        // off, so a run wrapper with --requeue requeues it.
+        try { await updateHalt(ctx.prefix, (h) => (this.#haltReason(ctx, h) === null ? { ...h, finalized: true } : undefined)); } catch (e) { err = e; }
       }
       await agreeKeepingMine(ctx.comm, 'recording that finalize() was called', err);
       await logEvent(ctx, 'FINALIZE', {});

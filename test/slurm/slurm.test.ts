@@ -1,0 +1,197 @@
+// Batch jobs on a real Slurm (slurmctld + 5 fake nodes on this host, test/harness/slurm.ts) using
+// scr prerun / srun / postrun / halt / list-down-nodes / env, with the heat example as the
+// application (Open MPI, srun --mpi=pmix). The fake nodes share this host, so Open MPI's
+// shared-memory transport is switched off (its segment names would collide between fake nodes).
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { killByEnv } from '../../src/rm/sim.js';
+import { builtFlavours } from '../../src/native/paths.js';
+import { jobState, sbatch, type SlurmCluster, slurmMissing, startSlurm, waitJob } from '../harness/slurm.js';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const SCR = `${process.execPath} ${join(root, 'dist', 'src', 'cli', 'main.js')}`;
+const HEAT = `${process.execPath} ${join(root, 'dist', 'examples', 'heat.js')} --cells 100000 --every 5`;
+
+describe('scr on real Slurm (5 fake nodes)', function () {
+  this.timeout(180_000);
+  let c: SlurmCluster;
+  let shm: string;
+  let reference = '';
+  let count = 0;
+
+  before(async function () {
+    const missing = slurmMissing() ?? (builtFlavours().includes('openmpi') ? null : 'the Open MPI binding is not built');
+    if (missing) {
+      // Only where Slurm cannot be installed; scripts/setup installs it, so CI always runs these.
+      console.log(`    skipped: ${missing}`);
+      this.skip();
+    }
+    c = await startSlurm({ nodes: 5 });
+    shm = mkdtempSync('/dev/shm/scr-slurm-test-');
+  });
+
+  after(async () => {
+    await c?.stop();
+    if (shm) rmSync(shm, { recursive: true, force: true });
+  });
+
+  /** A batch script with private prefix, cache and control directories; `body` follows. */
+  function job(body: string, extraEnv = ''): { script: string; prefix: string; log: string } {
+    const name = `j${++count}`;
+    const prefix = join(c.dir, name, 'prefix');
+    mkdirSync(prefix, { recursive: true });
+    const script = [
+      '#!/bin/bash',
+      `export SCR_PREFIX=${prefix} SCR_CACHE_BASE=${shm}/${name}/cache SCR_CNTL_BASE=${shm}/${name}/cntl SCR_SYSTEM_CONF=/dev/null`,
+      'export SCR_COPY_TYPE=XOR SCR_FLUSH=0 OMPI_MCA_btl=self,tcp',
+      extraEnv,
+      'echo "start restart=${SLURM_RESTART_COUNT:-0}"',
+      body,
+      '',
+    ].join('\n');
+    return { script, prefix, log: join(c.dir, name, 'out.log') };
+  }
+
+  const checkpoints = (prefix: string): number => {
+    const log = join(prefix, '.scr', 'log');
+    return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0;
+  };
+  async function waitCheckpoints(prefix: string, n: number, ms = 60_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (checkpoints(prefix) < n) {
+      if (Date.now() > end) throw new Error(`fewer than ${n} checkpoints in ${prefix} after ${ms / 1000} s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const result = (out: string) => out.split('\n').filter((l) => l.startsWith('{"step"')).map((l) => JSON.parse(l) as { step: number; checksum: string }).pop();
+  const index = (prefix: string) => JSON.parse(c.cmd(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'index', '--json', '--prefix', prefix]))
+    .datasets as Array<{ name: string; flushed: boolean; current: boolean }>;
+
+  it('a batch script with prerun, srun and postrun completes and leaves the newest checkpoint on the file system', async () => {
+    const j = job([
+      `${SCR} prerun`,
+      `${SCR} env --json`,
+      `${SCR} list-down-nodes; echo "list-down-nodes exit $?"`,
+      `${SCR} srun -N 4 -n 4 --mpi=pmix ${HEAT} --steps 20; echo "srun exit $?"`,
+      `${SCR} postrun; echo "postrun exit $?"`,
+    ].join('\n'));
+    const id = sbatch(c, j.script, ['-N', '5', '-o', j.log]);
+    assert.equal(await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 120_000), 'COMPLETED');
+    const out = readFileSync(j.log, 'utf8');
+    assert.match(out, /scr prerun: 5 of 5 node\(s\) usable: n\[1-5\]/);
+    const env = JSON.parse(/^\{\n[\s\S]*?\n\}$/m.exec(out)![0]);
+    assert.equal(env.rm, 'slurm');
+    assert.equal(env.nodes, 'n[1-5]');
+    assert.equal(env.jobid, id);
+    // The partition has no limit; Slurm gives such batch jobs 365 days.
+    assert.ok(env.remaining > 364 * 86400 && env.endtime - env.remaining <= Date.now() / 1000 + 1, JSON.stringify(env));
+    assert.match(out, /^list-down-nodes exit 0$/m);
+    assert.match(out, /run 1 of at most 1 on n1,n2,n3,n4; spares: n5/);
+    assert.match(out, /^srun exit 0$/m);
+    assert.match(out, /scavenged heat\.20: copied rank\(s\) 0,1,2,3/);
+    assert.match(out, /scr postrun: the newest checkpoint, heat\.20, is already on the file system/);
+    assert.match(out, /^postrun exit 0$/m);
+    const r = result(out);
+    assert.equal(r?.step, 20);
+    const ds = index(j.prefix).find((d) => d.current);
+    assert.equal(ds?.name, 'heat.20');
+    assert.equal(ds?.flushed, true);
+    assert.ok(existsSync(join(j.prefix, 'heat.20', 'slab.3.f64')), 'the files are under the prefix');
+  });
+
+  it('reference: the same job for 30 steps without a failure', async () => {
+    const j = job(`${SCR} srun -N 4 -n 4 --mpi=pmix ${HEAT} --steps 30`);
+    const id = sbatch(c, j.script, ['-N', '4', '-o', j.log]);
+    assert.equal(await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 120_000), 'COMPLETED');
+    reference = result(readFileSync(j.log, 'utf8'))!.checksum;
+    assert.match(reference, /^[0-9a-f]{16}$/);
+  });
+
+  it('a node set DOWN mid-run (--no-kill): relaunch on the rest plus the spare, restart from the rebuilt checkpoint', async () => {
+    assert.ok(reference, 'needs the reference run');
+    const j = job(`${SCR} prerun >/dev/null\n${SCR} srun -N 4 -n 4 --mpi=pmix ${HEAT} --steps 30 --step-ms 100; echo "srun exit $?"\n` +
+      `${SCR} list-down-nodes --reason; echo "list-down-nodes exit $?"`, 'export SCR_RUNS=2');
+    const id = sbatch(c, j.script, ['-N', '5', '--no-kill', '-o', j.log]);
+    await waitCheckpoints(j.prefix, 2);
+    // n3 dies: its slurmd and its ranks are killed, its cache is lost, and Slurm marks it DOWN.
+    c.killNode('n3');
+    killByEnv(['SLURMD_NODENAME=n3', `SLURM_JOB_ID=${id}`]);
+    for (const d of ['cache', 'cntl']) rmSync(join(shm, j.prefix.split('/').at(-2)!, d, 'root', `scr.${id}`, 'node.n3'), { recursive: true, force: true });
+    c.cmd('scontrol', ['update', 'NodeName=n3', 'State=DOWN', 'Reason=scr-test-failure']);
+    assert.equal(await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 120_000), 'COMPLETED');
+    const out = readFileSync(j.log, 'utf8');
+    assert.match(out, /node n3 is down \(Slurm state down\*?.*scr-test-failure\)/);
+    assert.match(out, /run 2 of at most 2 on n1,n2,n5,n4 \(moved: n3→n5\)/);
+    assert.match(out, /rebuilt dataset heat\.\d+: files of rank\(s\) 2 restored from XOR redundancy/);
+    assert.match(out, /heat: restarted from checkpoint heat\.\d+/);
+    assert.match(out, /^srun exit 0$/m);
+    assert.match(out, /^n3: Slurm state down/m);
+    assert.match(out, /^list-down-nodes exit 1$/m);
+    assert.equal(result(out)?.checksum, reference, 'the result equals the failure-free run\'s');
+  });
+
+  it('scancel --signal=USR1: clean halt, scavenge, requeue; the requeued job resumes from the checkpoint', async () => {
+    assert.ok(reference, 'needs the reference run');
+    const j = job(`${SCR} prerun >/dev/null\nexec ${SCR} srun --requeue -N 4 -n 4 --mpi=pmix ${HEAT} --steps 30 --step-ms 150`);
+    // n3 may still be down from the test before: ask for 4 nodes.
+    const id = sbatch(c, j.script, ['-N', '4', '--open-mode=append', '-o', j.log]);
+    await waitCheckpoints(j.prefix, 2);
+    c.cmd('scancel', ['--signal=USR1', '--batch', id]);
+    await waitJob(c, id, (s) => s === 'COMPLETED' || s === 'FAILED' || s === 'CANCELLED', 150_000);
+    const out = readFileSync(j.log, 'utf8');
+    assert.equal(jobState(c, id), 'COMPLETED', out);
+    assert.match(c.cmd('scontrol', ['show', 'job', id]), /Restarts=1/);
+    const halted = /heat: halting at step (\d+) as scr asked/.exec(out);
+    assert.ok(halted, out);
+    assert.match(out, /halting the job: SIGUSR1 from the scheduler/);
+    assert.match(out, new RegExp(`scavenged heat\\.${halted[1]}: copied rank\\(s\\) 0,1,2,3`));
+    assert.match(out, /requeueing the job \(scontrol requeue\)/);
+    assert.match(out, /^start restart=1$/m);
+    assert.match(out, new RegExp(`heat: restarted from checkpoint heat\\.${halted[1]} \\(step ${halted[1]}\\)`));
+    assert.equal(result(out)?.checksum, reference);
+    assert.deepEqual(Object.keys(JSON.parse(c.cmd(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'halt', '--json', '--prefix', j.prefix])).halt)
+      .filter((k) => k !== 'finalized'), [], 'the wrapper\'s halt reason is gone');
+  });
+
+  it('scr halt --seconds is weighed against the real remaining time (squeue)', async () => {
+    const j = job(`${SCR} srun -N 2 -n 2 --mpi=pmix ${HEAT} --steps 100000 --step-ms 100; echo "srun exit $?"`);
+    const id = sbatch(c, j.script, ['-N', '2', '-t', '10', '-o', j.log]);
+    await waitCheckpoints(j.prefix, 1);
+    // 10 minutes remain: a 60 s margin does not halt the job ...
+    const halt = (args: string[]) => c.cmd(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'halt', '--prefix', j.prefix, ...args]);
+    halt(['--seconds', '60']);
+    const n = checkpoints(j.prefix);
+    await waitCheckpoints(j.prefix, n + 2);
+    assert.equal(jobState(c, id), 'RUNNING');
+    // ... a 3600 s one does at once.
+    halt(['--seconds', '3600']);
+    await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 60_000);
+    const out = readFileSync(j.log, 'utf8');
+    assert.match(out, /heat: halting at step \d+ as scr asked/);
+    assert.match(out, /stopping: allocation ends in (\d+) s \(< 3600 s\)/);
+    const left = Number(/allocation ends in (\d+) s/.exec(out)![1]);
+    assert.ok(left > 500 && left <= 600, `remaining ${left} s, from the 10-minute limit`);
+    assert.match(out, /^srun exit 1$/m, 'halted, not finished');
+  });
+
+  it('scr halt --immediate ends the running step at once', async () => {
+    const j = job(`${SCR} srun -N 2 -n 2 sleep 300; echo "srun exit $?"`);
+    const id = sbatch(c, j.script, ['-N', '2', '-o', j.log]);
+    await waitJob(c, id, (s) => s === 'RUNNING', 30_000);
+    const end = Date.now() + 30_000;
+    while (!/run 1 of/.test(existsSync(j.log) ? readFileSync(j.log, 'utf8') : '')) {
+      if (Date.now() > end) throw new Error('the run did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    c.cmd(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'halt', '--immediate', '--prefix', j.prefix]);
+    await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 60_000);
+    assert.ok(Date.now() - t0 < 20_000, `the step ended ${(Date.now() - t0) / 1000} s after the request`);
+    const out = readFileSync(j.log, 'utf8');
+    assert.match(out, /scr halt --immediate: ending the running step/);
+    assert.match(out, /stopping: halt requested: halt --immediate/);
+    assert.match(out, /^srun exit 1$/m);
+  });
+});
