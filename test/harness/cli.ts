@@ -12,7 +12,7 @@ export interface CliResult { code: number | null; stdout: string; stderr: string
 /** A clean environment: no SCR_* from the caller, and no system file unless the test gives one. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SCR_') && !k.startsWith('SCRTEST_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SCR_') && !k.startsWith('SCRTEST_') && !k.startsWith('SLURM_')) env[k] = v;
   return { ...env, ...extra };
 }
 

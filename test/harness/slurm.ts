@@ -79,9 +79,7 @@ export async function startSlurm(opts: { nodes?: number; cpus?: number } = {}): 
   const procs: ChildProcess[] = [];
   const nodes = Array.from({ length: n }, (_, i) => `n${i + 1}`);
   const slurmd = new Map<string, ChildProcess>();
-  const daemon = (cmd: string, args: string[], log: string): ChildProcess => {
-    const out = join(dir, 'log', log);
-    writeFileSync(out, '');
+  const daemon = (cmd: string, args: string[]): ChildProcess => {
     const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore'], detached: true });
     procs.push(p);
     return p;
@@ -110,10 +108,10 @@ export async function startSlurm(opts: { nodes?: number; cpus?: number } = {}): 
   const key = spawnSync('mungekey', ['-c', '-k', join(dir, 'munge', 'munge.key'), '-b', '1024']);
   if (key.status !== 0) throw new Error(`mungekey: ${key.stderr}`);
   daemon('munged', ['-F', '-f', `--socket=${sock}`, `--key-file=${dir}/munge/munge.key`, `--pid-file=${dir}/munge/pid`,
-    `--log-file=${dir}/munge/log`, `--seed-file=${dir}/munge/seed`], 'munged.out');
+    `--log-file=${dir}/munge/log`, `--seed-file=${dir}/munge/seed`]);
   await waitFor(() => spawnSync('munge', ['-S', sock, '-n']).status === 0, 10_000, 'munged did not start');
-  daemon('slurmctld', ['-D', '-f', conf], 'slurmctld.out');
-  for (const node of nodes) slurmd.set(node, daemon('slurmd', ['-D', '-N', node, '-f', conf], `slurmd.${node}.out`));
+  daemon('slurmctld', ['-D', '-f', conf]);
+  for (const node of nodes) slurmd.set(node, daemon('slurmd', ['-D', '-N', node, '-f', conf]));
   try {
     await waitFor(() => {
       const r = spawnSync('sinfo', ['-h', '-o', '%t %D'], { env: { ...process.env, ...env }, encoding: 'utf8' });
@@ -136,11 +134,16 @@ async function waitFor(test: () => boolean, ms: number, what: string): Promise<v
   throw new Error(`${what} within ${ms / 1000} s`);
 }
 
-/** Submits a batch script; returns the job id. */
+/** Submits a batch script (its text); returns the job id. */
 export function sbatch(c: SlurmCluster, script: string, args: string[], env: Record<string, string> = {}): string {
   const path = join(c.dir, `job.${Date.now()}.${Math.random().toString(36).slice(2)}.sh`);
   writeFileSync(path, script, { mode: 0o755 });
-  const r = spawnSync('sbatch', ['--parsable', ...args, path], { env: { ...process.env, ...c.env, ...env }, encoding: 'utf8' });
+  return sbatchFile(c, path, args, env);
+}
+
+/** Submits a batch script file from `cwd` (its SLURM_SUBMIT_DIR); returns the job id. */
+export function sbatchFile(c: SlurmCluster, path: string, args: string[], env: Record<string, string> = {}, cwd?: string): string {
+  const r = spawnSync('sbatch', ['--parsable', ...args, path], { cwd, env: { ...process.env, ...c.env, ...env }, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sbatch: ${r.stderr}`);
   return r.stdout.trim().split(';')[0]!;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { killByEnv } from '../../src/rm/sim.js';
 import { builtFlavours } from '../../src/native/paths.js';
-import { jobState, sbatch, type SlurmCluster, slurmMissing, startSlurm, waitJob } from '../harness/slurm.js';
+import { jobState, sbatch, sbatchFile, type SlurmCluster, slurmMissing, startSlurm, waitJob } from '../harness/slurm.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const SCR = `${process.execPath} ${join(root, 'dist', 'src', 'cli', 'main.js')}`;
@@ -98,6 +98,24 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     assert.equal(ds?.name, 'heat.20');
     assert.equal(ds?.flushed, true);
     assert.ok(existsSync(join(j.prefix, 'heat.20', 'slab.3.f64')), 'the files are under the prefix');
+  });
+
+  it('the example batch script (examples/sbatch-scr.sh) runs as written, given its directories', async () => {
+    const name = `j${++count}`;
+    const prefix = join(c.dir, name, 'prefix');
+    const log = join(c.dir, name, 'out.log');
+    mkdirSync(prefix, { recursive: true });
+    const id = sbatchFile(c, join(root, 'examples', 'sbatch-scr.sh'), ['-o', log], {
+      SCR_PREFIX: prefix, SCR_CACHE_BASE: `${shm}/${name}/cache`, SCR_CNTL_BASE: `${shm}/${name}/cntl`, SCR_SYSTEM_CONF: '/dev/null',
+      SCR_CACHE_NEED: '64MiB', HEAT_STEPS: '20', OMPI_MCA_btl: 'self,tcp',
+    }, root);
+    assert.equal(await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 120_000), 'COMPLETED', existsSync(log) ? readFileSync(log, 'utf8') : '');
+    const out = readFileSync(log, 'utf8');
+    assert.match(out, new RegExp(`^job ${id}, start 0 on n\\[1-5\\]$`, 'm'));
+    assert.match(out, /scr prerun: 5 of 5 node\(s\) usable/);
+    assert.match(out, /run 1 of at most 3 on n1,n2,n3,n4; spares: n5/);
+    assert.equal(result(out)?.step, 20);
+    assert.equal(index(prefix).find((d) => d.current)?.flushed, true);
   });
 
   it('reference: the same job for 30 steps without a failure', async () => {
