@@ -1,5 +1,5 @@
-// needCheckpoint / shouldExit with the halt file (written directly here; `scr halt` comes with the
-// commands) and SCR_END_TIME, on every rank.
+// needCheckpoint / shouldExit / finalize with the halt file (written directly here) and
+// SCR_END_TIME, on every rank.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,5 +94,19 @@ describe('halt conditions and checkpoint policies (every rank)', function () {
     assert.equal((await readHalt(prefix)).finalized, true);
     await start({});
     assert.equal(await scr.shouldExit(), false);
+  });
+
+  it('finalize while a halt condition holds does not record the marker: the job halted, it did not finish', async () => {
+    const { readHalt } = await import('../../src/halt/index.js');
+    await setHalt(() => ({ reason: 'walltime' }));
+    await start({});
+    assert.equal(await scr.shouldExit(), true);
+    await scr.finalize();
+    assert.equal((await readHalt(prefix)).finalized, undefined);
+    // The allocation's end counts too.
+    await setHalt(() => ({}));
+    await start({ SCR_END_TIME: String(Math.floor(Date.now() / 1000) + 30), SCR_HALT_SECONDS: '60' });
+    await scr.finalize();
+    assert.equal((await readHalt(prefix)).finalized, undefined);
   });
 });
