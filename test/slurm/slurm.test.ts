@@ -3,7 +3,7 @@
 // application (Open MPI, srun --mpi=pmix). The fake nodes share this host, so Open MPI's
 // shared-memory transport is switched off (its segment names would collide between fake nodes).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { killByEnv } from '../../src/rm/sim.js';
 import { builtFlavours } from '../../src/native/paths.js';
@@ -117,6 +117,23 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     assert.equal(result(out)?.step, 20);
     assert.equal(index(prefix).find((d) => d.current)?.flushed, true);
   });
+
+  // Not MPICH's mpirun: on fake nodes its hydra sees one host and starts every rank on the first
+  // node (measured: all ranks had SLURMD_NODENAME=n1), which real nodes do not do.
+  for (const [flavour, launch] of [['openmpi', 'run mpirun.openmpi -np 4'], ['mpich', 'srun -n 4 --mpi=pmi2']] as const) {
+    it(`scr ${launch.split(' -')[0]} (${flavour}): the job runs across the nodes, each rank caching on its own node`, async function () {
+      if (!builtFlavours().includes(flavour)) this.skip(); // scripts/setup builds both bindings; CI has them
+      const j = job(`${SCR} ${launch} ${HEAT} --steps 10; echo "exit $?"`,
+        'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 SCR_MPI=' + flavour);
+      const id = sbatch(c, j.script, ['-N', '4', '-o', j.log]);
+      assert.equal(await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 120_000), 'COMPLETED');
+      const out = readFileSync(j.log, 'utf8');
+      assert.match(out, /^exit 0$/m, out);
+      assert.equal(result(out)?.step, 10);
+      const cache = join(shm, j.prefix.split('/').at(-2)!, 'cache', 'root', `scr.${id}`);
+      assert.deepEqual(readdirSync(cache).sort(), ['node.n1', 'node.n2', 'node.n3', 'node.n4']);
+    });
+  }
 
   it('reference: the same job for 30 steps without a failure', async () => {
     const j = job(`${SCR} srun -N 4 -n 4 --mpi=pmix ${HEAT} --steps 30`);
