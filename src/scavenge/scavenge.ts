@@ -5,6 +5,9 @@
 // checks; their redundancy files go to <prefix>/.scr/scr.dataset.<id>/ too, so the files of ranks
 // whose node is gone are rebuilt offline (src/pfs/build.ts). The index then says flushed and the
 // checkpoint becomes current.
+// The nodes' caches are reached through a NodeAccess: here, in this process (the simulated cluster,
+// or caches on shared storage), or on each node by the resource manager (src/rm/remote-scavenge.ts,
+// which runs `scr postrun --this-node` there). Either way a rank is copied by one node only.
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheIndexPath, datasetDir, type Identity, nodeDir, redDataPath, redMetaPath } from '../cache/paths.js';
@@ -19,6 +22,79 @@ export interface ScavengeReport {
   completedFromMarkers: string[];
   datasets: Array<{ name: string; id: number; copiedRanks: number[]; rebuiltRanks: number[]; bytes: number; seconds: number }>;
   skipped: string[];
+}
+
+/** One dataset as a node's cache holds it: its record and the ranks whose file maps are there. */
+export interface NodeDataset {
+  rec: DatasetRecord;
+  ranks: number[];
+}
+
+/** What copying one node's share of a dataset did. */
+export interface NodeCopy {
+  ranks: Array<{ rank: number; files: FileEntry[] }>;
+  warnings: string[];
+}
+
+/** How scavenge reaches the nodes' caches. A node that cannot be reached is left out with a
+ * warning (its ranks are then rebuilt from redundancy, if the others hold enough). */
+export interface NodeAccess {
+  list(nodes: string[]): Promise<{ byNode: Map<string, NodeDataset[]>; warnings: string[] }>;
+  /** Copies the given ranks of dataset `id` from each node to the file system. */
+  copy(work: Map<string, number[]>, id: number): Promise<{ byNode: Map<string, NodeCopy>; warnings: string[] }>;
+}
+
+/** The complete datasets node `id.node`'s cache index lists, with the ranks it holds of each. */
+export async function listNode(cfg: ResolvedConfig, id: Identity): Promise<NodeDataset[]> {
+  const cntl = nodeDir(cfg.str('SCR_CNTL_BASE'), id);
+  if (!existsSync(cacheIndexPath(cntl))) return [];
+  const out: NodeDataset[] = [];
+  for (const rec of Object.values((await readCacheIndex(cntl)).datasets)) {
+    if (rec.complete) out.push({ rec, ranks: await ranksOn(datasetDir(rec.store, id, rec.id)) });
+  }
+  return out;
+}
+
+/** Copies `ranks` of dataset `datasetId` from node `id.node`'s cache to the file system: their
+ * files (CRC-checked) and their redundancy files (to <prefix>/.scr/scr.dataset.<id>/). */
+export async function copyNode(cfg: ResolvedConfig, id: Identity, datasetId: number, ranks: number[]): Promise<NodeCopy> {
+  const out: NodeCopy = { ranks: [], warnings: [] };
+  const rec = (await listNode(cfg, id)).find((d) => d.rec.id === datasetId)?.rec;
+  if (!rec) { out.warnings.push(`node ${id.node}: dataset ${datasetId} is not in its cache index`); return out; }
+  const prefix = cfg.str('SCR_PREFIX');
+  const dir = datasetDir(rec.store, id, rec.id);
+  await mkdir(pfsDatasetDir(prefix, rec.id), { recursive: true, mode: 0o700 });
+  for (const rank of ranks) {
+    try {
+      const files = await copyRank(dir, rank, rec, cfg.int('SCR_FILE_BUF_SIZE'));
+      for (const [from, to] of [[redMetaPath(dir, rank), pfsRedMetaPath(prefix, rec.id, rank)], [redDataPath(dir, rank), pfsRedDataPath(prefix, rec.id, rank)]] as const) {
+        if (existsSync(from)) await copyFile(from, to);
+      }
+      out.ranks.push({ rank, files });
+    } catch (e) {
+      out.warnings.push(`node ${id.node}: rank ${rank} of ${rec.name}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** Access to every node's cache from this process. */
+export function localAccess(cfg: ResolvedConfig, ident: Omit<Identity, 'node'>): NodeAccess {
+  return {
+    async list(nodes) {
+      const byNode = new Map<string, NodeDataset[]>();
+      const warnings: string[] = [];
+      await Promise.all(nodes.map(async (node) => {
+        try { byNode.set(node, await listNode(cfg, { ...ident, node })); } catch (e) { warnings.push(`node ${node}: cannot read its cache index: ${(e as Error).message}`); }
+      }));
+      return { byNode, warnings };
+    },
+    async copy(work, id) {
+      const byNode = new Map<string, NodeCopy>();
+      await Promise.all([...work].map(async ([node, ranks]) => { byNode.set(node, await copyNode(cfg, { ...ident, node }, id, ranks)); }));
+      return { byNode, warnings: [] };
+    },
+  };
 }
 
 /** What one node holds of one dataset: the ranks whose file maps and files are there. */
@@ -39,23 +115,18 @@ async function copyRank(dir: string, rank: number, rec: DatasetRecord, bufSize: 
   return map.files;
 }
 
-export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'>, nodes: string[], say: (s: string) => void): Promise<ScavengeReport> {
+export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'>, nodes: string[], say: (s: string) => void,
+  access: NodeAccess = localAccess(cfg, ident)): Promise<ScavengeReport> {
   const prefix = cfg.str('SCR_PREFIX');
-  const bufSize = cfg.int('SCR_FILE_BUF_SIZE');
   const report: ScavengeReport = { completedFromMarkers: [], datasets: [], skipped: [] };
   report.completedFromMarkers = await completeFlushesFromMarkers(prefix, cfg.int('SCR_PREFIX_SIZE'));
   for (const n of report.completedFromMarkers) say(`completed the flush of ${n} from its markers`);
 
-  // What every live node's cache index says.
-  const cntlBase = cfg.str('SCR_CNTL_BASE');
+  // What every live node's cache holds.
+  const listed = await access.list(nodes);
+  for (const w of listed.warnings) say(`warning: ${w}`);
   const known = new Map<number, DatasetRecord>();
-  for (const node of nodes) {
-    const id: Identity = { ...ident, node };
-    if (!existsSync(cacheIndexPath(nodeDir(cntlBase, id)))) continue;
-    try {
-      for (const rec of Object.values((await readCacheIndex(nodeDir(cntlBase, id))).datasets)) if (rec.complete && !known.has(rec.id)) known.set(rec.id, rec);
-    } catch (e) { say(`warning: node ${node}: cannot read its cache index: ${(e as Error).message}`); }
-  }
+  for (const node of nodes) for (const d of listed.byNode.get(node) ?? []) if (!known.has(d.rec.id)) known.set(d.rec.id, d.rec);
   const onPfs = (await readIndex(prefix)).datasets;
   const flushed = (r: DatasetRecord) => r.flushed || onPfs[String(r.id)]?.flushed === true;
   const outputs = [...known.values()].filter((r) => r.flags.output && !flushed(r)).sort((a, b) => a.id - b.id);
@@ -67,24 +138,22 @@ export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'
     const t0 = performance.now();
     await updateIndex(prefix, (idx) => { idx.datasets[String(rec.id)] = indexEntryOf(rec); });
     await mkdir(pfsDatasetDir(prefix, rec.id), { recursive: true, mode: 0o700 });
+    // Each rank from the first node (in node order) that holds it: no file is copied twice.
+    const work = new Map<string, number[]>();
+    const taken = new Set<number>();
+    for (const node of nodes) {
+      const ranks = (listed.byNode.get(node) ?? []).find((d) => d.rec.id === rec.id)?.ranks.filter((r) => !taken.has(r)) ?? [];
+      for (const r of ranks) taken.add(r);
+      if (ranks.length) work.set(node, ranks);
+    }
+    const done = await access.copy(work, rec.id);
+    for (const w of done.warnings) say(`warning: ${w}`);
     const files: FileEntry[][] = new Array(rec.ranks);
     const copied: number[] = [];
-    // Nodes in parallel; within a node, its ranks one after another.
-    await Promise.all(nodes.map(async (node) => {
-      const dir = datasetDir(rec.store, { ...ident, node }, rec.id);
-      for (const rank of await ranksOn(dir)) {
-        if (files[rank]) continue;
-        try {
-          files[rank] = await copyRank(dir, rank, rec, bufSize);
-          copied.push(rank);
-          for (const [from, to] of [[redMetaPath(dir, rank), pfsRedMetaPath(prefix, rec.id, rank)], [redDataPath(dir, rank), pfsRedDataPath(prefix, rec.id, rank)]] as const) {
-            if (existsSync(from)) await copyFile(from, to);
-          }
-        } catch (e) {
-          say(`warning: node ${node}: rank ${rank} of ${rec.name}: ${(e as Error).message}`);
-        }
-      }
-    }));
+    for (const c of done.byNode.values()) {
+      for (const w of c.warnings) say(`warning: ${w}`);
+      for (const { rank, files: f } of c.ranks) { files[rank] = f; copied.push(rank); }
+    }
     const missing = Array.from({ length: rec.ranks }, (_, r) => r).filter((r) => !files[r]);
     let rebuilt: number[] = [];
     try {
@@ -106,9 +175,9 @@ export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'
       say(`could not scavenge ${rec.name}: ${(e as Error).message}`);
       continue;
     }
-    const bytes = (await Promise.all(files.flat().filter(Boolean).map((f) => stat(f.path).then((s) => s.size, () => 0)))).reduce((a, b) => a + b, 0);
+    const bytes = (await Promise.all(files.flat().filter(Boolean).map((f) => stat(f.path).then((st) => st.size, () => 0)))).reduce((a, b) => a + b, 0);
     report.datasets.push({ name: rec.name, id: rec.id, copiedRanks: copied.sort((a, b) => a - b), rebuiltRanks: rebuilt, bytes, seconds: (performance.now() - t0) / 1000 });
-    say(`scavenged ${rec.name}: copied rank(s) ${copied.sort((a, b) => a - b).join(',') || 'none'}${rebuilt.length ? `, rebuilt rank(s) ${rebuilt.join(',')}` : ''}; on the file system and in the index`);
+    say(`scavenged ${rec.name}: copied rank(s) ${copied.join(',') || 'none'}${rebuilt.length ? `, rebuilt rank(s) ${rebuilt.join(',')}` : ''}; on the file system and in the index`);
   }
   return report;
 }

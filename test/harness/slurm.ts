@@ -11,6 +11,12 @@ import { join } from 'node:path';
 export interface SlurmCluster {
   dir: string;
   conf: string;
+  /** The node-local directory: the same path on every node, its own contents on each. */
+  local: string;
+  /** True when the nodes really have separate `local` directories (mount namespaces). */
+  nodeLocal: boolean;
+  /** Where this process finds `node`'s `local` directory. */
+  localOf(node: string): string;
   nodes: string[];
   /** Environment for Slurm's clients (SLURM_CONF). */
   env: Record<string, string>;
@@ -48,6 +54,18 @@ async function freePorts(count: number): Promise<number> {
   throw new Error('no free ports for the Slurm fixture');
 }
 
+/** Whether this process may make mount namespaces (root with CAP_SYS_ADMIN). */
+function canUnshare(): boolean {
+  return spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
+}
+
+/**
+ * Node-local storage: each fake node's slurmd (and so every job step and batch script on that node)
+ * runs in its own mount namespace where `nodeLocal` (one path, the same on every node, as /dev/shm
+ * is) is a bind mount of `<nodeLocal>.<node>`. Nodes then see only their own files there, as real
+ * nodes do, and this process finds node X's files under `<nodeLocal>.X`. Without mount namespaces
+ * (not root), every node shares `nodeLocal` and `cluster.nodeLocal` says so.
+ */
 export async function startSlurm(opts: { nodes?: number; cpus?: number } = {}): Promise<SlurmCluster> {
   const n = opts.nodes ?? 5;
   const dir = mkdtempSync('/tmp/scr-slurm-');
@@ -57,6 +75,9 @@ export async function startSlurm(opts: { nodes?: number; cpus?: number } = {}): 
   for (const d of ['munge', 'state', 'log', ...Array.from({ length: n }, (_, i) => `spool/n${i + 1}`)]) mkdirSync(join(dir, d), { recursive: true });
   chmodSync(join(dir, 'munge'), 0o755);
   const sock = join(dir, 'munge', 'sock');
+  const local = mkdtempSync('/dev/shm/scr-slurm-local-');
+  const separate = canUnshare();
+  for (const node of Array.from({ length: n }, (_, i) => `n${i + 1}`)) mkdirSync(`${local}.${node}`, { recursive: true });
   const conf = join(dir, 'slurm.conf');
   writeFileSync(conf, [
     `ClusterName=scr${process.pid}x${base}`,
@@ -86,7 +107,8 @@ export async function startSlurm(opts: { nodes?: number; cpus?: number } = {}): 
   };
 
   const cluster: SlurmCluster = {
-    dir, conf, nodes, env,
+    dir, conf, nodes, env, local, nodeLocal: separate,
+    localOf: (node) => (separate ? `${local}.${node}` : local),
     cmd(name, args) {
       const r = spawnSync(name, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
       if (r.status !== 0) throw new Error(`${name} ${args.join(' ')}: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
@@ -102,6 +124,7 @@ export async function startSlurm(opts: { nodes?: number; cpus?: number } = {}): 
       await new Promise((r) => setTimeout(r, 300));
       for (const p of procs) if (p.pid && p.exitCode === null) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      for (const d of [local, ...nodes.map((x) => `${local}.${x}`)]) rmSync(d, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 
@@ -111,7 +134,12 @@ export async function startSlurm(opts: { nodes?: number; cpus?: number } = {}): 
     `--log-file=${dir}/munge/log`, `--seed-file=${dir}/munge/seed`]);
   await waitFor(() => spawnSync('munge', ['-S', sock, '-n']).status === 0, 10_000, 'munged did not start');
   daemon('slurmctld', ['-D', '-f', conf]);
-  for (const node of nodes) slurmd.set(node, daemon('slurmd', ['-D', '-N', node, '-f', conf]));
+  for (const node of nodes) {
+    // unshare and sh exec into slurmd, so the PID is slurmd's.
+    slurmd.set(node, separate
+      ? daemon('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind "$1" "$2" && exec slurmd -D -N "$3" -f "$4"`, 'sh', `${local}.${node}`, local, node, conf])
+      : daemon('slurmd', ['-D', '-N', node, '-f', conf]));
+  }
   try {
     await waitFor(() => {
       const r = spawnSync('sinfo', ['-h', '-o', '%t %D'], { env: { ...process.env, ...env }, encoding: 'utf8' });

@@ -3,7 +3,7 @@
 // application (Open MPI, srun --mpi=pmix). The fake nodes share this host, so Open MPI's
 // shared-memory transport is switched off (its segment names would collide between fake nodes).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { killByEnv } from '../../src/rm/sim.js';
 import { builtFlavours } from '../../src/native/paths.js';
@@ -16,7 +16,6 @@ const HEAT = `${process.execPath} ${join(root, 'dist', 'examples', 'heat.js')} -
 describe('scr on real Slurm (5 fake nodes)', function () {
   this.timeout(180_000);
   let c: SlurmCluster;
-  let shm: string;
   let reference = '';
   let count = 0;
 
@@ -27,30 +26,30 @@ describe('scr on real Slurm (5 fake nodes)', function () {
       console.log(`    skipped: ${missing}`);
       this.skip();
     }
+    // Cache and control directories go under c.local: one path, separate contents on each fake
+    // node (mount namespaces), as node-local storage is on real nodes.
     c = await startSlurm({ nodes: 5 });
-    shm = mkdtempSync('/dev/shm/scr-slurm-test-');
   });
 
   after(async () => {
     await c?.stop();
-    if (shm) rmSync(shm, { recursive: true, force: true });
   });
 
   /** A batch script with private prefix, cache and control directories; `body` follows. */
-  function job(body: string, extraEnv = ''): { script: string; prefix: string; log: string } {
+  function job(body: string, extraEnv = ''): { name: string; script: string; prefix: string; log: string } {
     const name = `j${++count}`;
     const prefix = join(c.dir, name, 'prefix');
     mkdirSync(prefix, { recursive: true });
     const script = [
       '#!/bin/bash',
-      `export SCR_PREFIX=${prefix} SCR_CACHE_BASE=${shm}/${name}/cache SCR_CNTL_BASE=${shm}/${name}/cntl SCR_SYSTEM_CONF=/dev/null`,
+      `export SCR_PREFIX=${prefix} SCR_CACHE_BASE=${c.local}/${name}/cache SCR_CNTL_BASE=${c.local}/${name}/cntl SCR_SYSTEM_CONF=/dev/null`,
       'export SCR_COPY_TYPE=XOR SCR_FLUSH=0 OMPI_MCA_btl=self,tcp',
       extraEnv,
       'echo "start restart=${SLURM_RESTART_COUNT:-0}"',
       body,
       '',
     ].join('\n');
-    return { script, prefix, log: join(c.dir, name, 'out.log') };
+    return { name, script, prefix, log: join(c.dir, name, 'out.log') };
   }
 
   const checkpoints = (prefix: string): number => {
@@ -106,7 +105,7 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     const log = join(c.dir, name, 'out.log');
     mkdirSync(prefix, { recursive: true });
     const id = sbatchFile(c, join(root, 'examples', 'sbatch-scr.sh'), ['-o', log], {
-      SCR_PREFIX: prefix, SCR_CACHE_BASE: `${shm}/${name}/cache`, SCR_CNTL_BASE: `${shm}/${name}/cntl`, SCR_SYSTEM_CONF: '/dev/null',
+      SCR_PREFIX: prefix, SCR_CACHE_BASE: `${c.local}/${name}/cache`, SCR_CNTL_BASE: `${c.local}/${name}/cntl`, SCR_SYSTEM_CONF: '/dev/null',
       SCR_CACHE_NEED: '64MiB', HEAT_STEPS: '20', OMPI_MCA_btl: 'self,tcp',
     }, root);
     assert.equal(await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 120_000), 'COMPLETED', existsSync(log) ? readFileSync(log, 'utf8') : '');
@@ -130,8 +129,10 @@ describe('scr on real Slurm (5 fake nodes)', function () {
       const out = readFileSync(j.log, 'utf8');
       assert.match(out, /^exit 0$/m, out);
       assert.equal(result(out)?.step, 10);
-      const cache = join(shm, j.prefix.split('/').at(-2)!, 'cache', 'root', `scr.${id}`);
-      assert.deepEqual(readdirSync(cache).sort(), ['node.n1', 'node.n2', 'node.n3', 'node.n4']);
+      const nodes = ['n1', 'n2', 'n3', 'n4'];
+      const held = (n: string) => readdirSync(join(c.localOf(n), j.name, 'cache', 'root', `scr.${id}`)).sort();
+      if (c.nodeLocal) for (const n of nodes) assert.deepEqual(held(n), [`node.${n}`]);
+      else assert.deepEqual(held('n1'), nodes.map((n) => `node.${n}`));
     });
   }
 
@@ -152,7 +153,7 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     // n3 dies: its slurmd and its ranks are killed, its cache is lost, and Slurm marks it DOWN.
     c.killNode('n3');
     killByEnv(['SLURMD_NODENAME=n3', `SLURM_JOB_ID=${id}`]);
-    for (const d of ['cache', 'cntl']) rmSync(join(shm, j.prefix.split('/').at(-2)!, d, 'root', `scr.${id}`, 'node.n3'), { recursive: true, force: true });
+    for (const d of ['cache', 'cntl']) rmSync(join(c.localOf('n3'), j.name, d, 'root', `scr.${id}`, 'node.n3'), { recursive: true, force: true });
     c.cmd('scontrol', ['update', 'NodeName=n3', 'State=DOWN', 'Reason=scr-test-failure']);
     assert.equal(await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 120_000), 'COMPLETED');
     const out = readFileSync(j.log, 'utf8');
@@ -228,5 +229,27 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     assert.match(out, /scr halt --immediate: ending the running step/);
     assert.match(out, /stopping: halt requested: halt --immediate/);
     assert.match(out, /^srun exit 1$/m);
+  });
+
+  // Last: it takes another node away.
+  it('a node lost with no relaunch left: postrun copies the other nodes\' caches (each from its node) and rebuilds the lost rank', async () => {
+    const j = job(`${SCR} srun -N 4 -n 4 --mpi=pmix ${HEAT} --steps 30 --step-ms 100; echo "srun exit $?"\n${SCR} index --verify --prefix ${'$'}SCR_PREFIX; echo "verify exit $?"`);
+    const id = sbatch(c, j.script, ['-N', '4', '--no-kill', '-o', j.log]);
+    await waitCheckpoints(j.prefix, 2);
+    const victim = c.cmd('squeue', ['-h', '-j', id, '-o', '%N']).trim().endsWith('n5') ? 'n5' : 'n4';
+    c.killNode(victim);
+    killByEnv([`SLURMD_NODENAME=${victim}`, `SLURM_JOB_ID=${id}`]);
+    for (const d of ['cache', 'cntl']) rmSync(join(c.localOf(victim), j.name, d, 'root', `scr.${id}`, `node.${victim}`), { recursive: true, force: true });
+    c.cmd('scontrol', ['update', `NodeName=${victim}`, 'State=DOWN', 'Reason=scr-test-failure']);
+    await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 120_000);
+    const out = readFileSync(j.log, 'utf8');
+    assert.match(out, /stopping: SCR_RUNS=1 launches used up/);
+    const lost = ['n1', 'n2', 'n4', 'n5'].indexOf(victim);
+    assert.match(out, new RegExp(`postrun: leaving out ${victim}: Slurm state down`));
+    assert.doesNotMatch(out, /warning: node/, 'the dead node is not asked');
+    const kept = [0, 1, 2, 3].filter((r) => r !== lost).join(',');
+    assert.match(out, new RegExp(`postrun: scavenged heat\\.\\d+: copied rank\\(s\\) ${kept}, rebuilt rank\\(s\\) ${lost}`));
+    assert.match(out, /^srun exit 1$/m);
+    assert.match(out, /^verify exit 0$/m);
   });
 });

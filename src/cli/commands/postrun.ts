@@ -1,11 +1,17 @@
 // scr postrun: scavenge what the job left only in cache to the file system (SPEC §6).
 import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expandHostlist } from '../../common/hostlist.js';
 import { jobDir } from '../../cache/paths.js';
 import { loadConfig } from '../../config/resolve.js';
-import { scavenge } from '../../scavenge/scavenge.js';
+import { detectRM } from '../../rm/detect.js';
+import { remoteAccess } from '../../rm/remote-scavenge.js';
+import { copyNode, listNode, scavenge } from '../../scavenge/scavenge.js';
+import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
 import type { CommandSpec } from '../spec.js';
+
+export const SCR_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
 /** Nodes of the job: --nodes, else the Slurm node list, else every node.<name> directory the job
  * has under the control base (simulated nodes, or a control base on shared storage). */
@@ -24,7 +30,9 @@ export const postrunCommand: CommandSpec = {
   summary: 'scavenge the newest checkpoint and output datasets from cache to the file system',
   description: 'Completes flushes the job copied but did not record, then copies output datasets not yet flushed\n' +
     '(oldest first) and the newest checkpoint not on the file system from every live node\'s cache, rebuilding\n' +
-    'the files of ranks whose node is gone from redundancy (offline, no MPI), checking CRCs, and marking the index.',
+    'the files of ranks whose node is gone from redundancy (offline, no MPI), checking CRCs, and marking the index.\n' +
+    'In a Slurm allocation each node copies its own cache (scr postrun --this-node, run there by srun --overlap\n' +
+    'or SCR_REMOTE_EXEC); elsewhere this process reads every node\'s directories (simulated nodes, shared storage).',
   examples: [
     ['scr postrun', 'in the batch script after the run (SCR_JOB_ID and SCR_PREFIX from the environment)'],
     ['scr postrun --job-id 4711 --nodes "n[0-4]" --prefix /p/lustre/me/run1', 'explicitly'],
@@ -32,15 +40,35 @@ export const postrunCommand: CommandSpec = {
   exitCodes: [[0, 'everything that needed it is on the file system'], [1, 'a dataset could not be scavenged (named)'], [2, 'usage or configuration error']],
   configure(cmd) {
     cmd.option('--prefix <dir>', 'prefix directory').option('--job-id <id>', 'the job (default SCR_JOB_ID)')
-      .option('--nodes <hostlist>', 'nodes to scavenge (default: SLURM_JOB_NODELIST, else the job\'s node directories)')
+      .option('--nodes <hostlist>', 'nodes to scavenge (default: the allocation\'s, else the job\'s node directories)')
+      .option('--this-node', 'on one node: list what its cache holds, or with --dataset copy the given ranks; prints JSON')
+      .option('--dataset <id>', 'with --this-node: the dataset to copy')
+      .option('--ranks <list>', 'with --this-node --dataset: the ranks to copy, e.g. 0,4')
       .option('--json', 'print a report as JSON');
   },
   async run(_args, opts, io) {
     const env = { ...io.env, ...(opts.jobId ? { SCR_JOB_ID: String(opts.jobId) } : {}) };
     const cfg = loadConfig({ env, cwd: io.cwd, prefix: opts.prefix as string | undefined });
     const ident = { user: cfg.str('SCR_USER_NAME'), jobId: cfg.str('SCR_JOB_ID') };
-    const nodes = jobNodes(opts.nodes as string | undefined, env, cfg.str('SCR_CNTL_BASE'), ident);
-    const report = await scavenge(cfg, ident, nodes, (s) => { if (!opts.json) io.out(`scr postrun: ${s}\n`); });
+    if (opts.thisNode) {
+      const id = { ...ident, node: cfg.str('SCR_NODE_NAME') };
+      if (opts.dataset === undefined) { io.out(JSON.stringify({ datasets: await listNode(cfg, id) }) + '\n'); return 0; }
+      const ranks = String(opts.ranks ?? '').split(',').filter(Boolean).map(Number);
+      if (!Number.isInteger(Number(opts.dataset)) || ranks.some((r) => !Number.isInteger(r) || r < 0)) {
+        throw new UserError(`--dataset ${String(opts.dataset)} --ranks ${String(opts.ranks)}: expected a dataset id and ranks such as 0,4`, { exitCode: 2 });
+      }
+      io.out(JSON.stringify(await copyNode(cfg, id, Number(opts.dataset), ranks)) + '\n');
+      return 0;
+    }
+    const rm = opts.nodes ? null : detectRM(env, cfg);
+    const nodes = rm ? rm.nodes() : jobNodes(opts.nodes as string | undefined, env, cfg.str('SCR_CNTL_BASE'), ident);
+    const say = (s: string) => { if (!opts.json) io.out(`scr postrun: ${s}\n`); };
+    const access = rm ? remoteAccess(rm, SCR_MAIN, cfg.str('SCR_PREFIX')) : undefined;
+    // Only nodes that are up: asking a dead one would wait for its time-out.
+    const down = rm ? await rm.downNodes().catch(() => new Map<string, string>()) : new Map<string, string>();
+    for (const [n, why] of down) say(`leaving out ${n}: ${why}`);
+    const live = nodes.filter((n) => !down.has(n));
+    const report = await scavenge(cfg, ident, live, say, access);
     if (opts.json) io.out(toJson(report) + '\n');
     else if (!report.datasets.length && !report.completedFromMarkers.length) io.out('scr postrun: nothing to scavenge\n');
     return report.skipped.length ? 1 : 0;

@@ -1,7 +1,6 @@
 // scr prerun: before the first run in a batch script — prepare <prefix>/.scr and check every
 // node's control directory and cache stores (SPEC §8). Nodes that fail are recorded, and the run
 // wrapper and list-down-nodes leave them out.
-import { fileURLToPath } from 'node:url';
 import { checkNode, type NodeCheck } from '../../cache/check.js';
 import { ensureSafeDir } from '../../common/dirs.js';
 import { compressHostlist } from '../../common/hostlist.js';
@@ -13,8 +12,8 @@ import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
 import { existingPrefix } from '../prefix.js';
 import type { CommandSpec } from '../spec.js';
+import { SCR_MAIN } from './postrun.js';
 
-const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
 export const prerunCommand: CommandSpec = {
   name: 'prerun',
@@ -59,7 +58,7 @@ export const prerunCommand: CommandSpec = {
       for (const [n, why] of down) bad.set(n, why);
       const up = rm.nodes().filter((n) => !down.has(n));
       const env = ['--prefix', prefix, '--this-node'];
-      for (const r of await rm.exec(up, [process.execPath, MAIN, 'prerun', ...env], timeout * 1000)) {
+      for (const r of await rm.exec(up, [process.execPath, SCR_MAIN, 'prerun', ...env], timeout * 1000)) {
         const line = r.stdout.trim().split('\n').at(-1) ?? '';
         try {
           checks.push(JSON.parse(line) as NodeCheck);
