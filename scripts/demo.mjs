@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scrBin = join(root, 'dist', 'src', 'cli', 'main.js');
-const app = ['node', join(root, 'dist', 'examples', 'heat.js'), '--steps', '60', '--every', '10', '--cells', '500000'];
+const app = ['node', join(root, 'dist', 'examples', 'heat.js'), '--steps', '60', '--every', '10', '--cells', '500000', '--step-ms', '20'];
 const work = mkdtempSync(join('/dev/shm', 'scr-demo-'));
 
 function sim(title, job, extra) {

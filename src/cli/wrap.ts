@@ -9,6 +9,7 @@ import { remoteAccess } from '../rm/remote-scavenge.js';
 import { runWrapped } from '../rm/wrapper.js';
 import { SCR_MAIN } from './commands/postrun.js';
 import { UserError } from './errors.js';
+import { scavengeBar } from './progress.js';
 import type { Io } from './spec.js';
 
 export const WRAP_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
@@ -45,7 +46,7 @@ export async function wrapLauncher(who: string, launcher: string, args: string[]
   say(`job ${rm.jobId()} on ${compressHostlist(rm.nodes())}; prefix ${cfg.str('SCR_PREFIX')}`);
   const r = await runWrapped({
     rm, cfg, need: parsed.nodes ?? null, ppn: 0, launcher, launcherArgs: parsed.pass, argv: parsed.app, runs,
-    requeue: Boolean(opts.requeue), say, extraExclude: extra, access: remoteAccess(rm, SCR_MAIN, cfg.str('SCR_PREFIX')),
+    requeue: Boolean(opts.requeue), say, extraExclude: extra, access: remoteAccess(rm, SCR_MAIN, cfg.str('SCR_PREFIX')), bar: scavengeBar(io),
   });
   if (r.requeued) return 0;
   return r.finalized && r.scavenge.skipped.length === 0 ? 0 : 1;

@@ -29,7 +29,7 @@ export function remoteAccess(rm: ResourceManager, scrMain: string, prefix: strin
       }
       return { byNode, warnings };
     },
-    async copy(work, id) {
+    async copy(work, id, nodeDone) {
       const warnings: string[] = [];
       const byNode = new Map<string, NodeCopy>();
       // One exec per node, each with its own rank list, all at once.
@@ -37,6 +37,7 @@ export function remoteAccess(rm: ResourceManager, scrMain: string, prefix: strin
         const [r] = await rm.exec([node], [...base, '--dataset', String(id), '--ranks', ranks.join(',')], COPY_MS);
         const got = parse<NodeCopy>(r!, warnings);
         if (got) byNode.set(node, got);
+        nodeDone?.(node);
       }));
       return { byNode, warnings };
     },

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { readHalt, updateHalt } from '../halt/index.js';
-import { type NodeAccess, scavenge, type ScavengeReport } from '../scavenge/scavenge.js';
+import { type NodeAccess, scavenge, type ScavengeProgress, type ScavengeReport } from '../scavenge/scavenge.js';
 import { excludedNodes } from './down.js';
 import { runLoop, type LoopResult } from './loop.js';
 import type { ResourceManager, Run } from './types.js';
@@ -35,6 +35,8 @@ export interface WrapOptions {
   /** Progress of the scavenge (a bar on a terminal). */
   progress?: (line: string) => void;
   onLaunch?: (run: Run, nodes: string[], attempt: number) => void;
+  /** A progress bar for the scavenge's copies. */
+  bar?: ScavengeProgress;
   /** How the scavenge reaches the nodes' caches (default: from this process). */
   access?: NodeAccess;
   /** Seconds between end-time queries (default 30). */
@@ -112,7 +114,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   const down = await o.rm.downNodes().catch(() => new Map<string, string>());
   const live = o.rm.nodes().filter((n) => !down.has(n));
   for (const [n, why] of down) o.say(`postrun: leaving out ${n}: ${why}`);
-  const report = await scavenge(o.cfg, ident, live, o.progress ?? ((s) => o.say(`postrun: ${s}`)), o.access);
+  const report = await scavenge(o.cfg, ident, live, o.progress ?? ((s) => o.say(`postrun: ${s}`)), o.access, o.bar);
   if (!report.datasets.length && !report.completedFromMarkers.length) o.say('postrun: nothing to scavenge');
 
   // Our own halt reason belongs to this allocation only; a requeued or next job must not see it.

@@ -40,8 +40,16 @@ export interface NodeCopy {
  * warning (its ranks are then rebuilt from redundancy, if the others hold enough). */
 export interface NodeAccess {
   list(nodes: string[]): Promise<{ byNode: Map<string, NodeDataset[]>; warnings: string[] }>;
-  /** Copies the given ranks of dataset `id` from each node to the file system. */
-  copy(work: Map<string, number[]>, id: number): Promise<{ byNode: Map<string, NodeCopy>; warnings: string[] }>;
+  /** Copies the given ranks of dataset `id` from each node to the file system; `nodeDone` is
+   * called as each node finishes. */
+  copy(work: Map<string, number[]>, id: number, nodeDone?: (node: string) => void): Promise<{ byNode: Map<string, NodeCopy>; warnings: string[] }>;
+}
+
+/** A progress display for the copies (a bar on a terminal): one step per node. */
+export interface ScavengeProgress {
+  start(dataset: string, nodes: number): void;
+  step(): void;
+  stop(): void;
 }
 
 /** The complete datasets node `id.node`'s cache index lists, with the ranks it holds of each. */
@@ -89,9 +97,9 @@ export function localAccess(cfg: ResolvedConfig, ident: Omit<Identity, 'node'>):
       }));
       return { byNode, warnings };
     },
-    async copy(work, id) {
+    async copy(work, id, nodeDone) {
       const byNode = new Map<string, NodeCopy>();
-      await Promise.all([...work].map(async ([node, ranks]) => { byNode.set(node, await copyNode(cfg, { ...ident, node }, id, ranks)); }));
+      await Promise.all([...work].map(async ([node, ranks]) => { byNode.set(node, await copyNode(cfg, { ...ident, node }, id, ranks)); nodeDone?.(node); }));
       return { byNode, warnings: [] };
     },
   };
@@ -116,7 +124,7 @@ async function copyRank(dir: string, rank: number, rec: DatasetRecord, bufSize: 
 }
 
 export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'>, nodes: string[], say: (s: string) => void,
-  access: NodeAccess = localAccess(cfg, ident)): Promise<ScavengeReport> {
+  access: NodeAccess = localAccess(cfg, ident), progress?: ScavengeProgress): Promise<ScavengeReport> {
   const prefix = cfg.str('SCR_PREFIX');
   const report: ScavengeReport = { completedFromMarkers: [], datasets: [], skipped: [] };
   report.completedFromMarkers = await completeFlushesFromMarkers(prefix, cfg.int('SCR_PREFIX_SIZE'));
@@ -146,7 +154,8 @@ export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'
       for (const r of ranks) taken.add(r);
       if (ranks.length) work.set(node, ranks);
     }
-    const done = await access.copy(work, rec.id);
+    progress?.start(rec.name, work.size);
+    const done = await access.copy(work, rec.id, () => progress?.step()).finally(() => progress?.stop());
     for (const w of done.warnings) say(`warning: ${w}`);
     const files: FileEntry[][] = new Array(rec.ranks);
     const copied: number[] = [];

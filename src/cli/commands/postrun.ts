@@ -9,6 +9,7 @@ import { remoteAccess } from '../../rm/remote-scavenge.js';
 import { copyNode, listNode, scavenge } from '../../scavenge/scavenge.js';
 import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
+import { scavengeBar } from '../progress.js';
 import type { CommandSpec } from '../spec.js';
 
 export const SCR_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -68,7 +69,7 @@ export const postrunCommand: CommandSpec = {
     const down = rm ? await rm.downNodes().catch(() => new Map<string, string>()) : new Map<string, string>();
     for (const [n, why] of down) say(`leaving out ${n}: ${why}`);
     const live = nodes.filter((n) => !down.has(n));
-    const report = await scavenge(cfg, ident, live, say, access);
+    const report = await scavenge(cfg, ident, live, say, access, opts.json ? undefined : scavengeBar(io));
     if (opts.json) io.out(toJson(report) + '\n');
     else if (!report.datasets.length && !report.completedFromMarkers.length) io.out('scr postrun: nothing to scavenge\n');
     return report.skipped.length ? 1 : 0;

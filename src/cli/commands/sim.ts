@@ -6,6 +6,7 @@ import { SimCluster } from '../../rm/sim.js';
 import { runWrapped } from '../../rm/wrapper.js';
 import { logPath } from '../../scr/log.js';
 import { UserError } from '../errors.js';
+import { scavengeBar } from '../progress.js';
 import type { CommandSpec } from '../spec.js';
 
 interface FailPlan { node: string; after: number }
@@ -59,7 +60,7 @@ export const simCommand: CommandSpec = {
     say(`job ${jobId}: ${n} node(s) x ${ppn} rank(s), ${spares} spare(s), prefix ${prefix}`);
 
     const result = await runWrapped({
-      rm: sim, cfg, need: n, ppn, argv: args, runs, requeue: false, say,
+      rm: sim, cfg, need: n, ppn, argv: args, runs, requeue: false, say, bar: scavengeBar(io),
       onLaunch: (run, nodes, attempt) => {
         const pending = fails.filter((f) => attempt === 1 && nodes.includes(f.node));
         if (!pending.length) return;

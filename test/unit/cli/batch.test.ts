@@ -1,7 +1,7 @@
 // The batch-script commands outside an allocation (what they say and do there), the run wrapper's
 // halts on the simulated cluster (signals, halt --immediate), and the SCR-style names in `bin`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,20 @@ describe('batch-script commands', function () {
     assert.match(s.out(), /scr halt --immediate: ending the running step/);
     assert.match(s.out(), /stopping: halt requested: maintenance/);
     assert.equal((await readHalt(join(dir, 'p'))).reason, 'maintenance');
+  });
+
+  it('on a terminal the scavenge shows a progress bar; in a pipe it does not', function () {
+    if (spawnSync('sh', ['-c', 'command -v script']).status !== 0) this.skip(); // util-linux, in every Debian
+    const args = ['sim', '--nodes', '2', '--ppn', '1', '--', 'node', heat, '--steps', '10', '--every', '5', '--cells', '1000'];
+    const tty = spawnSync('script', ['-qec', [process.execPath, SCR_BIN, ...args].join(' '), '/dev/null'], { env: env(), cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(tty.status, 0, tty.stdout);
+    assert.match(tty.stdout, /scavenging heat\.10 \[.*\] \d\/2 node\(s\)/);
+    assert.match(tty.stdout, /postrun: scavenged heat\.10/);
+    rmSync(join(dir, 'p', '.scr'), { recursive: true, force: true });
+    const pipe = scr(args, { env: { ...env(), SCR_JOB_ID: `bt${process.pid}b` }, cwd: dir });
+    assert.equal(pipe.code, 0, pipe.stderr);
+    assert.match(pipe.stdout, /postrun: scavenged heat\.10/);
+    assert.doesNotMatch(pipe.stdout, /scavenging heat/);
   });
 
   it('every SCR-style name in package.json bin runs an existing command', () => {
