@@ -40,6 +40,10 @@ export SCR_CACHE_NEED=${SCR_CACHE_NEED:-1GiB}
 mkdir -p "$SCR_PREFIX"
 echo "job $SLURM_JOB_ID, start ${SLURM_RESTART_COUNT:-0} on $SLURM_JOB_NODELIST"
 
+# Until scr srun takes over below, a warning signal must not kill this script (bash's default for
+# USR1); scr srun still halts the job in time on its own (SCR_HALT_SECONDS).
+trap 'echo "USR1 before the run started: scr srun halts on its own SCR_HALT_SECONDS before the end"' USR1
+
 # Checks every node's cache and control directories. A bad node is named and left out.
 "${SCR[@]}" prerun
 

@@ -6,11 +6,15 @@ import { loadConfig } from '../config/resolve.js';
 import { detectRM } from '../rm/detect.js';
 import { LauncherArgsError, type LauncherKind, parseLauncherArgs } from '../rm/launcher-args.js';
 import { remoteAccess } from '../rm/remote-scavenge.js';
+import { probeNodes } from '../rm/probe.js';
 import { runWrapped } from '../rm/wrapper.js';
 import { SCR_MAIN } from './commands/postrun.js';
 import { UserError } from './errors.js';
 import { scavengeBar } from './progress.js';
 import type { Io } from './spec.js';
+
+/** How long a node may take to answer the check before a relaunch. */
+const PROBE_MS = 60_000;
 
 export const WRAP_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, 'the application finished (called finalize), or it ran out of time and --requeue requeued it'],
@@ -36,17 +40,23 @@ export async function wrapLauncher(who: string, launcher: string, args: string[]
   // Nodes the user's own -w / -x rule out are treated as excluded for the whole allocation.
   const extra = new Map<string, string>();
   if (parsed.nodelist) {
-    const allowed = new Set(expandHostlist(parsed.nodelist));
+    // mpirun's --host may give slots (n1:4,n2:4).
+    const allowed = new Set(expandHostlist(parsed.nodelist.split(',').map((h) => h.replace(/:\d+$/, '')).join(',')));
     for (const n of rm.nodes()) if (!allowed.has(n)) extra.set(n, `not in ${kind === 'srun' ? '--nodelist' : '--host'} ${parsed.nodelist}`);
   }
   for (const n of parsed.exclude ? expandHostlist(parsed.exclude) : []) extra.set(n, `excluded by --exclude ${parsed.exclude}`);
   const runs = opts.runs !== undefined ? Number(opts.runs) : cfg.int('SCR_RUNS');
-  if (!Number.isInteger(runs) || runs < -1 || runs === 0) throw new UserError(`--runs ${String(opts.runs)}: expected a positive whole number, or -1 for no limit`, { exitCode: 2 });
+  if (!Number.isInteger(runs) || runs < -1 || runs === 0) {
+    throw new UserError(`${opts.runs !== undefined ? `--runs ${String(opts.runs)}` : `SCR_RUNS=${runs}`}: expected a positive whole number of launches, or -1 for no limit`, { exitCode: 2 });
+  }
   const say = (s: string) => io.err(`scr ${who}: ${s}\n`);
   say(`job ${rm.jobId()} on ${compressHostlist(rm.nodes())}; prefix ${cfg.str('SCR_PREFIX')}`);
   const r = await runWrapped({
     rm, cfg, need: parsed.nodes ?? null, ppn: 0, launcher, launcherArgs: parsed.pass, argv: parsed.app, runs,
-    requeue: Boolean(opts.requeue), say, extraExclude: extra, access: remoteAccess(rm, SCR_MAIN, cfg.str('SCR_PREFIX')), bar: scavengeBar(io),
+    requeue: Boolean(opts.requeue), say, extraExclude: extra, access: remoteAccess(rm, SCR_MAIN, cfg.str('SCR_PREFIX'), rm.jobId()), bar: scavengeBar(io),
+    // Before a relaunch every candidate node is checked where it is (as prerun does): a node whose
+    // storage failed, or that no longer answers, is left out before Slurm marks it down.
+    probe: async (nodes) => (await probeNodes(rm, SCR_MAIN, cfg.str('SCR_PREFIX'), nodes, PROBE_MS)).bad,
   });
   if (r.requeued) return 0;
   return r.finalized && r.scavenge.skipped.length === 0 ? 0 : 1;

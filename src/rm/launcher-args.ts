@@ -16,7 +16,7 @@ const SRUN_LONG = new Set(['account', 'acctg-freq', 'bb', 'bbf', 'bcast', 'begin
   'time-min', 'wait', 'wckey', 'cluster-constraint', 'constraint', 'mem', 'mincpus', 'reservation', 'tmp', 'nodelist',
   'exclude', 'mem-per-cpu', 'sockets-per-node', 'cores-per-socket', 'threads-per-core', 'extra-node-info',
   'ntasks-per-core', 'ntasks-per-socket', 'cpus-per-gpu', 'gpus', 'gpu-bind', 'gpu-freq', 'gpus-per-node',
-  'gpus-per-socket', 'gpus-per-task', 'mem-per-gpu', 'cpu-bind', 'mem-bind', 'hint', 'network', 'signal', 'uid', 'gid', 'nodefile', 'tres-per-task', 'ntasks-per-gpu', 'accel-bind']);
+  'gpus-per-socket', 'gpus-per-task', 'mem-per-gpu', 'cpu-bind', 'mem-bind', 'hint', 'network', 'signal', 'uid', 'gid', 'nodefile', 'tres-per-task', 'ntasks-per-gpu', 'accel-bind', 'open-mode']);
 /** Open MPI 4.1 and MPICH 4.0 (hydra) mpirun options that take a value; `--mca`/`-mca`/`-gmca`
  * take two. Both accept single-dash long options. */
 const MPIRUN_ONE = new Set(['n', 'np', 'c', 'N', 'npernode', 'npersocket', 'ppn', 'H', 'host', 'hosts', 'hostfile',

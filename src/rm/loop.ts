@@ -25,6 +25,8 @@ export interface LoopOptions {
   exclude: string[];
   haltSeconds: number;
   say: (line: string) => void;
+  /** Checks nodes before a relaunch; the ones it returns are down from then on. */
+  probe?: (nodes: string[]) => Promise<Map<string, string>>;
   /** Called when a run starts (e.g. to inject a failure). */
   onLaunch?: (run: Run, nodes: string[], attempt: number) => void;
 }
@@ -44,7 +46,13 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let attempt = 0;
   let lastCode: number | null = null;
   for (;;) {
-    for (const [n, why] of await o.rm.downNodes()) {
+    // A resource manager that does not answer leaves the known down nodes as they are.
+    const fresh = await o.rm.downNodes().catch((e: Error) => { o.say(`warning: ${e.message}; using the down nodes known so far`); return new Map<string, string>(); });
+    if (attempt > 0 && o.probe) {
+      const candidates = o.rm.nodes().filter((n) => !down.has(n) && !fresh.has(n));
+      for (const [n, why] of await o.probe(candidates)) fresh.set(n, why);
+    }
+    for (const [n, why] of fresh) {
       if (!down.has(n)) o.say(`node ${n} is down (${why})`);
       down.add(n);
     }
@@ -64,7 +72,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     attempt++;
     const spares = usable.filter((n) => !placement.includes(n));
     o.say(`run ${attempt}${o.runs >= 0 ? ` of at most ${o.runs}` : ''} on ${placement.join(',')}${moved.length ? ` (moved: ${moved.join(', ')})` : ''}${spares.length ? `; spares: ${spares.join(',')}` : ''}`);
-    const end = await o.rm.endTime();
+    const end = await o.rm.endTime().catch(() => null);
     const run = o.rm.launch({ nodes: placement, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, env: { ...o.env, ...(end ? { SCR_END_TIME: String(end) } : {}) } });
     o.onLaunch?.(run, placement, attempt);
     const res = await run.done;

@@ -9,8 +9,8 @@ import type { NodeResult, ResourceManager } from './types.js';
 const LIST_MS = 120_000;
 const COPY_MS = 6 * 3600_000;
 
-export function remoteAccess(rm: ResourceManager, scrMain: string, prefix: string): NodeAccess {
-  const base = [process.execPath, scrMain, 'postrun', '--this-node', '--prefix', prefix, '--job-id', rm.jobId()];
+export function remoteAccess(rm: ResourceManager, scrMain: string, prefix: string, jobId: string): NodeAccess {
+  const base = [process.execPath, scrMain, 'postrun', '--this-node', '--prefix', prefix, '--job-id', jobId];
   const parse = <T>(r: NodeResult, warnings: string[]): T | undefined => {
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
     try {

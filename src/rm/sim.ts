@@ -33,6 +33,9 @@ export class SimCluster implements ResourceManager {
   readonly #all: string[];
   readonly #down = new Map<string, string>();
   readonly flavour: MpiFlavour;
+  #launches = 0;
+  /** The marker of the current launch (SCRSIM_RUN). */
+  #run = '';
 
   constructor(readonly opts: SimOptions) {
     this.#all = Array.from({ length: opts.nodes + opts.spares }, (_, i) => `n${i}`);
@@ -57,14 +60,17 @@ export class SimCluster implements ResourceManager {
       if (i) args.push(':');
       args.push('-np', String(spec.ppn), 'env', `SCR_NODE_NAME=${n}`, ...spec.argv);
     });
-    const child = spawn(cmd, args, { env: { ...process.env, ...env, ...spec.env, SCR_JOB_ID: this.opts.jobId }, stdio: 'inherit', detached: true });
+    // Every rank carries a marker of this launch, so killing the run finds all its ranks (they are
+    // not all in mpirun's process group) and nothing else, even processes of the same job id.
+    this.#run = `${this.opts.jobId}.${process.pid}.${++this.#launches}`;
+    const marker = `SCRSIM_RUN=${this.#run}`;
+    const child = spawn(cmd, args, { env: { ...process.env, ...env, ...spec.env, SCR_JOB_ID: this.opts.jobId, SCRSIM_RUN: this.#run }, stdio: 'inherit', detached: true });
     const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-    const jobVar = `SCR_JOB_ID=${this.opts.jobId}`;
     return {
       done,
       kill: (signal = 'SIGTERM') => {
-        try { process.kill(-child.pid!, signal); } catch { /* gone */ }
-        killByEnv([jobVar], signal);
+        if (child.exitCode === null && child.signalCode === null) try { process.kill(-child.pid!, signal); } catch { /* gone */ }
+        killByEnv([marker], signal);
       },
     };
   }
@@ -78,10 +84,10 @@ export class SimCluster implements ResourceManager {
     }));
   }
 
-  /** Kills the ranks running as `node` in this job (found by SCR_NODE_NAME and SCR_JOB_ID in their
-   * environment) and deletes the node's cache and control directories. */
+  /** Kills the ranks running as `node` in the current launch (found by SCR_NODE_NAME and
+   * SCRSIM_RUN in their environment) and deletes the node's cache and control directories. */
   fail(node: string, dirs: string[]): number {
-    const killed = killByEnv([`SCR_NODE_NAME=${node}`, `SCR_JOB_ID=${this.opts.jobId}`]);
+    const killed = this.#run ? killByEnv([`SCR_NODE_NAME=${node}`, `SCRSIM_RUN=${this.#run}`]) : 0;
     for (const d of dirs) if (existsSync(d)) rmSync(d, { recursive: true, force: true });
     this.markDown(node, 'failed (scr sim --fail)');
     return killed;

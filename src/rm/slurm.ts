@@ -112,7 +112,7 @@ export class SlurmRM implements ResourceManager {
       child.on('error', (e) => { process.stderr.write(`scr: srun did not start: ${e.message}\n`); resolve({ code: 127, signal: null }); });
       child.on('close', (code, signal) => resolve({ code, signal }));
     });
-    return { done, kill: (signal = 'SIGTERM') => { void this.#killStep(name, signal, child.pid); } };
+    return { done, kill: (signal = 'SIGTERM') => { void this.#killStep(name, signal, child.exitCode === null && child.signalCode === null ? child.pid : undefined); } };
   }
 
   /** Signals every task of the step named `name` (scancel), then srun itself. */
@@ -124,7 +124,7 @@ export class SlurmRM implements ResourceManager {
   }
 
   exec(nodes: string[], argv: string[], timeoutMs: number): Promise<NodeResult[]> {
-    if (this.remote) return remoteExec(this.remote, nodes, argv, timeoutMs, this.env);
+    if (this.remote) return remoteExec(this.remote, nodes, argv, timeoutMs, { ...this.env, SCR_JOB_ID: this.env.SCR_JOB_ID ?? this.#job });
     return Promise.all(nodes.map(async (node) => {
       const r = await collect('srun', ['--overlap', '--nodes=1', '--ntasks=1', `--nodelist=${node}`, `--job-name=scr.exec`, '--quiet',
         'env', `SCR_NODE_NAME=${node}`, ...argv], { env: this.env, timeoutMs });

@@ -39,6 +39,8 @@ export interface WrapOptions {
   bar?: ScavengeProgress;
   /** How the scavenge reaches the nodes' caches (default: from this process). */
   access?: NodeAccess;
+  /** Checks nodes before a relaunch (e.g. prerun's node check); what fails is down from then on. */
+  probe?: (nodes: string[]) => Promise<Map<string, string>>;
   /** Seconds between end-time queries (default 30). */
   endPollSeconds?: number;
 }
@@ -58,81 +60,116 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   await mkdir(join(prefix, '.scr'), { recursive: true, mode: 0o700 });
   const haltSeconds = o.cfg.int('SCR_HALT_SECONDS');
   let current: Run | undefined;
+  /** The halt reason the wrapper wrote, and whether it was for lack of time (requeue-worthy). */
   let ours: string | undefined;
+  let timeUp = false;
   let endings = 0;
 
-  const halt = async (reason: string): Promise<void> => {
+  const halt = async (reason: string, forTime: boolean): Promise<void> => {
     if (ours) return;
     ours = reason;
+    timeUp = forTime;
     const h = await updateHalt(prefix, (old) => (old.reason ? undefined : { ...old, reason }));
+    if (h.reason !== reason) ours = undefined; // someone else's reason stands; not ours to remove
     o.say(h.reason === reason ? `halting the job: ${reason}` : `${reason}; the job is already halting (${h.reason})`);
   };
   const onSignal = (sig: NodeJS.Signals): void => {
+    // SIGTERM/SIGINT are a cancel (scancel, Ctrl-C), not the allocation running out: no requeue.
     if (ENDINGS.includes(sig) && ++endings > 1) { o.say(`${sig} again: ending the run now`); current?.kill('SIGKILL'); return; }
-    void halt(WARNINGS.includes(sig) ? `${sig} from the scheduler: the allocation is ending` : `${sig}: the job is being ended`).catch((e) => o.say(`could not write the halt file: ${(e as Error).message}`));
+    const warning = WARNINGS.includes(sig);
+    void halt(warning ? `${sig} from the scheduler: the allocation is ending` : `${sig}: the job is being ended`, warning)
+      .catch((e) => o.say(`could not write the halt file: ${(e as Error).message}`));
   };
+  const handlers = () => { for (const s of [...WARNINGS, ...ENDINGS]) process.off(s, onSignal); };
   for (const s of [...WARNINGS, ...ENDINGS]) process.on(s, onSignal);
 
-  let lastEndCheck = 0;
-  let killedImmediate = false;
+  // Every second: act on `scr halt --immediate`; and halt SCR_HALT_SECONDS before the allocation
+  // ends, asking for the end every 30 s, or sooner when the halt point comes before that.
+  let nextEndCheck = 0;
   const watch = setInterval(() => {
     void (async () => {
       const h = await readHalt(prefix).catch(() => ({} as Awaited<ReturnType<typeof readHalt>>));
-      if (h.immediate && current && !killedImmediate) {
-        killedImmediate = true;
-        o.say(`scr halt --immediate: ending the running step`);
-        current.kill('SIGTERM');
-        setTimeout(() => current?.kill('SIGKILL'), 5000).unref();
+      if (h.immediate && current) {
+        const run = current;
+        current = undefined;
+        o.say('scr halt --immediate: ending the running step');
+        // One shot: the flag goes, the reason stays (the loop stops on it).
+        await updateHalt(prefix, (x) => ({ ...x, immediate: undefined })).catch(() => undefined);
+        run.kill('SIGTERM');
+        setTimeout(() => run.kill('SIGKILL'), 5000).unref();
       }
       const now = Date.now() / 1000;
-      if (haltSeconds > 0 && now - lastEndCheck >= (o.endPollSeconds ?? 30)) {
-        lastEndCheck = now;
+      if (haltSeconds > 0 && !ours && now >= nextEndCheck) {
+        nextEndCheck = now + (o.endPollSeconds ?? 30);
         const end = await o.rm.endTime().catch(() => null);
-        if (end !== null && end - now < haltSeconds) await halt(`the allocation ends in ${Math.max(0, Math.floor(end - now))} s (SCR_HALT_SECONDS=${haltSeconds})`);
+        if (end === null) return;
+        const left = end - now;
+        if (left < haltSeconds) await halt(`the allocation ends in ${Math.max(0, Math.floor(left))} s (SCR_HALT_SECONDS=${haltSeconds})`, true);
+        else nextEndCheck = Math.min(nextEndCheck, end - haltSeconds + 0.5);
       }
     })().catch(() => undefined);
   }, 1000);
 
-  const excluded = new Map([...await excludedNodes(o.cfg, o.rm.jobId()), ...(o.extraExclude ?? [])]);
-  for (const [n, why] of excluded) if (o.rm.nodes().includes(n)) o.say(`leaving out ${n}: ${why}`);
   let result: LoopResult;
+  let report: ScavengeReport;
+  let requeued = false;
+  const haltedBy = () => ours;
   try {
-    result = await runLoop({
-      rm: o.rm, need: o.need, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, prefix, runs: o.runs,
-      env: { SCR_PREFIX: prefix, SCR_JOB_ID: o.rm.jobId() },
-      minNodes: o.cfg.optInt('SCR_MIN_NODES') ?? 1,
-      exclude: [...excluded.keys()],
-      haltSeconds, say: o.say,
-      onLaunch: (run, nodes, attempt) => { current = run; killedImmediate = false; o.onLaunch?.(run, nodes, attempt); },
-    });
+    const excluded = new Map([...await excludedNodes(o.cfg, o.rm.jobId()), ...(o.extraExclude ?? [])]);
+    for (const [n, why] of excluded) if (o.rm.nodes().includes(n)) o.say(`leaving out ${n}: ${why}`);
+    try {
+      result = await runLoop({
+        rm: o.rm, need: o.need, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, prefix, runs: o.runs,
+        env: { SCR_PREFIX: prefix, SCR_JOB_ID: o.rm.jobId() },
+        minNodes: o.cfg.optInt('SCR_MIN_NODES') ?? 1,
+        exclude: [...excluded.keys()],
+        haltSeconds, say: o.say, probe: o.probe,
+        onLaunch: (run, nodes, attempt) => { current = run; o.onLaunch?.(run, nodes, attempt); },
+      });
+    } finally {
+      clearInterval(watch);
+    }
+    o.say(`stopping: ${result.reason}`);
+
+    const ident = { user: o.cfg.str('SCR_USER_NAME'), jobId: o.rm.jobId() };
+    const down = await o.rm.downNodes().catch((e: Error) => { o.say(`warning: ${e.message}; scavenging from every node`); return new Map<string, string>(); });
+    const live = o.rm.nodes().filter((n) => !down.has(n));
+    for (const [n, why] of down) o.say(`postrun: leaving out ${n}: ${why}`);
+    report = await scavenge(o.cfg, ident, live, o.progress ?? ((s) => o.say(`postrun: ${s}`)), o.access, o.bar);
+    if (!report.datasets.length && !report.completedFromMarkers.length) o.say('postrun: nothing to scavenge');
+
+    // Out of time: a warning signal or our SCR_HALT_SECONDS halt, or the library's allocation-end
+    // rule (SCR_END_TIME with SCR_HALT_SECONDS or `scr halt --seconds`).
+    const outOfTime = (ours !== undefined && timeUp) || /^allocation end/.test(result.reason);
+    if (o.requeue && !result.finalized && outOfTime) {
+      if (!o.rm.requeue) o.say(`--requeue: the ${o.rm.name} resource manager cannot requeue a job`);
+      else {
+        // Requeueing makes Slurm signal this process: nothing may write a halt after this point.
+        handlers();
+        await removeOurs(prefix, ours);
+        o.say('requeueing the job (scontrol requeue): it resumes from its checkpoint when it starts again');
+        await o.rm.requeue();
+        requeued = true;
+      }
+    }
   } finally {
     clearInterval(watch);
+    handlers();
+    // A late signal while we exit must not kill the wrapper with a signal status.
+    ignoreLateWarnings();
+    // Our own halt reason belongs to this allocation only; a requeued or next job must not see it.
+    await removeOurs(prefix, ours).catch((e: Error) => o.say(`warning: could not remove the wrapper's halt reason: ${e.message}`));
   }
-  o.say(`stopping: ${result.reason}`);
+  return { ...result, scavenge: report, requeued, ...(haltedBy() ? { haltedBy: haltedBy() } : {}) };
+}
 
-  const ident = { user: o.cfg.str('SCR_USER_NAME'), jobId: o.rm.jobId() };
-  const down = await o.rm.downNodes().catch(() => new Map<string, string>());
-  const live = o.rm.nodes().filter((n) => !down.has(n));
-  for (const [n, why] of down) o.say(`postrun: leaving out ${n}: ${why}`);
-  const report = await scavenge(o.cfg, ident, live, o.progress ?? ((s) => o.say(`postrun: ${s}`)), o.access, o.bar);
-  if (!report.datasets.length && !report.completedFromMarkers.length) o.say('postrun: nothing to scavenge');
-
-  // Our own halt reason belongs to this allocation only; a requeued or next job must not see it.
-  const haltedBy = ours;
-  if (ours) await updateHalt(prefix, (h) => (h.reason === ours ? { ...h, reason: undefined, immediate: undefined } : undefined));
-  let requeued = false;
-  // Out of time: our own halt (signal or SCR_HALT_SECONDS), or the library saw the end coming.
-  const outOfTime = haltedBy !== undefined || /^allocation end/.test(result.reason);
-  if (o.requeue && !result.finalized && outOfTime) {
-    if (!o.rm.requeue) o.say(`--requeue: the ${o.rm.name} resource manager cannot requeue a job`);
-    else {
-      o.say('requeueing the job (scontrol requeue): it resumes from its checkpoint when it starts again');
-      await o.rm.requeue();
-      requeued = true;
-    }
-  }
-  for (const s of [...WARNINGS, ...ENDINGS]) process.off(s, onSignal);
-  // A late warning signal while we exit must not kill the wrapper with a signal status.
+let lateIgnored = false;
+function ignoreLateWarnings(): void {
+  if (lateIgnored) return;
+  lateIgnored = true;
   for (const s of WARNINGS) process.on(s, () => undefined);
-  return { ...result, scavenge: report, requeued, ...(haltedBy ? { haltedBy } : {}) };
+}
+
+async function removeOurs(prefix: string, ours: string | undefined): Promise<void> {
+  if (ours) await updateHalt(prefix, (h) => (h.reason === ours ? { ...h, reason: undefined, immediate: undefined } : undefined));
 }

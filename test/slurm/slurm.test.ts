@@ -115,6 +115,8 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     assert.match(out, /run 1 of at most 3 on n1,n2,n3,n4; spares: n5/);
     assert.equal(result(out)?.step, 20);
     assert.equal(index(prefix).find((d) => d.current)?.flushed, true);
+    assert.doesNotMatch(out, /requeueing/, 'a finished job is not requeued, --requeue or not');
+    assert.match(c.cmd('scontrol', ['show', 'job', id]), /Restarts=0/);
   });
 
   // Not MPICH's mpirun: on fake nodes its hydra sees one host and starts every rank on the first
@@ -188,6 +190,25 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     assert.equal(result(out)?.checksum, reference);
     assert.deepEqual(Object.keys(JSON.parse(c.cmd(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'halt', '--json', '--prefix', j.prefix])).halt)
       .filter((k) => k !== 'finalized'), [], 'the wrapper\'s halt reason is gone');
+  });
+
+  it('SCR_HALT_SECONDS: the wrapper halts the job itself from squeue\'s remaining time, then requeues it', async () => {
+    assert.ok(reference, 'needs the reference run');
+    // The application is kept from seeing SCR_END_TIME, so only the wrapper's own halt can stop it.
+    const j = job(`exec ${SCR} srun --requeue -N 2 -n 2 --mpi=pmix env -u SCR_END_TIME ${HEAT} --steps 100 --step-ms 150`, 'export SCR_HALT_SECONDS=110');
+    const id = sbatch(c, j.script, ['-N', '2', '-t', '2', '--open-mode=append', '-o', j.log]);
+    await waitJob(c, id, (s) => s === 'COMPLETED' || s === 'FAILED' || s === 'CANCELLED', 150_000);
+    const out = readFileSync(j.log, 'utf8');
+    assert.equal(jobState(c, id), 'COMPLETED', out);
+    assert.match(out, /halting the job: the allocation ends in (\d+) s \(SCR_HALT_SECONDS=110\)/);
+    const left = Number(/the allocation ends in (\d+) s/.exec(out)![1]);
+    assert.ok(left >= 100 && left < 110, `halted with ${left} s left`);
+    const halted = /heat: halting at step (\d+) as scr asked/.exec(out);
+    assert.ok(halted, out);
+    assert.match(out, /requeueing the job/);
+    assert.match(out, /^start restart=1$/m);
+    assert.match(out, new RegExp(`heat: restarted from checkpoint heat\\.${halted[1]}`));
+    assert.equal(result(out)?.step, 100);
   });
 
   it('scr halt --seconds is weighed against the real remaining time (squeue)', async () => {

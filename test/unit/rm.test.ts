@@ -69,6 +69,9 @@ describe('SCR_REMOTE_EXEC templates', () => {
     assert.deepEqual(remoteCommand('pdsh -N -w %h', 'n1', ['node', 'x.js', 'a b', "it's"]),
       ['pdsh', '-N', '-w', 'n1', 'env', 'SCR_NODE_NAME=n1', 'node', 'x.js', "'a b'", `'it'\\''s'`]);
     assert.throws(() => remoteCommand('pdsh -w', 'n1', ['x']), /has no %h for the node name/);
+    // A remote shell starts with a fresh environment: the caller's SCR_* settings go along.
+    assert.deepEqual(remoteCommand('clush -N -w %h', 'n2', ['scr'], { SCR_PREFIX: '/p q', SCR_NODE_NAME: 'mine', HOME: '/root', SCR_JOB_ID: '7' }),
+      ['clush', '-N', '-w', 'n2', 'env', 'SCR_NODE_NAME=n2', 'SCR_JOB_ID=7', "'SCR_PREFIX=/p q'", 'scr']);
   });
 
   // pdsh's exec module splits the line at blanks without a shell (so words must not contain

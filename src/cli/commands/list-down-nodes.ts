@@ -18,7 +18,8 @@ export const listDownNodesCommand: CommandSpec = {
     ['scr list-down-nodes --reason', 'n3: Slurm state down*: Not responding'],
     ['if scr list-down-nodes >/dev/null; then echo all up; fi', 'in a script'],
   ],
-  exitCodes: [[0, 'no node is down'], [1, 'some nodes are down (printed)'], [2, 'usage or configuration error, or not inside an allocation']],
+  exitCodes: [[0, 'no node is down'], [1, 'some nodes are down (printed)'], [2, 'usage or configuration error, or not inside an allocation'],
+    [3, 'the resource manager did not answer (squeue/sinfo failed; the message says how)']],
   configure(cmd) {
     cmd.option('--reason', 'print each down node with the reason').option('--json', 'print {"down": {node: reason}, "up": [...]}')
       .option('--prefix <dir>', 'prefix directory, where scr prerun recorded bad nodes');
@@ -27,7 +28,7 @@ export const listDownNodesCommand: CommandSpec = {
     const cfg = loadConfig({ env: io.env, cwd: io.cwd, prefix: opts.prefix as string | undefined });
     const rm = detectRM(io.env, cfg);
     if (!rm) throw new UserError('not inside an allocation: SLURM_JOB_ID and SLURM_JOB_NODELIST are not set', { exitCode: 2, hint: 'run it in the batch script or an salloc shell' });
-    const down = await downNodes(rm, cfg);
+    const down = await downNodes(rm, cfg).catch((e: Error) => { throw new UserError(`cannot tell which nodes are down: ${e.message}`, { exitCode: 3 }); });
     if (opts.json) io.out(toJson({ down: Object.fromEntries(down), up: rm.nodes().filter((n) => !down.has(n)) }) + '\n');
     else if (opts.reason) for (const [n, why] of down) io.out(`${n}: ${why}\n`);
     else if (down.size) io.out(`${compressHostlist([...down.keys()])}\n`);

@@ -64,7 +64,7 @@ export const postrunCommand: CommandSpec = {
     const rm = opts.nodes ? null : detectRM(env, cfg);
     const nodes = rm ? rm.nodes() : jobNodes(opts.nodes as string | undefined, env, cfg.str('SCR_CNTL_BASE'), ident);
     const say = (s: string) => { if (!opts.json) io.out(`scr postrun: ${s}\n`); };
-    const access = rm ? remoteAccess(rm, SCR_MAIN, cfg.str('SCR_PREFIX')) : undefined;
+    const access = rm ? remoteAccess(rm, SCR_MAIN, cfg.str('SCR_PREFIX'), ident.jobId) : undefined;
     // Only nodes that are up: asking a dead one would wait for its time-out.
     const down = rm ? await rm.downNodes().catch(() => new Map<string, string>()) : new Map<string, string>();
     for (const [n, why] of down) say(`leaving out ${n}: ${why}`);

@@ -8,6 +8,7 @@ import { prefixScrDir } from '../../cache/paths.js';
 import { loadConfig } from '../../config/resolve.js';
 import { writeBadNodes } from '../../rm/bad-nodes.js';
 import { detectRM } from '../../rm/detect.js';
+import { probeNodes } from '../../rm/probe.js';
 import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
 import { existingPrefix } from '../prefix.js';
@@ -54,20 +55,13 @@ export const prerunCommand: CommandSpec = {
     if (!rm) {
       checks.push(await checkNode(cfg, { user, jobId, node: cfg.str('SCR_NODE_NAME') }));
     } else {
-      const down = await rm.downNodes();
+      const down = await rm.downNodes().catch((e: Error) => { io.err(`scr prerun: warning: ${e.message}; checking every node\n`); return new Map<string, string>(); });
       for (const [n, why] of down) bad.set(n, why);
-      const up = rm.nodes().filter((n) => !down.has(n));
-      const env = ['--prefix', prefix, '--this-node'];
-      for (const r of await rm.exec(up, [process.execPath, SCR_MAIN, 'prerun', ...env], timeout * 1000)) {
-        const line = r.stdout.trim().split('\n').at(-1) ?? '';
-        try {
-          checks.push(JSON.parse(line) as NodeCheck);
-        } catch {
-          bad.set(r.node, `the check did not run: ${(r.stderr.trim() || `exit ${r.code}`).split('\n').slice(-2).join(' ')}`);
-        }
-      }
+      const probe = await probeNodes(rm, SCR_MAIN, prefix, rm.nodes().filter((n) => !down.has(n)), timeout * 1000);
+      checks.push(...probe.checks);
+      for (const [n, why] of probe.bad) bad.set(n, why);
     }
-    for (const c of checks) if (!c.ok) bad.set(c.node, c.dirs.filter((d) => !d.ok).map((d) => `${d.kind} ${d.path}: ${d.problem}`).join('; '));
+    for (const c of checks) if (!c.ok && !bad.has(c.node)) bad.set(c.node, c.dirs.filter((d) => !d.ok).map((d) => `${d.kind} ${d.path}: ${d.problem}`).join('; '));
     if (rm) await writeBadNodes(prefix, jobId, bad);
     const nodes = rm?.nodes() ?? checks.map((c) => c.node);
     const good = nodes.filter((n) => !bad.has(n));

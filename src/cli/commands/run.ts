@@ -10,10 +10,12 @@ export const runCommand: CommandSpec = {
   summary: 'as scr srun, with the launcher named: srun or an mpirun (Open MPI or MPICH) inside the allocation',
   description: 'The launcher is srun or mpirun (also mpirun.openmpi, mpirun.mpich or a path to one). With mpirun the\n' +
     'nodes of each launch are given as --host (Open MPI) or -hosts (MPICH) with their slots; everything else is\n' +
-    'as scr srun: relaunch without down nodes, halt on signals and time, scavenge, --requeue.',
+    'as scr srun: relaunch without down nodes, halt on signals and time, scavenge, --requeue. scr\'s own options\n' +
+    '(--requeue, --runs, --prefix) come before the launcher.',
   examples: [
     ['scr run srun -n 8 --mpi=pmix node app.js', 'the same as scr srun -n 8 …'],
     ['scr run mpirun -np 8 node app.js', 'Open MPI or MPICH mpirun in a Slurm allocation'],
+    ['scr run --requeue srun -n 8 node app.js', 'scr\'s options first'],
   ],
   exitCodes: WRAP_EXIT_CODES,
   configure(cmd) {

@@ -1,0 +1,29 @@
+// Checks nodes where they are: `scr prerun --this-node` run on each (through the resource manager),
+// which prints that node's control and cache check as JSON (src/cache/check.ts). Used by
+// `scr prerun` for the whole allocation, and by the run wrapper before a relaunch, so a node whose
+// storage failed, or that no longer answers, is left out even before Slurm marks it down.
+import type { NodeCheck } from '../cache/check.js';
+import type { ResourceManager } from './types.js';
+
+export interface Probe {
+  checks: NodeCheck[];
+  /** Nodes that failed, with why. */
+  bad: Map<string, string>;
+}
+
+export async function probeNodes(rm: ResourceManager, scrMain: string, prefix: string, nodes: string[], timeoutMs: number): Promise<Probe> {
+  const out: Probe = { checks: [], bad: new Map() };
+  if (!nodes.length) return out;
+  for (const r of await rm.exec(nodes, [process.execPath, scrMain, 'prerun', '--prefix', prefix, '--this-node'], timeoutMs)) {
+    const line = r.stdout.trim().split('\n').at(-1) ?? '';
+    let check: NodeCheck | undefined;
+    try { check = JSON.parse(line) as NodeCheck; } catch { /* reported below */ }
+    if (!check) {
+      out.bad.set(r.node, `the node check did not run: ${(r.stderr.trim() || `exit ${r.code}`).split('\n').slice(-2).join(' ')}`);
+      continue;
+    }
+    out.checks.push(check);
+    if (!check.ok) out.bad.set(r.node, check.dirs.filter((d) => !d.ok).map((d) => `${d.kind} ${d.path}: ${d.problem}`).join('; '));
+  }
+  return out;
+}
