@@ -45,8 +45,8 @@ export function parseSinfo(out: string): Map<string, string> {
 }
 
 /** Whether `mpirun` is MPICH's hydra (which takes -hosts) rather than Open MPI's (--host). */
-export function mpirunIsHydra(mpirun: string): boolean {
-  return /HYDRA/i.test(spawnSync(mpirun, ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '');
+export function mpirunIsHydra(mpirun: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return /HYDRA/i.test(spawnSync(mpirun, ['--version'], { env, encoding: 'utf8', timeout: 10_000 }).stdout ?? '');
 }
 
 export class SlurmRM implements ResourceManager {
@@ -104,7 +104,7 @@ export class SlurmRM implements ResourceManager {
       // mpirun in the allocation starts its daemons through srun; it is told the nodes and their slots.
       const slots = spec.ppn > 0 ? spec.ppn : Number(this.env.SLURM_CPUS_ON_NODE) || 1;
       const hosts = spec.nodes.map((n) => `${n}:${slots}`).join(',');
-      args.push(mpirunIsHydra(launcher) ? '-hosts' : '--host', hosts);
+      args.push(mpirunIsHydra(launcher, this.env) ? '-hosts' : '--host', hosts);
       if (spec.ppn > 0) args.push('-np', String(spec.nodes.length * spec.ppn));
     }
     const child = spawn(launcher, [...args, ...spec.argv], { env: { ...this.env, ...spec.env, SLURM_JOB_NAME: name }, stdio: 'inherit' });

@@ -3,14 +3,14 @@
 // record and the node check.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkNode } from '../../src/cache/check.js';
 import { loadConfig } from '../../src/config/resolve.js';
 import { badNodesPath, readBadNodes, writeBadNodes } from '../../src/rm/bad-nodes.js';
 import { parseLauncherArgs } from '../../src/rm/launcher-args.js';
 import { remoteCommand, remoteExec } from '../../src/rm/remote.js';
-import { parseRemaining, parseSinfo } from '../../src/rm/slurm.js';
+import { parseRemaining, parseSinfo, SlurmRM } from '../../src/rm/slurm.js';
 
 const have = (t: string) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0;
 
@@ -126,5 +126,64 @@ describe('prerun records and node checks', () => {
       chmodSync(join(dir, 'ro'), 0o500);
       assert.equal((await checkNode(cfg({ SCR_CACHE_BASE: join(dir, 'ro') }), id)).ok, false);
     }
+  });
+});
+
+describe('SlurmRM against stand-in Slurm commands', () => {
+  // Scripts named srun, squeue, sinfo, scontrol and mpirun first on PATH record their arguments
+  // and answer as Slurm would, so the adapter's command lines are checked exactly.
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const tool = (name: string, body: string) => writeFileSync(join(dir, name), `#!/bin/sh\necho "$0 $*" >> ${dir}/calls\n${body}\n`, { mode: 0o755 });
+  const calls = () => readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').map((l) => l.replace(`${dir}/`, ''));
+  beforeEach(() => {
+    dir = mkdtempSync('/dev/shm/scr-fakeslurm-');
+    env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, SLURM_JOB_ID: '77', SLURM_JOB_NODELIST: 'n[1-4]' };
+    tool('srun', 'exit 0');
+    tool('squeue', 'case "$*" in *%l*) echo "1:00:00|59:30";; *%N*) echo "n[1-2,4]";; *) echo "77.0|scr.x";; esac');
+    tool('sinfo', 'echo "n1|mix|none"; echo "n2|mix|none"; echo "n3|down*|Not responding"; echo "n4|drain|bad disk"');
+    tool('scontrol', 'exit 0');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the allocation, its down nodes and its end from squeue and sinfo', async () => {
+    const rm = new SlurmRM(env);
+    assert.equal(rm.jobId(), '77');
+    assert.deepEqual(rm.nodes(), ['n1', 'n2', 'n3', 'n4']);
+    assert.deepEqual([...await rm.downNodes()], [['n3', 'Slurm state down* (not responding): Not responding'], ['n4', 'Slurm state drain: bad disk']]);
+    const end = await rm.endTime();
+    assert.ok(Math.abs(end! - (Date.now() / 1000 + 3570)) < 5);
+    assert.ok(calls().includes('squeue -h -j 77 -o %l|%L'));
+    assert.ok(calls().includes('sinfo -h -N -n n[1-4] -o %N|%t|%E'));
+    assert.throws(() => new SlurmRM({ PATH: env.PATH }), /not inside a Slurm allocation/);
+  });
+
+  it('launches srun on the chosen nodes with the user\'s options, and requeues with scontrol', async () => {
+    const rm = new SlurmRM(env);
+    const run = rm.launch({ nodes: ['n1', 'n3'], ppn: 2, launcherArgs: ['--mpi=pmix'], argv: ['node', 'app.js'], env: { SCR_PREFIX: '/p' } });
+    assert.deepEqual(await run.done, { code: 0, signal: null });
+    assert.match(calls().at(-1)!, /^srun --mpi=pmix --job-name=scr\.\d+\.1 --nodelist=n\[1,3\] --nodes=2 --ntasks=4 --ntasks-per-node=2 node app\.js$/);
+    await rm.requeue();
+    assert.equal(calls().at(-1), 'scontrol requeue 77');
+  });
+
+  it('launches mpirun with --host (Open MPI) or -hosts (MPICH) and the slots per node', async () => {
+    tool('mpirun', 'case "$1" in --version) echo "mpirun (Open MPI) 4.1.4";; esac; exit 0');
+    tool('mpiexec', 'case "$1" in --version) echo "HYDRA build details:";; esac; exit 0');
+    const rm = new SlurmRM(env);
+    await rm.launch({ nodes: ['n1', 'n2'], ppn: 3, launcher: 'mpirun', argv: ['app'], env: {} }).done;
+    assert.equal(calls().at(-1), 'mpirun --host n1:3,n2:3 -np 6 app');
+    await rm.launch({ nodes: ['n1', 'n2'], ppn: 0, launcher: 'mpiexec', launcherArgs: ['-np', '4'], argv: ['app'], env: {} }).done;
+    assert.equal(calls().at(-1), 'mpiexec -np 4 -hosts n1:1,n2:1 app');
+  });
+
+  it('runs work on single nodes with srun --overlap, or through SCR_REMOTE_EXEC', async () => {
+    let rm = new SlurmRM(env);
+    await rm.exec(['n2'], ['true'], 5000);
+    assert.equal(calls().at(-1), 'srun --overlap --nodes=1 --ntasks=1 --nodelist=n2 --job-name=scr.exec --quiet env SCR_NODE_NAME=n2 true');
+    tool('pdsh', 'exit 0');
+    rm = new SlurmRM(env, 'pdsh -N -w %h');
+    await rm.exec(['n4'], ['true'], 5000);
+    assert.equal(calls().at(-1), 'pdsh -N -w n4 env SCR_NODE_NAME=n4 SCR_JOB_ID=77 true');
   });
 });
