@@ -2,7 +2,7 @@
 // halts on the simulated cluster (signals, halt --immediate), and the SCR-style names in `bin`.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readHalt } from '../../../src/halt/index.js';
@@ -142,5 +142,10 @@ describe('batch-script commands', function () {
       assert.ok(names.has(commandFromProgramName(alias)!), `${alias} names no command`);
     }
     for (const want of ['scr_prerun', 'scr_srun', 'scr_run', 'scr_postrun', 'scr_halt', 'scr_index', 'scr_list_down_nodes', 'scr_env']) assert.ok(bin[want], want);
+    // As npm links them: a link named scr_srun to the same file runs scr srun.
+    symlinkSync(SCR_BIN, join(dir, 'scr_srun'));
+    const r = scr(['-n', '2', 'true'], { env: env(), cwd: dir, bin: join(dir, 'scr_srun') });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^scr srun: scr srun runs inside an allocation/m);
   });
 });
