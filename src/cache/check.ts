@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
+import { humanBytes } from '../common/bytes.js';
 import { ensureSafeDir } from '../common/dirs.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { type Identity, nodeDir } from './paths.js';
@@ -44,7 +45,7 @@ async function probe(kind: DirCheck['kind'], base: string, id: Identity, need: n
     const fs = await statfs(path);
     out.free = fs.bavail * fs.bsize;
     if (kind === 'cache' && out.free < need) {
-      out.problem = `only ${fmt(out.free)} free, SCR_CACHE_NEED is ${fmt(need)}`;
+      out.problem = `only ${humanBytes(out.free)} free, SCR_CACHE_NEED is ${humanBytes(need)}`;
       return out;
     }
     out.ok = true;
@@ -54,12 +55,9 @@ async function probe(kind: DirCheck['kind'], base: string, id: Identity, need: n
   return out;
 }
 
-function fmt(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
+/** Why a failed check failed, one clause per directory: `<kind> <path>: <problem>; …`. */
+export function checkProblems(c: NodeCheck): string {
+  return c.dirs.filter((d) => !d.ok).map((d) => `${d.kind} ${d.path}: ${d.problem}`).join('; ');
 }
 
 /** Checks the control directory and every enabled cache store of node `id.node`. */

@@ -7,18 +7,11 @@ import cliProgress from 'cli-progress';
 import { crcFile } from '../../kernels/index.js';
 import { type BuildProgress, type BuildReport, buildDataset } from '../../pfs/build.js';
 import { byName, indexPath, type IndexEntry, type PfsIndex, pfsDatasetDir, readIndex, readRankMap, updateIndex } from '../../pfs/index.js';
+import { humanBytes } from '../../common/bytes.js';
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
 import type { CommandSpec, Io } from '../spec.js';
 import { prefixOf } from '../prefix.js';
-
-export function humanBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
 
 const oldestFirst = (idx: PfsIndex): IndexEntry[] => Object.values(idx.datasets).sort((a, b) => a.id - b.id);
 const currentId = (idx: PfsIndex): number | undefined => (idx.current ? byName(idx, idx.current)?.id : undefined);

@@ -1,7 +1,7 @@
 // scr prerun: before the first run in a batch script — prepare <prefix>/.scr and check every
 // node's control directory and cache stores (SPEC §8). Nodes that fail are recorded, and the run
 // wrapper and list-down-nodes leave them out.
-import { checkNode, type NodeCheck } from '../../cache/check.js';
+import { checkNode, checkProblems, type NodeCheck } from '../../cache/check.js';
 import { ensureSafeDir } from '../../common/dirs.js';
 import { compressHostlist } from '../../common/hostlist.js';
 import { prefixScrDir } from '../../cache/paths.js';
@@ -61,7 +61,7 @@ export const prerunCommand: CommandSpec = {
       checks.push(...probe.checks);
       for (const [n, why] of probe.bad) bad.set(n, why);
     }
-    for (const c of checks) if (!c.ok && !bad.has(c.node)) bad.set(c.node, c.dirs.filter((d) => !d.ok).map((d) => `${d.kind} ${d.path}: ${d.problem}`).join('; '));
+    for (const c of checks) if (!c.ok && !bad.has(c.node)) bad.set(c.node, checkProblems(c));
     if (rm) await writeBadNodes(prefix, jobId, bad);
     const nodes = rm?.nodes() ?? checks.map((c) => c.node);
     const good = nodes.filter((n) => !bad.has(n));
