@@ -1,6 +1,7 @@
 // Runs a program and collects its output, with a time limit: what the adapters' exec() and the
 // Slurm queries are built on. Argument arrays only, never a shell.
 import { spawn } from 'node:child_process';
+import type { NodeResult } from './types.js';
 
 export interface Collected {
   code: number | null;
@@ -8,6 +9,21 @@ export interface Collected {
   stderr: string;
   /** Why it has no exit code: 'timeout', or the error that kept it from starting. */
   failure?: string;
+}
+
+/** What a command run for `node` left: its code and output, with why it has no code in stderr. */
+export function nodeResult(node: string, r: Collected): NodeResult {
+  return { node, code: r.code, stdout: r.stdout, stderr: r.failure ? `${r.stderr}${r.failure}` : r.stderr };
+}
+
+/** The JSON a node-side command (`scr … --this-node`) printed as its last line, if it did. */
+export function lastJsonLine<T>(stdout: string): T | undefined {
+  try { return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T; } catch { return undefined; }
+}
+
+/** The last `lines` lines of a command's output, as one line for a message. */
+export function tailOf(text: string, lines = 2): string {
+  return text.trim().split('\n').slice(-lines).join(' ');
 }
 
 export function collect(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Collected> {

@@ -2,7 +2,8 @@
 // which prints that node's control and cache check as JSON (src/cache/check.ts). Used by
 // `scr prerun` for the whole allocation, and by the run wrapper before a relaunch, so a node whose
 // storage failed, or that no longer answers, is left out even before Slurm marks it down.
-import type { NodeCheck } from '../cache/check.js';
+import { checkProblems, type NodeCheck } from '../cache/check.js';
+import { lastJsonLine, tailOf } from './exec.js';
 import type { ResourceManager } from './types.js';
 
 export interface Probe {
@@ -15,15 +16,13 @@ export async function probeNodes(rm: ResourceManager, scrMain: string, prefix: s
   const out: Probe = { checks: [], bad: new Map() };
   if (!nodes.length) return out;
   for (const r of await rm.exec(nodes, [process.execPath, scrMain, 'prerun', '--prefix', prefix, '--this-node'], timeoutMs)) {
-    const line = r.stdout.trim().split('\n').at(-1) ?? '';
-    let check: NodeCheck | undefined;
-    try { check = JSON.parse(line) as NodeCheck; } catch { /* reported below */ }
+    const check = lastJsonLine<NodeCheck>(r.stdout);
     if (!check) {
-      out.bad.set(r.node, `the node check did not run: ${(r.stderr.trim() || `exit ${r.code}`).split('\n').slice(-2).join(' ')}`);
+      out.bad.set(r.node, `the node check did not run: ${tailOf(r.stderr) || `exit ${r.code}`}`);
       continue;
     }
     out.checks.push(check);
-    if (!check.ok) out.bad.set(r.node, check.dirs.filter((d) => !d.ok).map((d) => `${d.kind} ${d.path}: ${d.problem}`).join('; '));
+    if (!check.ok) out.bad.set(r.node, checkProblems(check));
   }
   return out;
 }

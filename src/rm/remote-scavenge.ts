@@ -3,6 +3,7 @@
 // node's cache holds, or copies the ranks it is given to the file system, and prints the result
 // as one JSON line. A node that does not answer is left out with a warning.
 import type { NodeAccess, NodeCopy, NodeDataset } from '../scavenge/scavenge.js';
+import { lastJsonLine, tailOf } from './exec.js';
 import type { NodeResult, ResourceManager } from './types.js';
 
 /** How long one node may take to list its cache, and to copy its share of a dataset. */
@@ -12,12 +13,9 @@ const COPY_MS = 6 * 3600_000;
 export function remoteAccess(rm: ResourceManager, scrMain: string, prefix: string, jobId: string): NodeAccess {
   const base = [process.execPath, scrMain, 'postrun', '--this-node', '--prefix', prefix, '--job-id', jobId];
   const parse = <T>(r: NodeResult, warnings: string[]): T | undefined => {
-    const line = r.stdout.trim().split('\n').at(-1) ?? '';
-    try {
-      if (r.code === 0) return JSON.parse(line) as T;
-    } catch { /* reported below */ }
-    warnings.push(`node ${r.node}: scr postrun --this-node failed (${r.code === null ? 'no answer' : `exit ${r.code}`}): ${(r.stderr.trim() || line).split('\n').slice(-2).join(' ')}`);
-    return undefined;
+    const got = r.code === 0 ? lastJsonLine<T>(r.stdout) : undefined;
+    if (!got) warnings.push(`node ${r.node}: scr postrun --this-node failed (${r.code === null ? 'no answer' : `exit ${r.code}`}): ${tailOf(r.stderr) || tailOf(r.stdout, 1)}`);
+    return got;
   };
   return {
     async list(nodes) {

@@ -4,7 +4,7 @@
 // command, `env SCR_NODE_NAME=<node> <SCR_* settings> <argv>`, is appended, each word shell-quoted
 // when it needs it (pdsh and clush hand it to a remote shell as one line). A remote shell starts
 // with a fresh environment, so the caller's SCR_* variables go along on the command line.
-import { collect } from './exec.js';
+import { collect, nodeResult } from './exec.js';
 import type { NodeResult } from './types.js';
 
 export function shellQuote(word: string): string {
@@ -28,7 +28,6 @@ export function remoteCommand(template: string, node: string, argv: readonly str
 export function remoteExec(template: string, nodes: readonly string[], argv: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv): Promise<NodeResult[]> {
   return Promise.all(nodes.map(async (node) => {
     const [cmd, ...args] = remoteCommand(template, node, argv, env);
-    const r = await collect(cmd!, args, { env, timeoutMs });
-    return { node, code: r.code, stdout: r.stdout, stderr: r.failure ? `${r.stderr}${r.failure}` : r.stderr };
+    return nodeResult(node, await collect(cmd!, args, { env, timeoutMs }));
   }));
 }

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtFlavours, type MpiFlavour } from '../native/paths.js';
-import { collect } from './exec.js';
+import { collect, nodeResult } from './exec.js';
 import { remoteExec } from './remote.js';
 import type { LaunchSpec, NodeResult, ResourceManager, Run } from './types.js';
 
@@ -79,8 +79,7 @@ export class SimCluster implements ResourceManager {
     if (this.opts.remote) return remoteExec(this.opts.remote, nodes, argv, timeoutMs, process.env);
     const [cmd, ...args] = argv;
     return Promise.all(nodes.map(async (node) => {
-      const r = await collect(cmd!, args, { env: { ...process.env, SCR_NODE_NAME: node, SCR_JOB_ID: this.opts.jobId }, timeoutMs });
-      return { node, code: r.code, stdout: r.stdout, stderr: r.failure ? `${r.stderr}${r.failure}` : r.stderr };
+      return nodeResult(node, await collect(cmd!, args, { env: { ...process.env, SCR_NODE_NAME: node, SCR_JOB_ID: this.opts.jobId }, timeoutMs }));
     }));
   }
 

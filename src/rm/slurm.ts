@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { compressHostlist, expandHostlist } from '../common/hostlist.js';
-import { collect } from './exec.js';
+import { collect, nodeResult } from './exec.js';
 import { remoteExec } from './remote.js';
 import type { LaunchSpec, NodeResult, ResourceManager, Run } from './types.js';
 
@@ -109,7 +109,7 @@ export class SlurmRM implements ResourceManager {
     }
     const child = spawn(launcher, [...args, ...spec.argv], { env: { ...this.env, ...spec.env, SLURM_JOB_NAME: name }, stdio: 'inherit' });
     const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.on('error', (e) => { process.stderr.write(`scr: srun did not start: ${e.message}\n`); resolve({ code: 127, signal: null }); });
+      child.on('error', (e) => { process.stderr.write(`scr: ${launcher} did not start: ${e.message}\n`); resolve({ code: 127, signal: null }); });
       child.on('close', (code, signal) => resolve({ code, signal }));
     });
     return { done, kill: (signal = 'SIGTERM') => { void this.#killStep(name, signal, child.exitCode === null && child.signalCode === null ? child.pid : undefined); } };
@@ -126,9 +126,8 @@ export class SlurmRM implements ResourceManager {
   exec(nodes: string[], argv: string[], timeoutMs: number): Promise<NodeResult[]> {
     if (this.remote) return remoteExec(this.remote, nodes, argv, timeoutMs, { ...this.env, SCR_JOB_ID: this.env.SCR_JOB_ID ?? this.#job });
     return Promise.all(nodes.map(async (node) => {
-      const r = await collect('srun', ['--overlap', '--nodes=1', '--ntasks=1', `--nodelist=${node}`, `--job-name=scr.exec`, '--quiet',
-        'env', `SCR_NODE_NAME=${node}`, ...argv], { env: this.env, timeoutMs });
-      return { node, code: r.code, stdout: r.stdout, stderr: r.failure ? `${r.stderr}${r.failure}` : r.stderr };
+      return nodeResult(node, await collect('srun', ['--overlap', '--nodes=1', '--ntasks=1', `--nodelist=${node}`, `--job-name=scr.exec`, '--quiet',
+        'env', `SCR_NODE_NAME=${node}`, ...argv], { env: this.env, timeoutMs }));
     }));
   }
 
