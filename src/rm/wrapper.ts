@@ -113,22 +113,19 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   let result: LoopResult;
   let report: ScavengeReport;
   let requeued = false;
-  const haltedBy = () => ours;
   try {
     const excluded = new Map([...await excludedNodes(o.cfg, o.rm.jobId()), ...(o.extraExclude ?? [])]);
     for (const [n, why] of excluded) if (o.rm.nodes().includes(n)) o.say(`leaving out ${n}: ${why}`);
-    try {
-      result = await runLoop({
-        rm: o.rm, need: o.need, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, prefix, runs: o.runs,
-        env: { SCR_PREFIX: prefix, SCR_JOB_ID: o.rm.jobId() },
-        minNodes: o.cfg.optInt('SCR_MIN_NODES') ?? 1,
-        exclude: [...excluded.keys()],
-        haltSeconds, say: o.say, probe: o.probe,
-        onLaunch: (run, nodes, attempt) => { current = run; o.onLaunch?.(run, nodes, attempt); },
-      });
-    } finally {
-      clearInterval(watch);
-    }
+    result = await runLoop({
+      rm: o.rm, need: o.need, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, prefix, runs: o.runs,
+      env: { SCR_PREFIX: prefix, SCR_JOB_ID: o.rm.jobId() },
+      minNodes: o.cfg.optInt('SCR_MIN_NODES') ?? 1,
+      exclude: [...excluded.keys()],
+      haltSeconds, say: o.say, probe: o.probe,
+      onLaunch: (run, nodes, attempt) => { current = run; o.onLaunch?.(run, nodes, attempt); },
+    });
+    // No run is left to watch; the outer finally also stops the watch if the loop threw.
+    clearInterval(watch);
     o.say(`stopping: ${result.reason}`);
 
     const ident = { user: o.cfg.str('SCR_USER_NAME'), jobId: o.rm.jobId() };
@@ -160,7 +157,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
     // Our own halt reason belongs to this allocation only; a requeued or next job must not see it.
     await removeOurs(prefix, ours).catch((e: Error) => o.say(`warning: could not remove the wrapper's halt reason: ${e.message}`));
   }
-  return { ...result, scavenge: report, requeued, ...(haltedBy() ? { haltedBy: haltedBy() } : {}) };
+  return { ...result, scavenge: report, requeued, ...(ours ? { haltedBy: ours } : {}) };
 }
 
 let lateIgnored = false;

@@ -52,14 +52,17 @@ export interface ScavengeProgress {
   stop(): void;
 }
 
-/** The complete datasets node `id.node`'s cache index lists, with the ranks it holds of each. */
-export async function listNode(cfg: ResolvedConfig, id: Identity): Promise<NodeDataset[]> {
+/** The records of the complete datasets node `id.node`'s cache index lists. */
+async function completeRecords(cfg: ResolvedConfig, id: Identity): Promise<DatasetRecord[]> {
   const cntl = nodeDir(cfg.str('SCR_CNTL_BASE'), id);
   if (!existsSync(cacheIndexPath(cntl))) return [];
+  return Object.values((await readCacheIndex(cntl)).datasets).filter((rec) => rec.complete);
+}
+
+/** The complete datasets node `id.node`'s cache index lists, with the ranks it holds of each. */
+export async function listNode(cfg: ResolvedConfig, id: Identity): Promise<NodeDataset[]> {
   const out: NodeDataset[] = [];
-  for (const rec of Object.values((await readCacheIndex(cntl)).datasets)) {
-    if (rec.complete) out.push({ rec, ranks: await ranksOn(datasetDir(rec.store, id, rec.id)) });
-  }
+  for (const rec of await completeRecords(cfg, id)) out.push({ rec, ranks: await ranksOn(datasetDir(rec.store, id, rec.id)) });
   return out;
 }
 
@@ -67,7 +70,7 @@ export async function listNode(cfg: ResolvedConfig, id: Identity): Promise<NodeD
  * files (CRC-checked) and their redundancy files (to <prefix>/.scr/scr.dataset.<id>/). */
 export async function copyNode(cfg: ResolvedConfig, id: Identity, datasetId: number, ranks: number[]): Promise<NodeCopy> {
   const out: NodeCopy = { ranks: [], warnings: [] };
-  const rec = (await listNode(cfg, id)).find((d) => d.rec.id === datasetId)?.rec;
+  const rec = (await completeRecords(cfg, id)).find((r) => r.id === datasetId);
   if (!rec) { out.warnings.push(`node ${id.node}: dataset ${datasetId} is not in its cache index`); return out; }
   const prefix = cfg.str('SCR_PREFIX');
   const dir = datasetDir(rec.store, id, rec.id);

@@ -67,12 +67,13 @@ export const simCommand: CommandSpec = {
         // Count this run's completed checkpoints in the event log (rank 0 logs each once every
         // rank has completed it), and fail each node after its K-th.
         const log = logPath(prefix);
-        const base = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0;
+        const logged = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0);
+        const base = logged();
         let over = false;
         void run.done.then(() => { over = true; });
         const timer = setInterval(() => {
           if (over || !pending.length) { clearInterval(timer); return; }
-          const count = (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0) - base;
+          const count = logged() - base;
           for (const f of pending.filter((p) => count >= p.after)) {
             const killed = sim.fail(f.node, dirsOf(f.node));
             say(`node ${f.node} fails after its ${ordinal(f.after)} checkpoint: killed its ${killed} rank(s), deleted its cache and control directories`);
