@@ -65,7 +65,7 @@ describe('ensureSafeDir', () => {
   });
 
   it('refuses a directory owned by another user', async function () {
-    if (!isRoot) this.skip();
+    if (!isRoot) this.skip(); // making another user's directory needs chown, so root; CI runs as root
     const target = join(dir, 'theirs');
     await mkdir(target, { mode: 0o700 });
     await chown(target, 65534, 65534);
@@ -74,7 +74,7 @@ describe('ensureSafeDir', () => {
   });
 
   it('with base, checks existing components below it but follows those above it', async function () {
-    if (!isRoot) this.skip();
+    if (!isRoot) this.skip(); // chowns directories to another user, so root; CI runs as root
     const above = join(dir, 'above');
     await mkdir(join(dir, 'real'), { mode: 0o700 });
     await symlink(join(dir, 'real'), above); // a symlinked base such as /scratch -> /lustre is fine

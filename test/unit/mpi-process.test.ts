@@ -45,7 +45,7 @@ describe('choosing the binding', function () {
   });
 
   it('refuses SCR_MPI that contradicts the launcher, naming both', async function () {
-    if (!flavoursBuilt().includes('mpich')) this.skip();
+    if (!flavoursBuilt().includes('mpich')) this.skip(); // needs both bindings; scripts/setup builds both, CI has them
     const r = await runMpi('mpich', 2, [process.execPath, hello], { env: { SCR_MPI: 'openmpi' }, timeoutMs: 30_000 });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /SCR_MPI=openmpi but this process was launched by mpich/);
