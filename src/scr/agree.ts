@@ -39,3 +39,13 @@ export async function agreeOn<T>(comm: Comm, step: string, fn: () => Promise<T>)
   await agree(comm, step, outcomeOf(err));
   return value as T;
 }
+
+/** Agreement where a rank with its own error rethrows that error (keeping its class, e.g.
+ * ScrConfigError with its problems), and the others throw the agreed summary. */
+export async function agreeKeepingMine(comm: Comm, step: string, mine: unknown): Promise<void> {
+  try {
+    await agree(comm, step, outcomeOf(mine));
+  } catch (e) {
+    throw mine ?? e;
+  }
+}

@@ -1,0 +1,171 @@
+// The output phase (SPEC §2 startOutput, routeFile, completeOutput): open a dataset in cache,
+// route the application's files into it, then check what every rank wrote, apply redundancy,
+// record it, and run the flush policy. Arguments were checked and agreed by the caller.
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { DatasetRecord } from '../cache/records.js';
+import type { CkptDescriptor } from '../config/resolve.js';
+import { agree, agreeKeepingMine, outcomeOf } from './agree.js';
+import type { Context } from './context.js';
+import { createDatasetDir, dirOf, protect, recordDataset, type Routed, statRouted } from './dataset.js';
+import { CODES, ScrError } from './errors.js';
+import { logEvent } from './log.js';
+import type { Session } from './session.js';
+
+/** An open output phase. */
+export interface OutputPhase {
+  rec: DatasetRecord;
+  descriptor: CkptDescriptor;
+  routed: Routed[];
+  bypass: boolean;
+  startedAt: number;
+}
+
+/** Timings of the last completed output phase, for benchmarks and the log. */
+export interface OutputStats {
+  id: number;
+  bytes: number;
+  redundancyBytes: number;
+  /** Seconds spent applying redundancy (and CRCs) on this rank. */
+  protectSeconds: number;
+}
+
+export function newRecord(id: number, name: string | null, flags: { checkpoint: boolean; output: boolean }, ranks: number): DatasetRecord {
+  return { id, name: name ?? `scr.dataset.${id}`, flags, created: Date.now(), store: '', descriptor: 0, ranks, complete: false };
+}
+
+/** Opens dataset `rec` in cache (collective). */
+export async function startOutput(s: Session, rec: DatasetRecord): Promise<OutputPhase> {
+  const ctx = s.ctx;
+  const d = ctx.cfg.descriptorFor(rec.id, { checkpoint: rec.flags.checkpoint, output: rec.flags.output });
+  rec.store = d.store;
+  rec.descriptor = d.index;
+  if (d.bypass) rec.bypass = true;
+  await s.flushes.progress();
+  let err: unknown = null;
+  try {
+    await ctx.setsFor(d); // forms this descriptor's sets (a GROUPS error shows here, on every rank)
+    await evictFor(s, d);
+    // Not yet in the cache index: at restart, a dataset directory the index does not list is
+    // known to be incomplete (the job stopped while writing it) and is removed.
+    await createDatasetDir(ctx, rec);
+  } catch (e) { err = e; }
+  await agreeKeepingMine(ctx.comm, `startOutput(): preparing ${rec.name}`, err);
+  if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointStarted();
+  await logEvent(ctx, 'START', { name: rec.name, id: rec.id, flags: [rec.flags.checkpoint ? 'C' : '', rec.flags.output ? 'O' : ''].join('') || '-' });
+  return { rec, descriptor: d, routed: [], bypass: d.bypass, startedAt: performance.now() };
+}
+
+/** Evicts the oldest cached datasets beyond the store's and the descriptor's COUNT. */
+async function evictFor(s: Session, d: CkptDescriptor): Promise<void> {
+  const ctx = s.ctx;
+  const storeCount = ctx.cfg.stores.find((x) => x.path === d.store)?.count ?? ctx.cfg.int('SCR_CACHE_SIZE');
+  const inStore = () => [...s.datasets.values()].filter((r) => r.store === d.store).sort((a, b) => a.id - b.id);
+  const inDesc = () => [...s.datasets.values()].filter((r) => r.descriptor === d.index).sort((a, b) => a.id - b.id);
+  // The previous eviction's deletion must be over before more data comes in.
+  await ctx.settleDeletes();
+  while (inStore().length >= storeCount || (d.count !== null && inDesc().length >= d.count)) {
+    const victim = inStore().length >= storeCount ? inStore()[0]! : inDesc()[0]!;
+    // Never evict a dataset while it is being flushed: finish its flush first.
+    if (s.flushes.has(victim.id)) await s.flushes.progress(victim.id);
+    await s.drop(victim, { background: true });
+    ctx.debug(1, `evicted ${victim.name} from ${victim.store}`);
+  }
+}
+
+/** routeFile() in an output phase: where to write `path` (local). */
+export function routeOutput(ctx: Context, out: OutputPhase, path: string): string {
+  const abs = resolve(path);
+  const rel = relative(ctx.prefix, abs);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new ScrError(`routeFile(${path}): the file must lie under SCR_PREFIX (${ctx.prefix}), where it is flushed to; set SCR_PREFIX or write it below the prefix`, CODES.ROUTE);
+  }
+  const name = basename(abs);
+  const same = out.routed.find((r) => r.name === name);
+  if (same && same.path !== abs) {
+    throw new ScrError(`routeFile(${path}): ${same.path} of this dataset has the same file name "${name}"; files of one dataset on one rank are cached by name, so give them distinct names`, CODES.DUPLICATE);
+  }
+  if (!same) out.routed.push({ name, path: abs });
+  if (out.bypass) {
+    mkdirSync(dirname(abs), { recursive: true });
+    return abs;
+  }
+  return join(dirOf(ctx, out.rec), name);
+}
+
+/** completeOutput(valid) once arguments are agreed (collective). Resolves to whether the dataset
+ * is complete, with its stats; a failed dataset is deleted from cache. */
+export async function completeOutput(s: Session, out: OutputPhase, valid: boolean): Promise<{ ok: boolean; stats?: OutputStats }> {
+  const ctx = s.ctx;
+  const comm = ctx.comm;
+  const rec = out.rec;
+  const fail = async (why: string | null) => {
+    if (why) ctx.warn(`${why}; the dataset is deleted from cache`);
+    await s.drop(rec);
+    if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointCompleted();
+    return { ok: false };
+  };
+  let files = null;
+  let localErr: unknown = null;
+  if (valid) {
+    try { files = await statRouted(ctx, rec, out.routed, out.bypass); } catch (e) { localErr = e; }
+  }
+  // Ranks of one node share the dataset's cache directory: two of them routing the same file
+  // name would have written one file. Found here, on every rank alike.
+  const clash = out.bypass ? null : await sameNameOnNode(ctx, out.routed);
+  if (clash) {
+    await fail(null);
+    throw new ScrError(`completeOutput(): ${clash}; files of one dataset share a cache directory per node, so their names must differ across the node's ranks (e.g. put the rank in the name). The dataset was deleted.`, CODES.DUPLICATE);
+  }
+  if (localErr && ctx.rank === 0) ctx.warn((localErr as Error).message);
+  const complete = await comm.allreduce(valid && !localErr, 'LAND');
+  if (!complete) {
+    if (localErr) process.stderr.write(`scr: rank ${ctx.rank}: ${(localErr as Error).message}\n`);
+    return fail(null);
+  }
+  const t0 = performance.now();
+  const { error, redundancyBytes } = await protect(ctx, rec, out.descriptor, files!, out.bypass);
+  const protectSeconds = (performance.now() - t0) / 1000;
+  try {
+    await agree(comm, `completeOutput(): applying redundancy to ${rec.name}`, outcomeOf(error));
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const bytes = files!.reduce((a, f) => a + f.size, 0);
+  const totals = await comm.allreduce(Float64Array.of(bytes, files!.length), 'SUM');
+  rec.complete = true;
+  rec.bytes = totals[0]!;
+  rec.files = totals[1]!;
+  let recErr: unknown = null;
+  try { await recordDataset(ctx, rec); } catch (e) { recErr = e; }
+  try {
+    await agree(comm, `completeOutput(): recording ${rec.name} in the cache index`, outcomeOf(recErr));
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  s.datasets.set(rec.id, rec);
+  if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointCompleted();
+  await logEvent(ctx, rec.flags.checkpoint ? 'CHECKPOINT' : 'OUTPUT', { name: rec.name, id: rec.id, bytes: rec.bytes, seconds: (performance.now() - out.startedAt) / 1000, files: rec.files });
+  // Every output dataset reaches the file system; checkpoints every SCR_FLUSH-th id.
+  const every = ctx.cfg.int('SCR_FLUSH');
+  if (rec.flags.output || (rec.flags.checkpoint && every > 0 && rec.id % every === 0)) await s.flushes.flush(rec);
+  await s.flushes.progress();
+  return { ok: true, stats: { id: rec.id, bytes, redundancyBytes, protectSeconds } };
+}
+
+/** The first basename two ranks of this node routed, described, or null. Collective. */
+async function sameNameOnNode(ctx: Context, routed: Routed[]): Promise<string | null> {
+  const all = (await ctx.nodeComm.allgatherObject(routed.map((r) => r.name))) as string[][];
+  const owner = new Map<string, number>();
+  let found: string | null = null;
+  all.forEach((names, local) => {
+    for (const n of names) {
+      const prev = owner.get(n);
+      if (prev !== undefined && prev !== local && !found) found = `ranks ${ctx.nodeRanks[prev]} and ${ctx.nodeRanks[local]} on node ${ctx.node} both routed a file named "${n}"`;
+      owner.set(n, local);
+    }
+  });
+  // Agreed job-wide: the first clash any node found.
+  const clashes = (await ctx.comm.allgatherObject(found)) as Array<string | null>;
+  return clashes.find((c) => c !== null) ?? null;
+}
