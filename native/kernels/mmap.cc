@@ -62,6 +62,15 @@ Napi::Value MapFileWrite(const Napi::CallbackInfo& info) {
     close(fd);
     return Napi::Buffer<uint8_t>::New(env, 0);
   }
+  // Reserve every block now: a store that fills up is then an ENOSPC error here, not a SIGBUS
+  // that kills the process when a write through the map finds no block to put the page in.
+  // (glibc emulates posix_fallocate on file systems without fallocate by writing each block.)
+  int rc = posix_fallocate(fd, 0, static_cast<off_t>(len));
+  if (rc != 0) {
+    close(fd);
+    unlink(path.c_str());
+    throw errnoError(env, rc, "mapFileWrite: reserving " + std::to_string(len) + " bytes for", path);
+  }
   void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   int err = errno;
   close(fd);

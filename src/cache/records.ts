@@ -2,8 +2,8 @@
 //   filemap.<rank>.scr  (kind 'filemap') one rank's files of one dataset
 //   cindex.scr          (kind 'cindex')  the datasets in one node's cache
 // Layouts are documented in docs/formats.md.
-import { chmod, utimes } from 'node:fs/promises';
-import { readMetaFileIfExists, updateMetaFile, writeMetaFile } from '../meta/index.js';
+import { chmod, rename, utimes } from 'node:fs/promises';
+import { MetaError, readMetaFileIfExists, updateMetaFile, writeMetaFile } from '../meta/index.js';
 import { cacheIndexPath, filemapPath } from './paths.js';
 
 export interface FileEntry {
@@ -52,6 +52,9 @@ export interface DatasetRecord {
   /** Total bytes of all ranks' files (set when complete). */
   bytes?: number;
   files?: number;
+  /** The SCR_PREFIX of the job that wrote it: a cached dataset belongs to one prefix, and a job of
+   * another prefix neither restores nor deletes it. Absent in records of older versions. */
+  prefix?: string;
 }
 
 export interface CacheIndex {
@@ -74,6 +77,21 @@ export async function readFilemap(dsDir: string, rank: number): Promise<Filemap 
 
 export async function readCacheIndex(cntlDir: string): Promise<CacheIndex> {
   return (await readMetaFileIfExists<CacheIndex>(cacheIndexPath(cntlDir), { expectKind: 'cindex' })) ?? { datasets: {} };
+}
+
+/** A node's cache index; a damaged one (a MetaError: torn, flipped bits, not an index) is renamed
+ * to cindex.scr.damaged.<time> with a warning, and an empty index is returned, so the node's
+ * cached data counts as lost (and is rebuilt from redundancy) instead of failing the job. */
+export async function readCacheIndexOrSetAside(cntlDir: string, warn: (message: string) => void): Promise<{ index: CacheIndex; damaged: boolean }> {
+  try {
+    return { index: await readCacheIndex(cntlDir), damaged: false };
+  } catch (e) {
+    if (!(e instanceof MetaError)) throw e;
+    const aside = `${cacheIndexPath(cntlDir)}.damaged.${Date.now()}`;
+    await rename(cacheIndexPath(cntlDir), aside).catch(() => undefined);
+    warn(`the cache index ${cacheIndexPath(cntlDir)} is damaged (${e.message}); it was moved to ${aside}, and this node's cached datasets count as lost`);
+    return { index: { datasets: {} }, damaged: true };
+  }
 }
 
 /** Replaces a node's cache index (atomically: temp file, fsync, rename). */

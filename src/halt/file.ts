@@ -6,7 +6,7 @@
 // concurrent editors never lose one another's updates. A record is checked on read (a bad field is
 // a MetaError 'ERR_META_BODY') and before it is written (TypeError). Keys this code does not know
 // are kept by updates (a newer scr may have written them) and dropped by clearHalt.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { MetaError, readMetaFileIfExists, updateMetaFile, type LockOptions } from '../meta/index.js';
@@ -90,6 +90,14 @@ export async function updateHalt(prefix: string,
     return checked;
   }, opts);
   return now;
+}
+
+/** Moves a damaged halt file aside (to halt.scr.damaged.<time>), so the next update starts from
+ * an empty record; resolves to where it went. */
+export async function setHaltAside(prefix: string): Promise<string> {
+  const aside = `${haltFilePath(prefix)}.damaged.${Date.now()}`;
+  await rename(haltFilePath(prefix), aside);
+  return aside;
 }
 
 /** Removes every halt condition and the finalized marker (`scr halt --remove`); keeps only the

@@ -106,8 +106,10 @@ export function mapFile(path: string): Buffer {
   return kernelsAddon().mapFile(path);
 }
 
-/** Creates (0600) or truncates `path` to `size` bytes and maps it writable and shared: what is
- * written to the Buffer is the file's content. Release it with unmapFile(). */
+/** Creates (0600) or truncates `path` to `size` bytes, reserves its blocks, and maps it writable
+ * and shared: what is written to the Buffer is the file's content. A store without room for the
+ * file is an error here (code 'ENOSPC', the file removed), never a SIGBUS on a later write through
+ * the map. Release it with unmapFile(). */
 export function mapFileWrite(path: string, size: number): Buffer {
   if (typeof path !== 'string' || path === '') throw new TypeError('mapFileWrite: path must be a non-empty string');
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`mapFileWrite: size must be a non-negative integer, got ${size}`);

@@ -28,7 +28,8 @@ import { readMetaFile, readMetaFileIfExists, syncDir } from '../meta/index.js';
 import { type ChunkRef, decodePlan, stripeChunks } from '../redundancy/code.js';
 import { FileStream } from '../redundancy/stream.js';
 import type { RedRecord } from '../scr/dataset.js';
-import { type IndexEntry, pfsDatasetDir, readIndex, readRankMap, type Summary, summaryPath, updateIndex, writeRankMap, writeSummary } from './index.js';
+import { commitStaged, readablePath, stagePath } from './commit.js';
+import { type IndexEntry, pfsDatasetDir, readIndex, readRankMap, type Summary, summaryPath } from './index.js';
 
 /** The redundancy record of `rank` for dataset `id`, as a scavenge copies it to the prefix. */
 export const pfsRedMetaPath = (prefix: string, id: number, rank: number): string => join(pfsDatasetDir(prefix, id), `red.${rank}.scr`);
@@ -66,6 +67,8 @@ export interface BuildOptions {
   /** Files checked, or pieces decoded, at once (default 4). */
   width?: number;
   onProgress?: (p: BuildProgress) => void;
+  /** SCR_PREFIX_SIZE to apply once the dataset is recorded (default 0: keep every dataset). */
+  prefixSize?: number;
 }
 
 export interface BuildSetReport {
@@ -96,7 +99,9 @@ const MIN_PIECE = 4096;
 const MAX_PIECE = 16 << 20;
 const DEFAULT_PIECE = 1 << 20;
 
-interface MemberFile { entry: FileEntry; at: string }
+/** A member's file: its record, where to read it now (its staged copy while one exists), and its
+ * path (where it is put in place). */
+interface MemberFile { entry: FileEntry; at: string; dest: string }
 interface Member {
   rank: number;
   pos: number;
@@ -213,6 +218,14 @@ async function readAt(fh: FileHandle, path: string, buf: Buffer, len: number, po
     got += bytesRead;
   }
   return buf.subarray(0, len);
+}
+
+/** The files of a member as MemberFiles (paths resolved against the prefix). */
+async function memberFiles(prefix: string, id: number, files: FileEntry[]): Promise<MemberFile[]> {
+  return Promise.all(files.map(async (f) => {
+    const dest = resolve(prefix, f.path);
+    return { entry: f, dest, at: await readablePath({ path: dest }, id) };
+  }));
 }
 
 const tempOf = (at: string) => join(dirname(at), `.${basename(at)}.build.${process.pid}.tmp`);
@@ -389,14 +402,16 @@ export async function buildDataset(prefixIn: string, id: number, opts: BuildOpti
       throw new BuildError(`rank ${r} of dataset ${id} is in no redundancy set found in ${dir}, and no rank map lists its files: its files cannot be checked or rebuilt` +
         `${unusable.length ? ` (unusable: ${unusable.join('; ')})` : ''}`, hintScavenge);
     }
-    loose.push({ rank: r, files: files.map((f) => ({ entry: f, at: resolve(prefix, f.path) })) });
+    loose.push({ rank: r, files: await memberFiles(prefix, id, files) });
   }
 
   // 3. Check every file, and every member's redundancy data.
-  const states: SetState[] = [...sets.values()].sort((a, b) => a.red.members[0]! - b.red.members[0]!).map(({ red }) => ({
-    red, lost: [],
-    members: red.members.map((rank, pos) => ({ rank, pos, bad: [], noRed: null, files: red.filemaps[pos]!.files.map((f) => ({ entry: f, at: resolve(prefix, f.path) })) })),
-  }));
+  const states: SetState[] = [];
+  for (const { red } of [...sets.values()].sort((a, b) => a.red.members[0]! - b.red.members[0]!)) {
+    const members: Member[] = [];
+    for (const [pos, rank] of red.members.entries()) members.push({ rank, pos, bad: [], noRed: null, files: await memberFiles(prefix, id, red.filemaps[pos]!.files) });
+    states.push({ red, lost: [], members });
+  }
   const checks = [...states.flatMap((s) => s.members.flatMap((m) => m.files)), ...loose.flatMap((l) => l.files)];
   const problems = new Map<MemberFile, string>();
   const checkTotal = checks.reduce((a, f) => a + f.entry.size, 0);
@@ -438,7 +453,8 @@ export async function buildDataset(prefixIn: string, id: number, opts: BuildOpti
       `nothing was changed; if more members survive elsewhere, ${hintScavenge}; else restart from an older checkpoint`);
   }
 
-  // 5. Decode each set's lost members into temporary files; then put them all in place.
+  // 5. Decode each set's lost members into temporary files; then stage them all (step 6 puts
+  // them in place with the rest, src/pfs/commit.ts).
   // A lost member's own red.<rank>.dat is not rebuilt: on the file system nothing reads it (a
   // restart fetches the files themselves), and the next checkpoint brings new redundancy.
   const rebuildTotal = states.reduce((a, s) => a + s.lost.reduce((b, p) => b + s.red.lens[p]!, 0), 0);
@@ -460,45 +476,39 @@ export async function buildDataset(prefixIn: string, id: number, opts: BuildOpti
             'nothing was changed', { cause: e });
         }
       }
-      const dirs = new Set<string>();
       for (const s of states) {
         for (const p of s.lost) {
           for (const f of s.members[p]!.files) {
             const tmp = tempOf(f.at);
             await applyFileMetadata(tmp, f.entry);
-            await rename(tmp, f.at);
-            dirs.add(dirname(f.at));
+            await rename(tmp, stagePath(f.dest, id));
           }
         }
       }
-      for (const d of dirs) await syncDir(d);
     } finally {
       await Promise.all(temps.map((t) => rm(t, { force: true })));
     }
   }
 
   // 6. The rank map (if missing), then the index: complete and flushed.
-  const allFiles = (s: SetState, m: Member): FileEntry[] => m.files.map((f, x) => ({ ...f.entry, path: f.at, crc: f.entry.crc ?? crcs.get(s)?.get(m.pos)?.[x] ?? null }));
+  const allFiles = (s: SetState, m: Member): FileEntry[] => m.files.map((f, x) => ({ ...f.entry, path: f.dest, crc: f.entry.crc ?? crcs.get(s)?.get(m.pos)?.[x] ?? null }));
   const byRank: FileEntry[][] = Array.from({ length: ranks }, () => []);
   for (const s of states) for (const m of s.members) byRank[m.rank] = allFiles(s, m);
-  for (const l of loose) byRank[l.rank] = l.files.map((f) => ({ ...f.entry, path: f.at }));
-  if (!rankmap) await writeRankMap(prefix, id, { ranks: byRank });
+  for (const l of loose) byRank[l.rank] = l.files.map((f) => ({ ...f.entry, path: f.dest }));
   const bytes = byRank.flat().reduce((a, f) => a + f.size, 0);
   const fromRecords: IndexEntry = {
     id, name: `scr.dataset.${id}`, flags: { checkpoint: true, output: false }, created: Number.isFinite(firstRecordTime) ? firstRecordTime : Date.now(),
     ranks, complete: false, flushed: false, failed: false, bytes, files: byRank.flat().length,
   };
-  let recorded!: IndexEntry;
-  await updateIndex(prefix, (i2) => {
-    const key = Object.entries(i2.datasets).find(([, e]) => e.id === id)?.[0] ?? String(id);
-    const base = i2.datasets[key] ?? (summary ? { ...summary.entry } : fromRecords);
-    recorded = { ...base, complete: true, flushed: true, flushedAt: base.flushedAt ?? Date.now() };
-    i2.datasets[key] = recorded;
-  });
-  if (!summary) await writeSummary(prefix, recorded);
+  const base = entry ?? (summary ? { ...summary.entry } : fromRecords);
+  if (!(await commitStaged(prefix, { ...base, complete: true, superseded: undefined }, byRank, opts.prefixSize ?? 0))) {
+    throw new BuildError(`dataset ${id} was rebuilt, but a newer dataset has been flushed to the same paths since, so its files were not put in place`,
+      'restart from the newer dataset');
+  }
+  const recorded = (await readIndex(prefix)).datasets[String(id)] ?? base;
   await syncDir(dir);
 
-  const rebuilt = states.flatMap((s) => s.lost.map((p) => ({ rank: s.red.members[p]!, files: s.members[p]!.files.map((f) => f.at), bytes: s.red.lens[p]! })))
+  const rebuilt = states.flatMap((s) => s.lost.map((p) => ({ rank: s.red.members[p]!, files: s.members[p]!.files.map((f) => f.dest), bytes: s.red.lens[p]! })))
     .sort((a, b) => a.rank - b.rank);
   return {
     id, rebuilt, ranks, entry: recorded,

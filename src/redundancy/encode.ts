@@ -18,6 +18,7 @@
 // the member carries on with zeros and reports the error when the ring is done.
 import type { Comm } from '../mpi/index.js';
 import { dropPages, gfMulAddMultiAsync, mapFileWrite, unmapFile, xorAsync } from '../kernels/index.js';
+import { PieceCrc } from '../common/crc.js';
 import { coefficient } from './code.js';
 import type { FileStream } from './stream.js';
 
@@ -47,6 +48,9 @@ export interface EncodeResult {
   bytes: number;
   /** The first local error, if any (the ring still completed). */
   error: Error | null;
+  /** CRC32 of the redundancy data written (XOR/RS: computed as each parity piece is finished;
+   * PARTNER: null, its copy is checked against the neighbour's file CRCs instead). */
+  crc: number | null;
 }
 
 /** Chunk size of a set: the longest stream cut into n−k chunks. */
@@ -105,6 +109,7 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
   const C = chunkSize(job.lens, n, k);
   const g = new Guarded();
   const red = openRedundancy(g, job.parityPath, k * C);
+  const parityCrc = new PieceCrc();
   // RS: the k coefficients a data chunk at stripe position q adds to the k partials.
   const column = Array.from({ length: n - k }, (_, q) => Uint8Array.from({ length: k }, (_, p) => coefficient(kind, k, p, q)));
 
@@ -149,13 +154,18 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
           const p = pos - (n - k);
           inbox.copy(red, p * C + o, p * len, (p + 1) * len);
         }
-        if (!isData && red) dropPages(red.subarray((pos - (n - k)) * C + o, (pos - (n - k)) * C + o + len));
+        if (!isData && red) {
+          const at = (pos - (n - k)) * C + o;
+          const done = red.subarray(at, at + len);
+          parityCrc.add(at, done);
+          dropPages(done);
+        }
         [acc, inbox] = [inbox, acc];
       }
     }
   });
   if (red) unmapFile(red);
-  return { chunk: C, bytes: k * C, error: g.error };
+  return { chunk: C, bytes: k * C, error: g.error, crc: red && !g.error ? parityCrc.value(k * C) : null };
 }
 
 async function encodePartner(job: EncodeJob): Promise<EncodeResult> {
@@ -183,5 +193,5 @@ async function encodePartner(job: EncodeJob): Promise<EncodeResult> {
     }
   });
   if (red) unmapFile(red);
-  return { chunk: lens[left]!, bytes: lens[left]!, error: g.error };
+  return { chunk: lens[left]!, bytes: lens[left]!, error: g.error, crc: null };
 }

@@ -15,7 +15,7 @@ import { type DatasetRecord, type FileEntry, readCacheIndex, readFilemap } from 
 import type { ResolvedConfig } from '../config/resolve.js';
 import { buildDataset, pfsRedDataPath, pfsRedMetaPath } from '../pfs/build.js';
 import { pfsDatasetDir, readIndex, updateIndex } from '../pfs/index.js';
-import { completeFlushesFromMarkers, copyToPfs, finishFlushRecord, indexEntryOf } from '../scr/flush.js';
+import { commitStaged, completeFlushes, indexEntryOf, stageFile } from '../pfs/commit.js';
 import { existsSync } from 'node:fs';
 
 export interface ScavengeReport {
@@ -120,7 +120,7 @@ async function copyRank(dir: string, rank: number, rec: DatasetRecord, bufSize: 
   if (!map) throw new Error(`no file map for rank ${rank} in ${dir}`);
   for (const f of map.files) {
     if (rec.bypass) continue; // already on the file system
-    const crc = await copyToPfs(dir, f, bufSize);
+    const crc = await stageFile(dir, f, rec.id, bufSize);
     if (f.crc !== null && crc !== f.crc) throw new Error(`${join(dir, f.name)}: CRC32 ${crc.toString(16)}, expected ${f.crc.toString(16)} (damaged in cache)`);
   }
   return map.files;
@@ -130,7 +130,7 @@ export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'
   access: NodeAccess = localAccess(cfg, ident), progress?: ScavengeProgress): Promise<ScavengeReport> {
   const prefix = cfg.str('SCR_PREFIX');
   const report: ScavengeReport = { completedFromMarkers: [], datasets: [], skipped: [] };
-  report.completedFromMarkers = await completeFlushesFromMarkers(prefix, cfg.int('SCR_PREFIX_SIZE'));
+  report.completedFromMarkers = await completeFlushes(prefix, cfg.int('SCR_PREFIX_SIZE'), (m) => say(`warning: ${m}`));
   for (const n of report.completedFromMarkers) say(`completed the flush of ${n} from its markers`);
 
   // What every live node's cache holds.
@@ -171,7 +171,7 @@ export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'
     try {
       if (missing.length) {
         say(`${rec.name}: the files of rank(s) ${missing.join(',')} are on no live node; rebuilding them from redundancy`);
-        const b = await buildDataset(prefix, rec.id);
+        const b = await buildDataset(prefix, rec.id, { prefixSize: cfg.int('SCR_PREFIX_SIZE') });
         rebuilt = b.rebuilt.map((x) => x.rank);
         if (rec.flags.checkpoint) {
           await updateIndex(prefix, (idx) => {
@@ -180,7 +180,9 @@ export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'
           });
         }
       } else {
-        await finishFlushRecord(prefix, rec, indexEntryOf(rec, { complete: true, flushed: true, flushedAt: Date.now() }), files, cfg.int('SCR_PREFIX_SIZE'));
+        if (!(await commitStaged(prefix, indexEntryOf(rec, { flushedAt: Date.now() }), files, cfg.int('SCR_PREFIX_SIZE'), (m) => say(`warning: ${m}`)))) {
+          throw new Error('a newer dataset was flushed to the same paths since; this one was not put in place');
+        }
       }
     } catch (e) {
       report.skipped.push(`${rec.name}: ${(e as Error).message}`);

@@ -7,8 +7,7 @@ import type { CkptDescriptor, ResolvedConfig } from '../config/resolve.js';
 import type { Comm } from '../mpi/index.js';
 import { formSets, type RedSet, type Scheme, type SetLayout } from '../redundancy/sets.js';
 import { controlDir, type Identity, nodeDir, prefixScrDir } from '../cache/paths.js';
-import { type CacheIndex, readCacheIndex, writeCacheIndex } from '../cache/records.js';
-import { CODES, ScrError } from './errors.js';
+import { type CacheIndex, readCacheIndexOrSetAside, writeCacheIndex } from '../cache/records.js';
 
 export interface SetPlace {
   layout: SetLayout;
@@ -29,6 +28,8 @@ export class Context {
   readonly #sets = new Map<string, SetPlace>();
   #cindex: CacheIndex | null = null;
   readonly #deleting: Array<Promise<void>> = [];
+  /** group/node pairs already warned about (no GROUPS= value). */
+  readonly #ungrouped = new Set<string>();
 
   constructor(
     readonly cfg: ResolvedConfig,
@@ -74,9 +75,19 @@ export class Context {
    * only writer, so it keeps the index in memory and replaces the file without a lock. */
   async updateCacheIndex(fn: (idx: CacheIndex) => void): Promise<void> {
     if (!this.nodeLeader) return;
-    this.#cindex ??= await readCacheIndex(this.cntlDir);
+    this.#cindex ??= (await readCacheIndexOrSetAside(this.cntlDir, (m) => this.warnHere(m))).index;
     fn(this.#cindex);
     await writeCacheIndex(this.cntlDir, this.#cindex);
+  }
+
+  /** The cache index this node leader starts from (set by the restore scan, which read it). */
+  adoptCacheIndex(idx: CacheIndex): void {
+    this.#cindex = idx;
+  }
+
+  /** A warning about this rank's node, printed by this rank (not only rank 0). */
+  warnHere(message: string): void {
+    process.stderr.write(`scr: warning: node ${this.node} (rank ${this.rank}): ${message}\n`);
   }
 
   /** Messages every rank would print alike are printed once, by rank 0. */
@@ -131,10 +142,13 @@ export class Context {
     if (group === 'NODE') return node;
     if (group === 'WORLD') return '*';
     const v = this.cfg.groups.get(node)?.[group];
-    if (v === undefined) {
-      throw new ScrError(`failure group ${group}: node ${node} has no GROUPS line giving it a ${group} value; add "GROUPS=${node} ${group}=<value>" to the configuration`, CODES.ARGUMENT);
+    if (v !== undefined) return `=${v}`;
+    // A node the GROUPS= lines leave out (a spare, typically) is a failure group of its own.
+    if (!this.#ungrouped.has(`${group}/${node}`)) {
+      this.#ungrouped.add(`${group}/${node}`);
+      this.warn(`failure group ${group}: node ${node} has no GROUPS line giving it a ${group} value, so it forms a group of its own; add "GROUPS=${node} ${group}=<value>" to the configuration to place it`);
     }
-    return v;
+    return `node:${node}`;
   }
 
   /** The redundancy sets for a descriptor (collective the first time a descriptor is used). */

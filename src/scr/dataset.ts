@@ -11,6 +11,7 @@ import { encode } from '../redundancy/encode.js';
 import { FileStream } from '../redundancy/stream.js';
 import type { Context } from './context.js';
 import { CODES, ScrError } from './errors.js';
+import { isNoSpace, noSpaceError } from './space.js';
 
 /** What a rank routed during an output phase: cache name → original path. */
 export interface Routed {
@@ -35,6 +36,9 @@ export interface RedRecord {
   /** Every member's file map. */
   filemaps: Filemap[];
   pieceSize: number;
+  /** CRC32 of every member's redundancy data (XOR/RS; null for PARTNER, whose copy is checked
+   * against the left neighbour's file CRCs). Absent in records of older versions. */
+  redCrcs?: Array<number | null>;
 }
 
 export function dirOf(ctx: Context, rec: DatasetRecord, node: string = ctx.node): string {
@@ -74,6 +78,7 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
   let error: Error | null = null;
   let redundancyBytes = 0;
   let chunk = 0;
+  let redCrc: number | null = null;
   const myLen = files.reduce((a, f) => a + f.size, 0);
   const lensAll = scheme === 'SINGLE' ? [myLen] : ((await place.comm.allgatherObject(myLen)) as number[]);
   if (scheme === 'SINGLE') {
@@ -88,23 +93,31 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
     await stream.close().catch(() => undefined);
     error = res.error;
     chunk = res.chunk;
+    redCrc = res.crc;
     redundancyBytes = res.bytes;
     if (!error && stream.crcs) files.forEach((f, i) => { f.crc = stream.crcs![i]!.value(f.size); });
   }
   const filemap: Filemap = { dataset: rec.id, rank: ctx.rank, files };
-  // Every member keeps every member's file map, so a lost member's metadata can be rebuilt.
-  const filemaps = scheme === 'SINGLE' ? [filemap] : ((await place.comm.allgatherObject(filemap)) as Filemap[]);
+  // Every member keeps every member's file map and redundancy CRC, so a lost member's metadata
+  // can be rebuilt and every member's redundancy data checked.
+  const all = scheme === 'SINGLE' ? [{ filemap, redCrc }] : ((await place.comm.allgatherObject({ filemap, redCrc })) as Array<{ filemap: Filemap; redCrc: number | null }>);
+  const filemaps = all.map((x) => x.filemap);
   if (!error) {
     try {
       await writeFilemap(dir, filemap);
       if (scheme !== 'SINGLE') {
         const red: RedRecord = {
           dataset: rec.id, scheme, k: place.set.k, members: place.set.members, nodes: place.set.members.map((r) => ctx.nodeOf[r]!),
-          position: place.comm.rank, chunk, lens: lensAll, filemaps, pieceSize: ctx.pieceSize,
+          position: place.comm.rank, chunk, lens: lensAll, filemaps, pieceSize: ctx.pieceSize, redCrcs: all.map((x) => x.redCrc),
         };
         await writeMetaFile(redMetaPath(dir, ctx.rank), 'redset', red);
       }
     } catch (e) { error = e as Error; }
+  }
+  if (error && isNoSpace(error)) {
+    const left = (place.comm.rank + place.comm.size - 1) % place.comm.size;
+    const need = scheme === 'SINGLE' ? 0 : scheme === 'PARTNER' ? lensAll[left]! : place.set.k * chunk;
+    error = await noSpaceError(error, { what: `the redundancy data and records of ${rec.name} (rank ${ctx.rank}, ${scheme})`, store: rec.store, node: ctx.node, need });
   }
   return { error, redundancyBytes };
 }

@@ -35,4 +35,6 @@ export const CODES = {
   REMOTE: 'ERR_SCR_REMOTE',
   /** Local I/O or setup failed. */
   IO: 'ERR_SCR_IO',
+  /** A cache store or the file system had no room (ENOSPC, EDQUOT). */
+  NO_SPACE: 'ERR_SCR_NO_SPACE',
 } as const;

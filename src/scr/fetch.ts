@@ -1,74 +1,140 @@
 // Fetch (SPEC §2 haveRestart, §6): when the cache has no checkpoint to restart from, copy one
 // from the file system into cache, checking every file's CRC, and protect it with the descriptor's
 // redundancy. Candidates come from the index: SCR_CURRENT, else the current marker, else the
-// newest; a candidate that fails on any rank is marked failed in the index and the next older one
-// is tried. With SCR_FETCH_BYPASS the files are read where they are.
+// newest, then older ones.
+// Only a fault of the checkpoint itself — a file missing, of the wrong size, or with another CRC,
+// or its rank map gone — marks it failed (with why) and moves on to an older one. A failure of
+// this job's own side — no room or no permission in a node's cache, an I/O error writing there —
+// does not: the checkpoint is then read in place from the file system instead, and if even that
+// fails for such a reason the next older one is tried without marking anything.
+// With SCR_FETCH_BYPASS (or another rank count) the files are read in place from the start.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetRecord, FileEntry } from '../cache/records.js';
 import { applyFileMetadata, writeFilemap } from '../cache/records.js';
 import { copyFileCrc, crcFile } from '../kernels/index.js';
-import { type IndexEntry, readIndex, readRankMap, restartCandidates, updateIndex } from '../pfs/index.js';
-import { agree, outcomeOf } from './agree.js';
+import { readablePath } from '../pfs/commit.js';
+import { type Failure, type IndexEntry, markFailed, readIndex, readRankMap, restartCandidates } from '../pfs/index.js';
 import type { Context } from './context.js';
 import { dirOf, protect, recordDataset, removeDataset } from './dataset.js';
-import { CODES, ScrError } from './errors.js';
 import { logEvent } from './log.js';
+import { isNoSpace, noSpaceError } from './space.js';
 
-async function fetchMine(ctx: Context, rec: DatasetRecord, files: FileEntry[]): Promise<void> {
-  const dir = dirOf(ctx, rec);
-  await mkdir(join(dir, '.scr'), { recursive: true, mode: 0o700 });
-  const check = ctx.cfg.bool('SCR_CRC_ON_FLUSH');
-  for (const f of files) {
-    let crc: number | null = null;
-    if (rec.bypass) {
-      if (check && f.crc !== null) crc = (await crcFile(f.path, { bufSize: ctx.fileBufSize })).crc;
-    } else {
-      const to = join(dir, f.name);
-      crc = (await copyFileCrc(f.path, to, { bufSize: ctx.fileBufSize, fsync: false })).crc;
-      await applyFileMetadata(to, f);
-    }
-    if (check && crc !== null && f.crc !== null && crc !== f.crc) {
-      throw new ScrError(`fetching ${rec.name}: ${f.path} has CRC32 ${crc.toString(16)}, but ${f.crc.toString(16)} was recorded when it was flushed: the file is damaged`, CODES.IO);
-    }
-  }
-  await writeFilemap(dir, { dataset: rec.id, rank: ctx.rank, files });
+/** A file to restart from, read where it is (readAt: its path, or its staged copy). */
+export interface PlacedFile extends FileEntry {
+  readAt: string;
 }
 
 export interface Fetched {
   rec: DatasetRecord;
-  /** A checkpoint written by another number of ranks: not in cache; every file of every rank,
-   * to be read where it is (routeFile resolves any of them). */
-  global?: FileEntry[];
+  /** Read in place, not copied into cache: the files this rank may route (every rank's, for a
+   * checkpoint of another rank count). */
+  inPlace?: PlacedFile[];
+}
+
+/** What one rank found: fine, a fault of the checkpoint, or a problem of its own side. */
+type Outcome = { ok: true } | { ok: false; message: string; fault: Failure | null };
+
+class Fault extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+const hex = (n: number) => n.toString(16).padStart(8, '0');
+
+function fault(check: Failure['check'], rank: number, file: string, message: string): Fault {
+  return new Fault({ check, rank, file, message, at: Date.now() });
+}
+
+function outcomeOf(e: unknown): Outcome {
+  if (e === null || e === undefined) return { ok: true };
+  if (e instanceof Fault) return { ok: false, message: e.message, fault: e.failure };
+  return { ok: false, message: (e as Error).message ?? String(e), fault: null };
+}
+
+/** Checks (and with `to`, copies) one file of the checkpoint; a fault of the file throws Fault. */
+async function takeFile(ctx: Context, name: string, f: FileEntry, from: string, to: string | null): Promise<void> {
+  const check = ctx.cfg.bool('SCR_CRC_ON_FLUSH') && f.crc !== null;
+  let got: { bytes: number; crc: number };
+  try {
+    if (to) got = await copyFileCrc(from, to, { bufSize: ctx.fileBufSize, fsync: false });
+    else if (check) got = await crcFile(from, { bufSize: ctx.fileBufSize });
+    else return;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    // A source that is not there is the checkpoint's fault; anything else (the cache side, or a
+    // permission or I/O error on the file system) is not.
+    if (err.code === 'ENOENT' && err.path === from) throw fault('missing', ctx.rank, f.path, `fetching ${name}: ${f.path} is missing`);
+    throw err;
+  }
+  if (got.bytes !== f.size) throw fault('size', ctx.rank, f.path, `fetching ${name}: ${f.path} has ${got.bytes} bytes, ${f.size} were flushed`);
+  if (check && got.crc !== f.crc) {
+    throw fault('crc', ctx.rank, f.path, `fetching ${name}: ${f.path} has CRC32 ${hex(got.crc)}, but ${hex(f.crc!)} was recorded when it was flushed: the file is damaged`);
+  }
+}
+
+/** This rank's files into its cache (`copy`), or checked where they are. */
+async function takeMine(ctx: Context, rec: DatasetRecord, files: FileEntry[], copy: boolean): Promise<PlacedFile[]> {
+  const out: PlacedFile[] = [];
+  const dir = dirOf(ctx, rec);
+  if (copy) await mkdir(join(dir, '.scr'), { recursive: true, mode: 0o700 });
+  try {
+    for (const f of files) {
+      const from = await readablePath(f, rec.id);
+      const to = copy ? join(dir, f.name) : null;
+      await takeFile(ctx, rec.name, f, from, to);
+      if (to) await applyFileMetadata(to, f);
+      out.push({ ...f, readAt: from });
+    }
+    if (copy) await writeFilemap(dir, { dataset: rec.id, rank: ctx.rank, files });
+  } catch (e) {
+    if (!isNoSpace(e)) throw e;
+    throw await noSpaceError(e, { what: `fetching ${rec.name}`, store: rec.store, node: ctx.node, need: files.reduce((a, f) => a + f.size, 0) });
+  }
+  return out;
+}
+
+/** Every rank's outcome, and the first problem. */
+async function gatherOutcomes(ctx: Context, mine: Outcome): Promise<{ ok: boolean; fault: Failure | null; first: string }> {
+  if (await ctx.comm.allreduce(mine.ok, 'LAND')) return { ok: true, fault: null, first: '' };
+  const all = (await ctx.comm.allgatherObject(mine)) as Outcome[];
+  const bad = all.map((o, r) => ({ o, r })).filter((x): x is { o: Extract<Outcome, { ok: false }>; r: number } => !x.o.ok);
+  const withFault = bad.find((x) => x.o.fault);
+  const first = withFault ?? bad[0]!;
+  return { ok: false, fault: withFault?.o.fault ?? null, first: `rank ${first.r}: ${first.o.message}${bad.length > 1 ? ` (and ${bad.length - 1} more rank(s))` : ''}` };
+}
+
+async function markBad(ctx: Context, cand: IndexEntry, failure: Failure, why: string): Promise<void> {
+  ctx.warn(`${why}; marking ${cand.name} failed and trying an older checkpoint (if the file is repaired, \`scr index --unfail ${cand.name}\` clears the mark)`);
+  if (ctx.rank === 0) {
+    await markFailed(ctx.prefix, cand.id, failure, (m) => ctx.warn(m)).catch((e: Error) => ctx.warn(`could not mark ${cand.name} failed: ${e.message}`));
+    await logEvent(ctx, 'FAILED', { name: cand.name, id: cand.id, why: JSON.stringify(failure.message) });
+  }
 }
 
 /** A checkpoint written by a different number of ranks (SCR cannot restart from one, its issue
- * #535): nothing is copied; the ranks check the files' CRCs between them and agree. */
-async function openGlobal(ctx: Context, cand: IndexEntry, ranks: FileEntry[][] | null): Promise<FileEntry[]> {
+ * #535): nothing is copied; the ranks check the files between them, read in place. */
+async function openOtherRankCount(ctx: Context, cand: IndexEntry, rec: DatasetRecord, ranks: FileEntry[][]): Promise<PlacedFile[] | 'fault' | 'skip'> {
+  const all = ranks.flat();
+  const placed: PlacedFile[] = await Promise.all(all.map(async (f) => ({ ...f, readAt: await readablePath(f, rec.id) })));
   let err: unknown = null;
-  const all = (ranks ?? []).flat();
   try {
-    if (!ranks) throw new ScrError(`${cand.name}: its rank map in ${ctx.prefix}/.scr is missing or damaged`, CODES.IO);
-    if (ctx.cfg.bool('SCR_CRC_ON_FLUSH')) {
-      for (let i = ctx.rank; i < all.length; i += ctx.size) {
-        const f = all[i]!;
-        if (f.crc === null) continue;
-        const got = (await crcFile(f.path, { bufSize: ctx.fileBufSize })).crc;
-        if (got !== f.crc) throw new ScrError(`fetching ${cand.name}: ${f.path} has CRC32 ${got.toString(16)}, but ${f.crc.toString(16)} was recorded when it was flushed: the file is damaged`, CODES.IO);
-      }
-    }
+    for (let i = ctx.rank; i < placed.length; i += ctx.size) await takeFile(ctx, rec.name, placed[i]!, placed[i]!.readAt, null);
   } catch (e) { err = e; }
-  await agree(ctx.comm, `opening ${cand.name} (written by ${cand.ranks} ranks) in place`, outcomeOf(err));
-  return all;
+  const res = await gatherOutcomes(ctx, outcomeOf(err));
+  if (res.ok) return placed;
+  if (res.fault) { await markBad(ctx, cand, res.fault, `opening ${cand.name} (written by ${cand.ranks} ranks) in place failed on ${res.first}`); return 'fault'; }
+  ctx.warn(`could not read ${cand.name} in place (${res.first}); it is not marked failed; trying an older checkpoint`);
+  return 'skip';
 }
 
-/** Collective: the fetched checkpoint, or null if none could be fetched. One written by this
- * many ranks is copied into cache; one written by another number is opened in place. */
+/** Collective: the fetched checkpoint, or null if none could be fetched. */
 export async function fetchCheckpoint(ctx: Context, wanted: string | null): Promise<Fetched | null> {
   let candidates: IndexEntry[] = [];
   if (ctx.rank === 0) {
     try {
-      candidates = restartCandidates(await readIndex(ctx.prefix), 'any', wanted);
+      candidates = restartCandidates(await readIndex(ctx.prefix, (m) => ctx.warn(m)), 'any', wanted);
     } catch (e) {
       ctx.warn(`cannot read the index of ${ctx.prefix}: ${(e as Error).message}; nothing is fetched`);
     }
@@ -79,48 +145,47 @@ export async function fetchCheckpoint(ctx: Context, wanted: string | null): Prom
     const d = ctx.cfg.descriptorFor(cand.id, { checkpoint: true });
     const rec: DatasetRecord = {
       id: cand.id, name: cand.name, flags: cand.flags, created: cand.created, store: d.store, descriptor: d.index,
-      ranks: cand.ranks, complete: true, flushed: true, bytes: cand.bytes, files: cand.files,
-      ...(ctx.cfg.bool('SCR_FETCH_BYPASS') ? { bypass: true } : {}),
+      ranks: cand.ranks, complete: true, flushed: true, bytes: cand.bytes, files: cand.files, prefix: ctx.prefix,
     };
     let map = null;
-    let err: unknown = null;
-    if (ctx.rank === 0) {
-      try {
-        map = (await readRankMap(ctx.prefix, cand.id)) ?? null;
-        if (!map || map.ranks.length !== cand.ranks) throw new ScrError(`${cand.name} has no usable rank map (it lists ${map?.ranks.length ?? 0} ranks of ${cand.ranks})`, CODES.IO);
-      } catch (e) { err = e; map = null; }
-      if (err) ctx.warn(`${cand.name}: ${(err as Error).message}`);
+    if (ctx.rank === 0) map = (await readRankMap(ctx.prefix, cand.id).catch(() => undefined)) ?? null;
+    const ranks = await ctx.comm.bcastObject(map && map.ranks.length === cand.ranks ? map.ranks : null, 0);
+    if (!ranks) {
+      await markBad(ctx, cand, { check: 'rankmap', message: `its rank map in ${ctx.prefix}/.scr/scr.dataset.${cand.id} is missing or damaged`, at: Date.now() }, `${cand.name} has no usable rank map`);
+      continue;
     }
-    const ranks = await ctx.comm.bcastObject(map?.ranks ?? null, 0);
-    err = null;
-    try {
-      if (cand.ranks !== ctx.size) {
-        const global = await openGlobal(ctx, cand, ranks);
-        await logEvent(ctx, 'FETCH', { name: rec.name, id: rec.id, bytes: cand.bytes, seconds: (performance.now() - t0) / 1000, ranks: `${cand.ranks}->${ctx.size}` });
-        return { rec: { ...rec, bypass: true }, global };
+    if (cand.ranks !== ctx.size) {
+      const placed = await openOtherRankCount(ctx, cand, rec, ranks);
+      if (typeof placed === 'string') continue;
+      await logEvent(ctx, 'FETCH', { name: rec.name, id: rec.id, bytes: cand.bytes, seconds: (performance.now() - t0) / 1000, ranks: `${cand.ranks}->${ctx.size}` });
+      return { rec: { ...rec, bypass: true }, inPlace: placed };
+    }
+    let copy = !ctx.cfg.bool('SCR_FETCH_BYPASS');
+    for (;;) {
+      let placed: PlacedFile[] = [];
+      let err: unknown = null;
+      try { placed = await takeMine(ctx, rec, ranks[ctx.rank]!, copy); } catch (e) { err = e; }
+      let res = await gatherOutcomes(ctx, outcomeOf(err));
+      if (res.ok && copy) {
+        // Into cache: protected like any checkpoint, and recorded in this node's cache index.
+        const p = await protect(ctx, rec, d, ranks[ctx.rank]!, false);
+        err = p.error;
+        if (!err) try { await recordDataset(ctx, rec); } catch (e) { err = e; }
+        res = await gatherOutcomes(ctx, outcomeOf(err));
       }
-      if (!ranks) throw new ScrError(`${cand.name}: its rank map in ${ctx.prefix}/.scr is missing or damaged`, CODES.IO);
-      await fetchMine(ctx, rec, ranks[ctx.rank]!);
-    } catch (e) { err = e; }
-    try {
-      await agree(ctx.comm, `fetching ${cand.name}`, outcomeOf(err));
-      const files = ranks![ctx.rank]!;
-      if (!rec.bypass) {
-        const res = await protect(ctx, rec, d, files, false);
-        await agree(ctx.comm, `fetching ${cand.name}: applying redundancy`, outcomeOf(res.error));
+      if (res.ok) {
+        await logEvent(ctx, 'FETCH', { name: rec.name, id: rec.id, bytes: cand.bytes, seconds: (performance.now() - t0) / 1000, ...(copy ? {} : { where: 'in place' }) });
+        return copy ? { rec } : { rec: { ...rec, bypass: true }, inPlace: placed };
       }
-      await recordDataset(ctx, rec);
-      await logEvent(ctx, 'FETCH', { name: rec.name, id: rec.id, bytes: cand.bytes, seconds: (performance.now() - t0) / 1000 });
-      return { rec };
-    } catch (e) {
-      ctx.warn(`${(e as Error).message}; marking ${cand.name} failed and trying an older checkpoint`);
-      await removeDataset(ctx, rec).catch(() => undefined);
-      if (ctx.rank === 0) {
-        await updateIndex(ctx.prefix, (idx) => { const x = idx.datasets[String(cand.id)]; if (x) x.failed = true; if (idx.current === cand.name) idx.current = null; })
-          .catch((e2: Error) => ctx.warn(`could not mark ${cand.name} failed: ${e2.message}`));
-        await logEvent(ctx, 'FAILED', { name: cand.name, id: cand.id, why: JSON.stringify((e as Error).message) });
+      if (copy) await removeDataset(ctx, rec).catch(() => undefined);
+      if (res.fault) { await markBad(ctx, cand, res.fault, `fetching ${cand.name} failed on ${res.first}`); break; }
+      if (copy) {
+        ctx.warn(`could not copy ${cand.name} into the cache (${res.first}); it is not marked failed, and is read in place from the file system instead`);
+        copy = false;
+        continue;
       }
-      await ctx.comm.barrier();
+      ctx.warn(`could not read ${cand.name} in place (${res.first}); it is not marked failed; trying an older checkpoint`);
+      break;
     }
   }
   return null;

@@ -172,7 +172,7 @@ export class ScrLibrary {
       this.#sm.phase = 'output'; // SCR_ENABLE=0: routeFile passes paths through
       return;
     }
-    const rec = newRecord(s.nextId++, name ?? null, fl, this.#comm!.size);
+    const rec = newRecord(s.ctx, s.nextId++, name ?? null, fl);
     this.#output = await startOutput(s, rec);
     this.#sm.phase = 'output';
   }

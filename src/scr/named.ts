@@ -3,7 +3,7 @@
 import { byName, readIndex, updateIndex } from '../pfs/index.js';
 import { agreeKeepingMine } from './agree.js';
 import { CODES, ScrError } from './errors.js';
-import { deleteFromPfsByRankMap } from './flush.js';
+import { deleteDatasetFiles } from '../pfs/commit.js';
 import type { Session } from './session.js';
 
 /** SCR_Current: the checkpoint to restart from (in cache, or the index's current marker). */
@@ -41,13 +41,15 @@ export async function forget(s: Session, call: 'drop' | 'deleteDataset', name: s
       if (onPfs.length === 0 && cached.length === 0) {
         throw new ScrError(`${call}(${name}): no dataset of that name in cache or in ${ctx.prefix}/.scr/index.scr`, CODES.ARGUMENT);
       }
-      if (opts.deleteFiles) for (const e of onPfs) await deleteFromPfsByRankMap(ctx, e.id);
+      // The index forgets it first, so its files are deleted except those a remaining dataset
+      // still lists (an application that reuses its paths shares them).
       if (onPfs.length) {
         await updateIndex(ctx.prefix, (idx) => {
           for (const [id, e] of Object.entries(idx.datasets)) if (e.name === name) delete idx.datasets[id];
           if (idx.current === name) idx.current = null;
-        });
+        }, (m) => ctx.warn(m));
       }
+      if (opts.deleteFiles) for (const e of onPfs) await deleteDatasetFiles(ctx.prefix, e.id);
     } catch (e) { err = e; }
   }
   await agreeKeepingMine(ctx.comm, `${call}(${name})`, err);

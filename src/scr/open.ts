@@ -2,12 +2,13 @@
 // back (restore.ts), finish what a previous job left half done, and choose the next dataset id;
 // at the end, flush the newest checkpoint and record that the run finished on purpose.
 import type { ResolvedConfig } from '../config/resolve.js';
-import { CheckpointPolicy, readHalt, updateHalt } from '../halt/index.js';
+import { CheckpointPolicy, readHalt, setHaltAside, updateHalt } from '../halt/index.js';
+import { MetaError } from '../meta/index.js';
 import type { Comm } from '../mpi/index.js';
 import { readIndex } from '../pfs/index.js';
 import { agreeKeepingMine } from './agree.js';
 import { Context } from './context.js';
-import { completeFlushesFromMarkers } from './flush.js';
+import { completeFlushes } from '../pfs/commit.js';
 import { logEvent } from './log.js';
 import { restoreCache, type RestoreTiming } from './restore.js';
 import { Session } from './session.js';
@@ -39,7 +40,7 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
     // Asynchronous flushes a previous job copied completely but could not record (SCR loses
     // these, its issue #531): finished here from the ranks' durable markers.
     try {
-      for (const name of await completeFlushesFromMarkers(ctx.prefix, cfg.int('SCR_PREFIX_SIZE'))) ctx.note(`completed the flush of ${name}, which the previous run copied but did not record`);
+      for (const name of await completeFlushes(ctx.prefix, cfg.int('SCR_PREFIX_SIZE'), (m) => ctx.warn(m))) ctx.note(`completed the flush of ${name}, which the previous run copied but did not finish`);
     } catch (e) { ctx.warn(`completing earlier flushes: ${(e as Error).message}`); }
     try { pfsMax = Math.max(0, ...Object.keys((await readIndex(ctx.prefix)).datasets).map(Number)); } catch (e) { ctx.warn(`the index of ${ctx.prefix} is unreadable: ${(e as Error).message}`); }
   }
@@ -57,20 +58,42 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
   return { session: s, timings: restored.timings };
 }
 
-/** finalize() of a session (collective). */
+/** finalize() of a session (collective). Never throws for a damaged halt file or a full file
+ * system: it warns, names what failed, and leaves the cached checkpoint for `scr postrun`. */
 export async function closeSession(s: Session): Promise<void> {
   const ctx = s.ctx;
   // The newest checkpoint reaches the file system if flushing is on and it is not there yet.
-  const newest = [...s.datasets.values()].filter((r) => r.flags.checkpoint && r.complete).sort((a, b) => b.id - a.id)[0];
-  if (newest && !newest.flushed && ctx.cfg.int('SCR_FLUSH') > 0) await s.flushes.flush(newest);
+  const newest = [...s.datasets.values()].filter((r) => r.flags.checkpoint && r.complete && !r.failed).sort((a, b) => b.id - a.id)[0];
+  const flushing = ctx.cfg.int('SCR_FLUSH') > 0;
+  if (newest && !newest.flushed && flushing) await s.flushes.flush(newest);
   await s.flushes.progress('all');
-  let err: unknown = null;
-  if (ctx.rank === 0) {
-    // A job that stops because a halt condition holds has not finished: the marker is left
-    // off, so a run wrapper with --requeue requeues it.
-    try { await updateHalt(ctx.prefix, (h) => (s.haltReason(h) === null ? { ...h, finalized: true } : undefined)); } catch (e) { err = e; }
+  if (newest && !newest.flushed && flushing && !newest.bypass) {
+    ctx.warn(`finalize(): the newest checkpoint, ${newest.name}, could not be flushed to ${ctx.prefix} (see above); it stays in the node caches: run \`scr postrun\` (or \`scr postrun --prefix ${ctx.prefix}\`) in the same allocation to drain it before the caches go`);
   }
-  await agreeKeepingMine(ctx.comm, 'recording that finalize() was called', err);
+  if (ctx.rank === 0) await recordFinalized(s);
   await logEvent(ctx, 'FINALIZE', {});
   await ctx.close();
+}
+
+/** The halt file's "finalize was called" marker (rank 0). A job that stops because a halt
+ * condition holds has not finished: the marker is left off, so a run wrapper with --requeue
+ * requeues it. A damaged halt file is set aside and replaced. */
+async function recordFinalized(s: Session): Promise<void> {
+  const ctx = s.ctx;
+  const mark = () => updateHalt(ctx.prefix, (h) => (s.haltReason(h) === null ? { ...h, finalized: true } : undefined));
+  try {
+    await mark();
+  } catch (e) {
+    if (!(e instanceof MetaError)) {
+      ctx.warn(`finalize(): could not record in the halt file that the run finished (${(e as Error).message}); a run wrapper may relaunch the job: stop it with \`scr halt --prefix ${ctx.prefix}\` once it can write there`);
+      return;
+    }
+    try {
+      const aside = await setHaltAside(ctx.prefix);
+      ctx.warn(`finalize(): the halt file was damaged (${e.message}); it was moved to ${aside} and replaced (any halt conditions it held are gone: set them again with \`scr halt\`)`);
+      await mark();
+    } catch (e2) {
+      ctx.warn(`finalize(): could not replace the damaged halt file: ${(e2 as Error).message}`);
+    }
+  }
 }

@@ -10,6 +10,8 @@ import type { Context } from './context.js';
 import { createDatasetDir, dirOf, protect, recordDataset, type Routed, statRouted } from './dataset.js';
 import { CODES, ScrError } from './errors.js';
 import { logEvent } from './log.js';
+import { nearlyFull, type Room, roomIn } from './space.js';
+import { humanBytes } from '../common/bytes.js';
 import type { Session } from './session.js';
 
 /** An open output phase. */
@@ -30,8 +32,8 @@ export interface OutputStats {
   protectSeconds: number;
 }
 
-export function newRecord(id: number, name: string | null, flags: { checkpoint: boolean; output: boolean }, ranks: number): DatasetRecord {
-  return { id, name: name ?? `scr.dataset.${id}`, flags, created: Date.now(), store: '', descriptor: 0, ranks, complete: false };
+export function newRecord(ctx: Context, id: number, name: string | null, flags: { checkpoint: boolean; output: boolean }): DatasetRecord {
+  return { id, name: name ?? `scr.dataset.${id}`, flags, created: Date.now(), store: '', descriptor: 0, ranks: ctx.size, complete: false, prefix: ctx.prefix };
 }
 
 /** Opens dataset `rec` in cache (collective). */
@@ -46,9 +48,10 @@ export async function startOutput(s: Session, rec: DatasetRecord): Promise<Outpu
   try {
     await ctx.setsFor(d); // forms this descriptor's sets (a GROUPS error shows here, on every rank)
     await evictFor(s, d);
-    // Not yet in the cache index: at restart, a dataset directory the index does not list is
-    // known to be incomplete (the job stopped while writing it) and is removed.
+    // Recorded incomplete at once: at restart, an incomplete dataset of this prefix is removed
+    // (the job stopped while writing it); one of another prefix is left alone.
     await createDatasetDir(ctx, rec);
+    await recordDataset(ctx, rec);
   } catch (e) { err = e; }
   await agreeKeepingMine(ctx.comm, `startOutput(): preparing ${rec.name}`, err);
   if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointStarted();
@@ -56,21 +59,42 @@ export async function startOutput(s: Session, rec: DatasetRecord): Promise<Outpu
   return { rec, descriptor: d, routed: [], bypass: d.bypass, startedAt: performance.now() };
 }
 
-/** Evicts the oldest cached datasets beyond the store's and the descriptor's COUNT. */
+/** Evicts the oldest cached datasets beyond the store's and the descriptor's COUNT. Never the
+ * last good copy before the new one is durable: the newest checkpoint not on the file system, and
+ * an output not on the file system (its flush is retried first), are kept until the dataset being
+ * started is complete (s.deferred; completeOutput evicts them then). */
 async function evictFor(s: Session, d: CkptDescriptor): Promise<void> {
   const ctx = s.ctx;
   const storeCount = ctx.cfg.stores.find((x) => x.path === d.store)?.count ?? ctx.cfg.int('SCR_CACHE_SIZE');
-  const inStore = () => [...s.datasets.values()].filter((r) => r.store === d.store).sort((a, b) => a.id - b.id);
-  const inDesc = () => [...s.datasets.values()].filter((r) => r.descriptor === d.index).sort((a, b) => a.id - b.id);
+  const live = () => [...s.datasets.values()].filter((r) => !s.deferred.has(r.id));
+  const inStore = () => live().filter((r) => r.store === d.store).sort((a, b) => a.id - b.id);
+  const inDesc = () => live().filter((r) => r.descriptor === d.index).sort((a, b) => a.id - b.id);
+  const newestCkpt = s.restartable()[0];
   // The previous eviction's deletion must be over before more data comes in.
   await ctx.settleDeletes();
   while (inStore().length >= storeCount || (d.count !== null && inDesc().length >= d.count)) {
     const victim = inStore().length >= storeCount ? inStore()[0]! : inDesc()[0]!;
     // Never evict a dataset while it is being flushed: finish its flush first.
     if (s.flushes.has(victim.id)) await s.flushes.progress(victim.id);
+    if (victim.flags.output && !victim.flushed && !victim.bypass) await s.flushes.flush(victim);
+    const lastGood = victim === newestCkpt || (victim.flags.output && !victim.flushed);
+    if (lastGood && !victim.flushed && !victim.bypass) {
+      s.deferred.add(victim.id);
+      ctx.debug(1, `keeping ${victim.name} in ${victim.store} until the next dataset is complete: it is not on the file system`);
+      continue;
+    }
     await s.drop(victim, { background: true });
     ctx.debug(1, `evicted ${victim.name} from ${victim.store}`);
   }
+}
+
+/** After a dataset completed: the evictions startOutput deferred happen now. */
+async function evictDeferred(s: Session): Promise<void> {
+  for (const id of s.deferred) {
+    const rec = s.datasets.get(id);
+    if (rec) await s.drop(rec, { background: true });
+  }
+  s.deferred.clear();
 }
 
 /** routeFile() in an output phase: where to write `path` (local). */
@@ -102,6 +126,7 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
   const fail = async (why: string | null) => {
     if (why) ctx.warn(`${why}; the dataset is deleted from cache`);
     await s.drop(rec);
+    s.deferred.clear(); // the datasets kept for want of a new one stay
     if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointCompleted();
     return { ok: false };
   };
@@ -121,6 +146,7 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
   const complete = await comm.allreduce(valid && !localErr, 'LAND');
   if (!complete) {
     if (localErr) process.stderr.write(`scr: rank ${ctx.rank}: ${(localErr as Error).message}\n`);
+    await noteFullStore(s, rec);
     return fail(null);
   }
   const t0 = performance.now();
@@ -144,6 +170,7 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
     return fail((e as Error).message);
   }
   s.datasets.set(rec.id, rec);
+  await evictDeferred(s);
   if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointCompleted();
   await logEvent(ctx, rec.flags.checkpoint ? 'CHECKPOINT' : 'OUTPUT', { name: rec.name, id: rec.id, bytes: rec.bytes, seconds: (performance.now() - out.startedAt) / 1000, files: rec.files });
   // Every output dataset reaches the file system; checkpoints every SCR_FLUSH-th id.
@@ -151,6 +178,20 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
   if (rec.flags.output || (rec.flags.checkpoint && every > 0 && rec.id % every === 0)) await s.flushes.flush(rec);
   await s.flushes.progress();
   return { ok: true, stats: { id: rec.id, bytes, redundancyBytes, protectSeconds } };
+}
+
+/** When a dataset is not complete and its store is (nearly) full on some node, says so: the
+ * application probably could not write its files there (collective, only on this path). */
+async function noteFullStore(s: Session, rec: DatasetRecord): Promise<void> {
+  const ctx = s.ctx;
+  const room = ctx.nodeLeader && !rec.bypass ? await roomIn(rec.store) : null;
+  const full = ((await ctx.comm.allgatherObject(nearlyFull(room) ? { node: ctx.node, room: room! } : null)) as Array<{ node: string; room: Room } | null>).filter((x) => x !== null);
+  if (!full.length) return;
+  const prev = s.restartable()[0];
+  const perNode = prev?.bytes ? prev.bytes / Math.max(1, new Set(ctx.nodeOf).size) : 0;
+  ctx.warn(`${rec.name} is not complete, and the cache store ${rec.store} is full on node${full.length > 1 ? 's' : ''} ${full.map((f) => `${f.node} (${humanBytes(f.room.free)} free of ${humanBytes(f.room.total)})`).join(', ')}: ` +
+    `the application probably could not write its files (ENOSPC). ${prev ? `The previous checkpoint, ${prev.name}, is kept (about ${humanBytes(perNode)} per node, plus redundancy). ` : ''}` +
+    'Give the cache more room (a larger SCR_CACHE_BASE or STORE=), keep fewer datasets in it (SCR_CACHE_SIZE), or choose a scheme that stores less (SCR_COPY_TYPE)');
 }
 
 /** The first basename two ranks of this node routed, described, or null. Collective. */

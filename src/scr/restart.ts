@@ -1,29 +1,31 @@
 // The restart phase (SPEC §2 haveRestart, startRestart, routeFile, completeRestart): offer the
 // checkpoint to restart from (in cache, else fetched from the file system), open it, route reads
 // to its files, and on a rejection mark it failed so an older one is offered next.
-import { basename, join, resolve } from 'node:path';
-import type { DatasetRecord, FileEntry, Filemap } from '../cache/records.js';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import type { DatasetRecord, Filemap } from '../cache/records.js';
 import { readFilemap } from '../cache/records.js';
-import { updateIndex } from '../pfs/index.js';
+import { type Failure, markFailed } from '../pfs/index.js';
 import { agreeKeepingMine } from './agree.js';
 import type { Context } from './context.js';
 import { dirOf } from './dataset.js';
 import { CODES, ScrError } from './errors.js';
-import { fetchCheckpoint } from './fetch.js';
+import { fetchCheckpoint, type PlacedFile } from './fetch.js';
 import { logEvent } from './log.js';
 import type { Session } from './session.js';
 
-/** What haveRestart offered: a dataset, and for one of another rank count every rank's files. */
+/** What haveRestart offered: a dataset in cache, or one read in place from the file system. */
 export interface Offer {
   rec: DatasetRecord;
-  /** A checkpoint written by another number of ranks: read in place; any of its files routes. */
-  global?: FileEntry[];
+  /** Read in place: the files this rank may route, and where each is read. */
+  inPlace?: PlacedFile[];
 }
 
 /** An open restart phase. */
 export interface RestartPhase {
   rec: DatasetRecord;
   map: Filemap;
+  /** Where each file is read when the checkpoint is read in place. */
+  readAt?: Map<string, string>;
 }
 
 /** haveRestart() (collective): the checkpoint to restart from, or null. */
@@ -37,14 +39,15 @@ export async function haveRestart(s: Session): Promise<Offer | null> {
   if (inCache) best = { rec: inCache };
   if (!best && ctx.cfg.bool('SCR_FETCH')) {
     const fetched = await fetchCheckpoint(ctx, wanted ?? null);
-    if (fetched?.global) {
-      best = { rec: fetched.rec, global: fetched.global };
+    if (fetched?.inPlace) {
+      best = { rec: fetched.rec, inPlace: fetched.inPlace };
     } else if (fetched) {
       best = { rec: fetched.rec };
       s.datasets.set(fetched.rec.id, fetched.rec);
     }
   }
   if (!best && wanted && usable[0]) best = { rec: usable[0] };
+  if (!best) rejectedNote(s);
   return best;
 }
 
@@ -53,25 +56,29 @@ export async function startRestart(ctx: Context, offer: Offer): Promise<RestartP
   let map: Filemap | undefined;
   let err: unknown = null;
   try {
-    // A checkpoint of another rank count: every file of the dataset is this rank's to route.
-    if (offer.global) map = { dataset: offer.rec.id, rank: ctx.rank, files: offer.global };
+    // Read in place (e.g. another rank count: every file of the dataset is this rank's to route).
+    if (offer.inPlace) map = { dataset: offer.rec.id, rank: ctx.rank, files: offer.inPlace };
     else map = await readFilemap(dirOf(ctx, offer.rec), ctx.rank);
     if (!map) throw new ScrError(`rank ${ctx.rank} has no file map for ${offer.rec.name} in ${dirOf(ctx, offer.rec)}`, CODES.IO);
   } catch (e) { err = e; }
   await agreeKeepingMine(ctx.comm, `startRestart(): opening ${offer.rec.name}`, err);
-  return { rec: offer.rec, map: map! };
+  return { rec: offer.rec, map: map!, ...(offer.inPlace ? { readAt: new Map(offer.inPlace.map((f) => [f.path, f.readAt])) } : {}) };
 }
 
 /** routeFile() in a restart phase: where to read `path` (local). */
 export function routeRestart(ctx: Context, phase: RestartPhase, path: string): string {
   const { rec, map } = phase;
   const abs = resolve(path);
-  const hit = map.files.find((f) => f.path === abs) ?? (map.files.filter((f) => f.name === basename(abs)).length === 1 ? map.files.find((f) => f.name === basename(abs)) : undefined);
+  // By path; else, for a path under this job's prefix, by a file name unique in the checkpoint.
   // (With a checkpoint of another rank count the map holds every rank's files, read in place.)
+  const rel = relative(ctx.prefix, abs);
+  const underPrefix = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  const byName = underPrefix ? map.files.filter((f) => f.name === basename(abs)) : [];
+  const hit = map.files.find((f) => f.path === abs) ?? (byName.length === 1 ? byName[0] : undefined);
   if (!hit) {
     throw new ScrError(`routeFile(${path}): rank ${ctx.rank} has no such file in checkpoint ${rec.name} (it has ${map.files.map((f) => f.name).join(', ') || 'no files'})`, CODES.NO_FILE);
   }
-  return rec.bypass ? hit.path : join(dirOf(ctx, rec), hit.name);
+  return rec.bypass ? (phase.readAt?.get(hit.path) ?? hit.path) : join(dirOf(ctx, rec), hit.name);
 }
 
 /** completeRestart(ok) once every rank's answer is reduced into `ok` (collective). */
@@ -82,13 +89,31 @@ export async function completeRestart(s: Session, rec: DatasetRecord, ok: boolea
     return;
   }
   if (s.flushes.has(rec.id)) await s.flushes.progress(rec.id);
+  // A rejection must be reversible (the application may be wrong, e.g. about its own input):
+  // a checkpoint only in cache is first flushed, so the mark can be undone with --unfail.
+  const inCacheOnly = !rec.flushed && !rec.bypass && s.datasets.has(rec.id);
+  if (inCacheOnly && ctx.cfg.int('SCR_FLUSH') > 0) await s.flushes.flush(rec);
+  await s.flushes.progress(rec.id);
+  const kept = rec.flushed || rec.bypass;
   rec.failed = true;
-  ctx.warn(`checkpoint ${rec.name} was marked failed by completeRestart(false) and dropped from cache`);
+  s.rejected.push(rec.name);
+  ctx.warn(`checkpoint ${rec.name} was rejected by the application (completeRestart(false)): ${kept ? 'it is marked failed in the index' : `it was only in cache${ctx.cfg.int('SCR_FLUSH') > 0 ? ' and could not be flushed' : ' (SCR_FLUSH=0)'}, so it is deleted`}`);
   await s.drop(rec);
   if (ctx.rank === 0) {
-    await updateIndex(ctx.prefix, (idx) => { const e = idx.datasets[String(rec.id)]; if (e) e.failed = true; if (idx.current === rec.name) idx.current = null; })
-      .catch((e) => ctx.warn(`could not mark ${rec.name} failed in the index: ${(e as Error).message}`));
+    const failure: Failure = { check: 'rejected', message: 'rejected by the application (completeRestart(false))', at: Date.now() };
+    await markFailed(ctx.prefix, rec.id, failure, (m) => ctx.warn(m)).catch((e) => ctx.warn(`could not mark ${rec.name} failed in the index: ${(e as Error).message}`));
     await logEvent(ctx, 'FAILED', { name: rec.name, id: rec.id, why: 'completeRestart(false)' });
   }
   await ctx.comm.barrier();
+}
+
+/** Said when haveRestart finds nothing after the application rejected checkpoints: the chain
+ * may have been burnt by a mistake of the application's, and this undoes it. */
+export function rejectedNote(s: Session): void {
+  if (!s.rejected.length) return;
+  const names = [...new Set(s.rejected)];
+  s.ctx.warn(`no checkpoint is left to restart from: the application rejected ${names.length} with completeRestart(false) (${names.join(', ')}), ` +
+    `and each is now marked failed. If they were rejected by mistake (for example because of the application's own input), ` +
+    `clear the marks with ${names.map((n) => `\`scr index --unfail ${n}\``).join(', ')} (each checks every CRC first) and restart`);
+  s.rejected.length = 0;
 }

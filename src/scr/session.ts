@@ -16,6 +16,10 @@ export class Session {
   nextId = 1;
   /** Set by current(): the checkpoint to restart from when it is in cache. */
   currentName: string | null = null;
+  /** Datasets to evict once the dataset being written is complete (see output.ts evictFor). */
+  readonly deferred = new Set<number>();
+  /** Checkpoints the application rejected with completeRestart(false) in this run. */
+  readonly rejected: string[] = [];
   /** needCheckpoint's policy; decided on rank 0 and broadcast. */
   policy: CheckpointPolicy | null = null;
 

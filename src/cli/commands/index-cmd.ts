@@ -1,12 +1,10 @@
 // scr index: list the datasets in the prefix directory's index, set its current marker, drop an
 // entry, verify flushed datasets' files against the CRCs recorded in their rank maps, or rebuild
 // a dataset's missing files offline from the redundancy files a scavenge copied (src/pfs/build.ts).
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { crcFile } from '../../kernels/index.js';
 import { type BuildProgress, type BuildReport, buildDataset } from '../../pfs/build.js';
-import { byName, indexPath, type IndexEntry, type PfsIndex, pfsDatasetDir, readIndex, readRankMap, updateIndex } from '../../pfs/index.js';
+import { byName, clearFailed, indexPath, type IndexEntry, markFailed, type PfsIndex, pfsDatasetDir, readIndex, updateIndex } from '../../pfs/index.js';
+import { failureOf, planVerify, runVerify, type VerifyResult } from '../../pfs/verify.js';
 import { humanBytes } from '../../common/bytes.js';
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
@@ -34,6 +32,7 @@ function list(prefix: string, json: boolean, io: Io, idx: PfsIndex): number {
       datasets: all.map((e) => ({
         id: e.id, name: e.name, checkpoint: e.flags.checkpoint, output: e.flags.output, complete: e.complete, flushed: e.flushed,
         failed: e.failed, current: e.id === cur, bytes: e.bytes, files: e.files, created: new Date(e.created).toISOString(),
+        ...(e.failure ? { failure: { ...e.failure, at: new Date(e.failure.at).toISOString() } } : {}), ...(e.superseded !== undefined ? { supersededBy: e.superseded } : {}),
       })),
     }) + '\n');
     return 0;
@@ -44,8 +43,12 @@ function list(prefix: string, json: boolean, io: Io, idx: PfsIndex): number {
   }
   const yn = (b: boolean) => (b ? 'yes' : 'no');
   io.out(table(all.map((e) => [String(e.id), e.name, `${e.flags.checkpoint ? 'C' : ''}${e.flags.output ? 'O' : ''}` || '-',
-    yn(e.complete), yn(e.flushed), yn(e.failed), e.id === cur ? '*' : '', humanBytes(e.bytes), String(e.files), new Date(e.created).toISOString()]),
+    yn(e.complete), e.superseded !== undefined ? 'replaced' : yn(e.flushed), yn(e.failed), e.id === cur ? '*' : '', humanBytes(e.bytes), String(e.files), new Date(e.created).toISOString()]),
   ['ID', 'NAME', 'FLAGS', 'COMPLETE', 'FLUSHED', 'FAILED', 'CURRENT', 'SIZE', 'FILES', 'CREATED']));
+  for (const e of all) {
+    if (e.failed) io.out(`${e.name} (id ${e.id}) failed: ${e.failure ? `${e.failure.message} (${new Date(e.failure.at).toISOString()})` : 'no reason recorded'}; \`scr index --unfail ${e.name}\` clears the mark once every CRC matches\n`);
+    if (e.superseded !== undefined) io.out(`${e.name} (id ${e.id}): its files were replaced by dataset ${e.superseded}, flushed to the same paths\n`);
+  }
   return 0;
 }
 
@@ -78,39 +81,21 @@ async function drop(prefix: string, name: string, io: Io): Promise<number> {
   return 0;
 }
 
-interface Job { rank: number; path: string; size: number; crc: number | null }
-interface Plan { e: IndexEntry; jobs: Job[]; mapProblem?: string }
-interface Checked { problem?: string; sizeOnly?: boolean }
-
-async function check(j: Job): Promise<Checked> {
-  let st;
-  try {
-    st = await stat(j.path);
-  } catch (e) {
-    return { problem: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `cannot stat: ${(e as Error).message}` };
-  }
-  if (!st.isFile()) return { problem: 'not a regular file' };
-  if (st.size !== j.size) return { problem: `size differs: recorded ${j.size} bytes, found ${st.size}` };
-  if (j.crc === null) return { sizeOnly: true };
-  try {
-    const got = await crcFile(j.path);
-    if (got.bytes !== j.size) return { problem: `size differs: recorded ${j.size} bytes, read ${got.bytes}` };
-    if (got.crc !== j.crc) return { problem: `CRC differs: recorded ${hex(j.crc)}, computed ${hex(got.crc)}` };
-  } catch (e) {
-    return { problem: `cannot read: ${(e as Error).message}` };
-  }
-  return {};
-}
-
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-const hex = (c: number) => `0x${(c >>> 0).toString(16).padStart(8, '0')}`;
+
+/** A progress bar over `total` files on a terminal. */
+function fileBar(io: Io, total: number, what: string): cliProgress.SingleBar | undefined {
+  return io.isTTY && total > 0
+    ? new cliProgress.SingleBar({ stream: process.stdout, format: `${what} [{bar}] {value}/{total} files | {eta_formatted} left`, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+}
 
 async function verify(prefix: string, name: string | undefined, io: Io): Promise<number> {
   const idx = await readIndex(prefix);
   let targets: IndexEntry[];
   if (name !== undefined) {
     const e = find(idx, name, prefix);
-    if (!e.flushed) throw new UserError(`"${name}" (id ${e.id}) is not flushed: there is nothing on the file system to verify yet`, { exitCode: 1 });
+    if (!e.flushed && !e.failed) throw new UserError(`"${name}" (id ${e.id}) is not flushed: there is nothing on the file system to verify yet`, { exitCode: 1 });
     targets = [e];
   } else {
     targets = oldestFirst(idx).filter((e) => e.flushed);
@@ -119,68 +104,65 @@ async function verify(prefix: string, name: string | undefined, io: Io): Promise
       return 0;
     }
   }
-
   // Read every rank map first, so the progress bar knows the total.
-  const plans = await Promise.all(targets.map(async (e): Promise<Plan> => {
-    try {
-      const map = await readRankMap(prefix, e.id);
-      if (!map) return { e, jobs: [], mapProblem: 'no rank map' };
-      const jobs = map.ranks.flatMap((files, rank) => (files ?? []).map((f) => ({ rank, path: resolve(prefix, f.path), size: f.size, crc: f.crc })));
-      return { e, jobs };
-    } catch (err) {
-      return { e, jobs: [], mapProblem: `rank map unreadable: ${(err as Error).message}` };
-    }
-  }));
-
-  const total = plans.reduce((n, p) => n + p.jobs.length, 0);
-  const bar = io.isTTY && total > 0
-    ? new cliProgress.SingleBar({ stream: process.stdout, format: 'verifying [{bar}] {value}/{total} files | {eta_formatted} left', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-    : undefined;
-  bar?.start(total, 0);
-  const results: Checked[][] = [];
+  const plans = await Promise.all(targets.map((e) => planVerify(prefix, e.id)));
+  const bar = fileBar(io, plans.reduce((n, p) => n + p.files.length, 0), 'verifying');
+  bar?.start(plans.reduce((n, p) => n + p.files.length, 0), 0);
+  const results: VerifyResult[] = [];
   try {
-    for (const p of plans) {
-      const out: Checked[] = new Array(p.jobs.length);
-      let next = 0;
-      const worker = async () => {
-        for (let i = next++; i < p.jobs.length; i = next++) { out[i] = await check(p.jobs[i]!); bar?.increment(); }
-      };
-      await Promise.all(Array.from({ length: Math.min(4, p.jobs.length) }, worker));
-      results.push(out);
-    }
+    for (const p of plans) results.push(await runVerify(p, () => bar?.increment()));
   } finally {
     bar?.stop();
   }
-
   let damaged = 0;
-  for (const [k, p] of plans.entries()) {
-    const label = `"${p.e.name}" (id ${p.e.id})`;
+  for (const [k, plan] of plans.entries()) {
+    const e = targets[k]!;
     const res = results[k]!;
-    const lines = p.mapProblem ? [`${label}: ${p.mapProblem} (${pfsDatasetDir(prefix, p.e.id)})`]
-      : res.flatMap((r, i) => (r.problem ? [`${label}: rank ${p.jobs[i]!.rank}: ${p.jobs[i]!.path}: ${r.problem}`] : []));
+    const label = `"${e.name}" (id ${e.id})`;
+    const lines = plan.mapProblem ? [`${label}: ${plan.mapProblem} (${pfsDatasetDir(prefix, e.id)})`]
+      : res.problems.map((p) => `${label}: rank ${p.rank}: ${p.path}: ${p.message}`);
     for (const l of lines) io.out(`${l}\n`);
-    const sizeOnly = res.filter((r) => r.sizeOnly).length;
-    const note = sizeOnly ? `; ${count(sizeOnly, 'file')} had no recorded CRC and ${sizeOnly === 1 ? 'was' : 'were'} checked for size only` : '';
-    const ranks = new Set(p.jobs.map((j) => j.rank)).size;
+    const note = res.sizeOnly ? `; ${count(res.sizeOnly, 'file')} had no recorded CRC and ${res.sizeOnly === 1 ? 'was' : 'were'} checked for size only` : '';
+    const ranks = new Set(plan.files.map((j) => j.rank)).size;
     if (!lines.length) {
-      io.out(`${label}: ok: ${count(p.jobs.length, 'file')} of ${count(ranks, 'rank')} match${note}\n`);
+      io.out(`${label}: ok: ${count(plan.files.length, 'file')} of ${count(ranks, 'rank')} match${note}\n`);
       continue;
     }
     damaged++;
-    const bad = p.mapProblem ? 'cannot be verified' : `${lines.length} of ${count(p.jobs.length, 'file')} damaged`;
-    let marked = false as boolean;
-    let wasCurrent = false as boolean;
-    await updateIndex(prefix, (i2) => {
-      const key = keyOf(i2, p.e.id);
-      if (key === undefined) return;
-      i2.datasets[key]!.failed = marked = true;
-      // As a failed fetch does: a current marker naming a failed dataset would only mislead.
-      if (i2.current === p.e.name && currentId(i2) === p.e.id) { i2.current = null; wasCurrent = true; }
-    });
-    io.out(`${label}: ${bad}${note}; ${marked ? 'marked failed in the index: restarts will skip it' : 'no longer in the index, so not marked'}` +
+    const bad = plan.mapProblem ? 'cannot be verified' : `${lines.length} of ${count(plan.files.length, 'file')} damaged`;
+    const before = (await readIndex(prefix)).datasets[String(e.id)];
+    const wasCurrent = !!before && before.name === (await readIndex(prefix)).current;
+    if (before) await markFailed(prefix, e.id, failureOf(plan, res));
+    // As a failed fetch does: a current marker naming a failed dataset would only mislead.
+    io.out(`${label}: ${bad}${note}; ${before ? 'marked failed in the index: restarts will skip it' : 'no longer in the index, so not marked'}` +
       `${wasCurrent ? ' (it was current: the index has no current marker now)' : ''}\n`);
   }
   return damaged ? 1 : 0;
+}
+
+/** --unfail: clears a failed mark once every file of the dataset matches its recorded CRC. */
+async function unfail(prefix: string, name: string, io: Io): Promise<number> {
+  const e = find(await readIndex(prefix), name, prefix);
+  const label = `"${e.name}" (id ${e.id})`;
+  if (!e.failed) {
+    io.out(`${label} is not marked failed: nothing to do\n`);
+    return 0;
+  }
+  if (!e.complete) throw new UserError(`${label} was never completely flushed, so there is nothing on the file system to restart from`, { exitCode: 1 });
+  const plan = await planVerify(prefix, e.id);
+  const bar = fileBar(io, plan.files.length, 'verifying');
+  bar?.start(plan.files.length, 0);
+  let res: VerifyResult;
+  try { res = await runVerify(plan, () => bar?.increment()); } finally { bar?.stop(); }
+  const problems = plan.mapProblem ? [`${plan.mapProblem} (${pfsDatasetDir(prefix, e.id)})`] : res.problems.map((p) => `rank ${p.rank}: ${p.path}: ${p.message}`);
+  if (problems.length) {
+    throw new UserError(`${label} stays marked failed: ${problems.join('; ')}`, { exitCode: 1, hint: 'repair or restore those files (or rebuild them with scr index --build), then run --unfail again' });
+  }
+  await clearFailed(prefix, e.id);
+  const note = res.sizeOnly ? ` (${count(res.sizeOnly, 'file')} without a recorded CRC checked for size only)` : '';
+  io.out(`${label}: every file of ${count(new Set(plan.files.map((f) => f.rank)).size, 'rank')} matches its CRC${note}; the failed mark ` +
+    `(${e.failure ? `${e.failure.message}, ${new Date(e.failure.at).toISOString()}` : 'no reason recorded'}) is cleared: restarts may use it again\n`);
+  return 0;
 }
 
 /** --build takes a dataset id, or a name the index knows. */
@@ -232,7 +214,8 @@ export const indexCommand: CommandSpec = {
     'damaged dataset failed so restarts skip it. --build rebuilds a dataset\'s missing or damaged files offline (no MPI)\n' +
     'from the redundancy files a scavenge copied to <prefix>/.scr/scr.dataset.<id>/ (red.<rank>.scr, red.<rank>.dat),\n' +
     'checks them against their CRCs, and marks the dataset complete and flushed; if any set lost more than it can\n' +
-    'restore, it changes nothing.',
+    'restore, it changes nothing. A dataset marked failed (by a fetch that found it damaged, --verify, or the\n' +
+    'application\'s completeRestart(false)) is listed with why; --unfail clears the mark after checking every CRC.',
   examples: [
     ['scr index', 'the datasets in $SCR_PREFIX (else the current directory), oldest first'],
     ['scr index --prefix /p/lustre/me/run1 --json', '{"datasets": [{"id", "name", "checkpoint", "output", "complete", "flushed", "failed", "current", "bytes", "files", "created"}]}'],
@@ -242,11 +225,12 @@ export const indexCommand: CommandSpec = {
     ['scr index --verify ckpt.40', 'only that one'],
     ['scr index --build 40', 'rebuild the missing files of dataset 40 from its scavenged redundancy files'],
     ['scr index --build ckpt.40', 'the same, by name'],
+    ['scr index --unfail ckpt.40', 'ckpt.40 was marked failed (the listing says why): check every CRC and clear the mark'],
   ],
   exitCodes: [
-    [0, 'done; --verify: every file matched; --build: every missing file was rebuilt (or none was missing)'],
-    [1, 'a problem the message names: an unknown dataset, one that cannot be current, --verify found damage (the dataset is then marked failed), an unreadable index, --build cannot rebuild (the set and ranks are named; nothing changed)'],
-    [2, 'usage: a bad option, or more than one of --current, --drop, --verify and --build'],
+    [0, 'done; --verify: every file matched; --build: every missing file was rebuilt (or none was missing); --unfail: every file matched and the mark is cleared'],
+    [1, 'a problem the message names: an unknown dataset, one that cannot be current, --verify found damage (the dataset is then marked failed), an unreadable index, --build cannot rebuild (the set and ranks are named; nothing changed), --unfail found damage (the mark stays)'],
+    [2, 'usage: a bad option, or more than one of --current, --drop, --verify, --build and --unfail'],
   ],
   configure(cmd) {
     cmd.option('--prefix <dir>', 'prefix directory (default: SCR_PREFIX, else the current directory)')
@@ -254,16 +238,18 @@ export const indexCommand: CommandSpec = {
       .option('--current <name>', 'make this dataset the one restarts start from')
       .option('--drop <name>', 'remove this dataset from the index (its files stay)')
       .option('--verify [name]', 'check sizes and CRCs of the files of this dataset, or of every flushed one')
-      .option('--build <id>', 'rebuild the missing files of this dataset (an id or a name) from its scavenged redundancy files');
+      .option('--build <id>', 'rebuild the missing files of this dataset (an id or a name) from its scavenged redundancy files')
+      .option('--unfail <name>', 'clear the failed mark of this dataset once every file matches its recorded CRC');
   },
   async run(_args, opts, io) {
-    const actions = [opts.current, opts.drop, opts.verify, opts.build].filter((v) => v !== undefined);
-    if (actions.length > 1) throw new UserError('choose one of --current, --drop and --verify, or --build: one action at a time', { exitCode: 2 });
-    if (actions.length && opts.json) throw new UserError('--json goes with the listing, not with --current, --drop, --verify or --build', { exitCode: 2 });
+    const actions = [opts.current, opts.drop, opts.verify, opts.build, opts.unfail].filter((v) => v !== undefined);
+    if (actions.length > 1) throw new UserError('choose one of --current, --drop, --verify, --build and --unfail: one action at a time', { exitCode: 2 });
+    if (actions.length && opts.json) throw new UserError('--json goes with the listing, not with --current, --drop, --verify, --build or --unfail', { exitCode: 2 });
     const prefix = prefixOf(opts, io);
     if (opts.current !== undefined) return setCurrent(prefix, opts.current as string, io);
     if (opts.drop !== undefined) return drop(prefix, opts.drop as string, io);
     if (opts.build !== undefined) return build(prefix, opts.build as string, io);
+    if (opts.unfail !== undefined) return unfail(prefix, opts.unfail as string, io);
     if (opts.verify !== undefined) return verify(prefix, opts.verify === true ? undefined : (opts.verify as string), io);
     return list(prefix, Boolean(opts.json), io, await readIndex(prefix));
   },

@@ -1,0 +1,84 @@
+// Step 2 of a restore (restore.ts), on every rank from the same gathered node reports, so every
+// rank reaches the same answer: for each dataset found, restore it (which ranks' data moves, which
+// set members are rebuilt), keep it untouched (written by another number of ranks), or drop it
+// (incomplete, failed, or beyond what its redundancy can restore), with the reason.
+import type { DatasetRecord } from '../cache/records.js';
+import { recoverable } from '../redundancy/rebuild.js';
+import type { RedRecord } from './dataset.js';
+import type { NodeReport } from './restore-scan.js';
+
+export interface Plan {
+  id: number;
+  rec: DatasetRecord;
+  /** rank → the node holding its intact data and redundancy (ranks to rebuild are absent). */
+  holder: Map<number, string>;
+  /** The dataset's directory on each node that reported it (stores may differ per node). */
+  dirOn: Map<string, string>;
+  /** The sets with their record, and the positions to rebuild. */
+  sets: Array<{ red: RedRecord; lost: number[] }>;
+  /** Why ranks' data or redundancy failed their checks, for the message. */
+  damaged: string[];
+}
+
+export interface Drop {
+  id: number;
+  rec: DatasetRecord | null;
+  why: string;
+}
+
+export interface Decision {
+  plans: Plan[];
+  drops: Drop[];
+  /** Complete datasets written by another number of ranks: kept in cache as they are. */
+  kept: DatasetRecord[];
+  /** The largest dataset id seen anywhere (the next one must be larger), other prefixes' too. */
+  maxId: number;
+}
+
+export function decide(nodeOf: readonly string[], size: number, reports: NodeReport[]): Decision {
+  const live = new Set(nodeOf);
+  const ids = new Set<number>();
+  for (const r of reports) for (const id of Object.keys(r.datasets)) ids.add(Number(id));
+  const foreignIds = reports.flatMap((r) => r.foreign.map((f) => f.id));
+  const out: Decision = { plans: [], drops: [], kept: [], maxId: Math.max(0, ...ids, ...foreignIds) };
+  for (const id of [...ids].sort((a, b) => a - b)) {
+    const seen = reports.filter((r) => live.has(r.node) && r.datasets[String(id)]).map((r) => ({ node: r.node, d: r.datasets[String(id)]! }));
+    const recs = seen.map((s) => s.d.rec);
+    const rec = recs.find((x) => x?.complete) ?? recs.find((x) => x) ?? null;
+    const damaged = seen.flatMap((s) => s.d.damaged.map((l) => `${l} (node ${s.node})`));
+    if (!rec || !rec.complete) { out.drops.push({ id, why: 'incomplete (the job stopped while writing it)', rec}); continue; }
+    if (rec.failed) { out.drops.push({ id, why: 'marked failed by completeRestart', rec}); continue; }
+    if (rec.ranks !== size) { out.kept.push(rec); continue; }
+    const dataAt = new Map<number, string>();
+    const redAt = new Map<number, string>();
+    const sets = new Map<number, RedRecord>();
+    for (const s of seen) {
+      for (const r of s.d.data) if (!dataAt.has(r)) dataAt.set(r, s.node);
+      for (const r of s.d.red) if (!redAt.has(r)) redAt.set(r, s.node);
+      for (const red of s.d.sets) sets.set(red.members[0]!, red);
+    }
+    const inSet = new Set([...sets.values()].flatMap((s) => s.members));
+    const plan: Plan = { id, rec, holder: new Map(), dirOn: new Map(seen.map((s) => [s.node, s.d.dir])), sets: [], damaged };
+    let why: string | null = null;
+    for (let r = 0; r < size && !why; r++) {
+      if (!inSet.has(r) && !dataAt.has(r)) why = `the files of rank ${r} are gone or damaged and no redundancy covers them`;
+    }
+    for (const red of [...sets.values()].sort((a, b) => a.members[0]! - b.members[0]!)) {
+      if (why) break;
+      const n = red.members.length;
+      const lost = red.members.map((r, pos) => (dataAt.has(r) && redAt.has(r) && dataAt.get(r) === redAt.get(r) ? -1 : pos)).filter((p) => p >= 0);
+      if (!recoverable(red.scheme, red.k, n, lost)) {
+        why = `${red.scheme} set of ranks ${red.members.join(',')} lost ${lost.length} member(s) (ranks ${lost.map((p) => red.members[p]).join(',')}), more than it can restore`;
+      }
+      plan.sets.push({ red, lost });
+    }
+    if (why) {
+      out.drops.push({ id, why: damaged.length ? `${why}; ${damaged.join('; ')}` : why, rec});
+      continue;
+    }
+    for (const [r, node] of dataAt) plan.holder.set(r, node);
+    for (const s of plan.sets) for (const p of s.lost) plan.holder.delete(s.red.members[p]!);
+    out.plans.push(plan);
+  }
+  return out;
+}
