@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The test command (`npm test`): compiles the TypeScript, runs the unit tests, the batch-job tests
-// on a real Slurm started for them (test/slurm), then the MPI tests under mpirun at 1, 2 and 4
+// on a real Slurm started for them (test/slurm), the fault-injection suite (test/faults: whole jobs
+// on simulated nodes with private storage), then the MPI tests under mpirun at 1, 2 and 4
 // ranks with Open MPI and at 2 and 4 ranks with MPICH. Any failing or silent rank fails the run and
 // is named. Ends with one line: "scr: N passed, N failed".
-// Options: --unit, --slurm, --mpi (only those parts), --flavour openmpi|mpich, --np N, --grep PATTERN,
-//          --no-build, --run-timeout SECONDS (per mpirun, default 600)
+// Options: --unit, --slurm, --mpi, --faults (only those parts), --flavour openmpi|mpich, --np N,
+//          --grep PATTERN, --no-build, --run-timeout SECONDS (per mpirun, default 600; the faults
+//          run gets at least an hour)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,7 +86,7 @@ async function main() {
   }
   const grep = opt('--grep') ? ['--grep', opt('--grep')] : [];
   const results = [];
-  const only = ['--unit', '--slurm', '--mpi'].filter(has);
+  const only = ['--unit', '--slurm', '--mpi', '--faults'].filter(has);
   const part = (p) => only.length === 0 || only.includes(`--${p}`);
   if (part('unit')) {
     const label = 'unit';
@@ -99,6 +101,18 @@ async function main() {
     const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '180000', ...grep, ...listTests('slurm')],
       { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, runTimeout);
     results.push(summarise(label, 1, res));
+  }
+  if (part('faults') && listTests('faults').length) {
+    // Many whole jobs in one mocha process: each batch of cases is two launches, so the run and
+    // each test get generous limits (every launch also has its own, test/harness/nodes.ts).
+    const label = 'faults';
+    const limit = opt('--run-timeout') ? runTimeout : Math.max(runTimeout, 3600_000);
+    console.log(`\n=== fault injection on private nodes ===`);
+    const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '900000', ...grep, ...listTests('faults')],
+      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, limit);
+    const sum = summarise(label, 1, res);
+    if (res.timedOut) sum.lines = sum.lines.map((l) => (l.startsWith('the run was killed') ? `the run was killed after ${limit / 1000} s` : l));
+    results.push(sum);
   }
   if (part('mpi')) {
     const mpiTests = listTests('mpi');

@@ -1,8 +1,11 @@
 // Where the commands find the prefix directory (SPEC §8): --prefix, else SCR_PREFIX, else the
 // current directory. Not through loadConfig, so a broken configuration file never stops anyone
-// from looking at, halting or repairing a job.
+// from looking at, halting or repairing a job. Its .scr directory (index, halt file, log) must be
+// the user's own real directory: a symlink or another user's is refused before anything in it is
+// read or written (src/common/dirs.ts ensurePrefixScrDir).
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DirSafetyError, ensurePrefixScrDir } from '../common/dirs.js';
 import { UserError } from './errors.js';
 import type { Io } from './spec.js';
 
@@ -18,8 +21,27 @@ export function existingPrefix(opts: Record<string, unknown>, io: Io, exitCode: 
   try {
     isDir = statSync(prefix).isDirectory();
   } catch {
-    throw new UserError(`the prefix directory ${prefix} does not exist`, { exitCode, hint: 'give --prefix DIR or set SCR_PREFIX' });
+    throw new UserError(`the prefix directory ${prefix} does not exist`, { exitCode, hint: 'give --prefix DIR or SCR_PREFIX' });
   }
-  if (!isDir) throw new UserError(`the prefix ${prefix} is not a directory`, { exitCode, hint: 'give --prefix DIR or set SCR_PREFIX' });
+  if (!isDir) throw new UserError(`the prefix ${prefix} is not a directory`, { exitCode, hint: 'give --prefix DIR or SCR_PREFIX' });
+  return prefix;
+}
+
+/** Checks <prefix>/.scr as ensurePrefixScrDir does, creating it (0700) with `create` (for a
+ * command about to write there); a missing one is fine without. A symlink, a non-directory or
+ * another user's .scr is a UserError with `exitCode` whose message says what to do. */
+export async function checkPrefixScr(prefix: string, exitCode: number, opts: { create?: boolean } = {}): Promise<void> {
+  try {
+    await ensurePrefixScrDir(prefix, { create: opts.create ?? false });
+  } catch (e) {
+    if (e instanceof DirSafetyError) throw new UserError(e.message, { exitCode, cause: e });
+    throw e;
+  }
+}
+
+/** existingPrefix, then checkPrefixScr: the prefix of a command that reads or writes its .scr. */
+export async function usablePrefix(opts: Record<string, unknown>, io: Io, exitCode: number, check: { create?: boolean } = {}): Promise<string> {
+  const prefix = existingPrefix(opts, io, exitCode);
+  await checkPrefixScr(prefix, exitCode, check);
   return prefix;
 }

@@ -133,3 +133,131 @@ function unsafe(dir: string, target: string, reason: DirSafetyReason, why: strin
   const where = dir === target ? dir : `${dir} (on the way to ${target})`;
   return new DirSafetyError(`refusing to use directory ${where}: ${why}`, dir, reason);
 }
+
+// ---- the prefix's .scr directory ----
+// <SCR_PREFIX>/.scr holds the index, the halt file, the flush file and the log; the commands and
+// the library read and write them there. The prefix directory itself may well be shared (a
+// project directory owned by someone else); its .scr must be this user's own real directory, or
+// another user could plant a symlink that redirects scr's writes, or edit what scr reads.
+
+const PREFIX_SCR_WHAT = "the prefix's .scr directory, where scr keeps the index, the halt file and the log";
+const OTHER_PREFIX = 'use a prefix directory of your own (--prefix DIR or SCR_PREFIX)';
+
+export interface PrefixScrDirOptions {
+  /** Create the prefix (if missing, with parents) and <prefix>/.scr (mode 0700) when they do not
+   * exist. Default true. With false nothing is created and a missing one gives `exists: false`. */
+  create?: boolean;
+}
+
+export interface PrefixScrDirResult {
+  /** <prefix>/.scr, absolute. */
+  path: string;
+  /** Whether it exists now (always true with `create`). */
+  exists: boolean;
+  /** Whether this call created it. */
+  created: boolean;
+}
+
+/** Refuses a <prefix>/.scr that is a symlink, not a directory, or another user's (`st` from lstat). */
+function checkPrefixScr(path: string, st: fs.Stats, linkTarget: () => string): void {
+  if (st.isSymbolicLink()) {
+    throw new DirSafetyError(`refusing to use ${path} (${PREFIX_SCR_WHAT}): it is a symbolic link (to ${linkTarget()}), through which ` +
+      `another user could redirect or read what scr keeps there. Replace the link with a real directory, or ${OTHER_PREFIX}`, path, 'symlink');
+  }
+  if (!st.isDirectory()) {
+    throw new DirSafetyError(`refusing to use ${path} (${PREFIX_SCR_WHAT}): it exists but is not a directory. Move it out of the way, or ${OTHER_PREFIX}`,
+      path, 'not-directory');
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    throw new DirSafetyError(`refusing to use ${path} (${PREFIX_SCR_WHAT}): it belongs to uid ${st.uid}, not to this user (uid ${uid}), ` +
+      `who could change or replace what scr reads and writes there. Either ${OTHER_PREFIX}, or have its owner remove ${path} or give it to you`,
+    path, 'other-owner');
+  }
+}
+
+function prefixNotDirectory(prefix: string): DirSafetyError {
+  return new DirSafetyError(`the prefix ${prefix} exists but is not a directory; give a directory with --prefix DIR or SCR_PREFIX`, prefix, 'not-directory');
+}
+
+const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+/**
+ * Makes sure `<prefix>/.scr` is safe to read and write: a real directory (not a symlink) owned by
+ * this process's uid; otherwise DirSafetyError 'ERR_UNSAFE_DIR' (reason 'symlink', 'not-directory'
+ * or 'other-owner') whose message names the path and what to do. Only .scr is checked for its
+ * owner: the prefix itself may be shared and belong to others, but it must be a directory (it may
+ * be a symlink to one). With `create` (the default) a missing prefix is created (with parents) and
+ * a missing .scr is created with mode 0700; its mode is then checked through a handle opened with
+ * O_NOFOLLOW, so a swap between the mkdir and the check is refused. An existing .scr of ours keeps
+ * its permission bits (the user may share it with the group on purpose).
+ */
+export async function ensurePrefixScrDir(prefix: string, opts: PrefixScrDirOptions = {}): Promise<PrefixScrDirResult> {
+  const create = opts.create ?? true;
+  const abs = resolve(prefix);
+  const path = resolve(abs, '.scr');
+  try {
+    if (!(await fsp.stat(abs)).isDirectory()) throw prefixNotDirectory(abs);
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    if (!create) return { path, exists: false, created: false };
+    await fsp.mkdir(abs, { recursive: true, mode: 0o700 });
+  }
+  let created = false;
+  let st: fs.Stats;
+  try {
+    st = await fsp.lstat(path);
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    if (!create) return { path, exists: false, created: false };
+    try {
+      await fsp.mkdir(path, { mode: 0o700 });
+      created = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    st = await fsp.lstat(path);
+  }
+  const to = st.isSymbolicLink() ? await fsp.readlink(path).catch(() => '?') : '';
+  checkPrefixScr(path, st, () => to);
+  if (created) {
+    // Through a handle on the very inode inspected: 0700 whatever the umask.
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'ENOTDIR' || code === 'ENOENT') {
+        throw new DirSafetyError(`refusing to use ${path} (${PREFIX_SCR_WHAT}): it was replaced right after scr created it (${code}); someone else is changing it, so ${OTHER_PREFIX}`, path, 'changed');
+      }
+      throw err;
+    }
+    try {
+      const now = await fh.stat();
+      if (now.dev !== st.dev || now.ino !== st.ino) {
+        throw new DirSafetyError(`refusing to use ${path} (${PREFIX_SCR_WHAT}): it was replaced right after scr created it; someone else is changing it, so ${OTHER_PREFIX}`, path, 'changed');
+      }
+      if ((now.mode & 0o7777) !== 0o700) await fh.chmod(0o700);
+    } finally {
+      await fh.close();
+    }
+  }
+  return { path, exists: true, created };
+}
+
+/** The check of ensurePrefixScrDir on <prefix>/.scr without creating anything, synchronously (for
+ * loadConfig, which reads <prefix>/.scr/app.conf): a missing .scr, or a prefix that is missing or
+ * not a directory (so has no .scr), gives `exists: false`. */
+export function checkPrefixScrDirSync(prefix: string): PrefixScrDirResult {
+  const abs = resolve(prefix);
+  const path = resolve(abs, '.scr');
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(path);
+  } catch (err) {
+    if (isMissing(err)) return { path, exists: false, created: false };
+    throw err;
+  }
+  checkPrefixScr(path, st, () => { try { return fs.readlinkSync(path); } catch { return '?'; } });
+  return { path, exists: true, created: false };
+}

@@ -1,6 +1,7 @@
 // docs/config.md and scr.conf.example, generated from the schema (scripts/gen-docs.mjs writes
 // them; test/unit/config/docs.test.ts fails when the committed files differ).
 import { DESCRIPTORS, type ParamDef, PARAMS } from './schema.js';
+import { componentMaxBytes } from './values.js';
 
 const READERS = { library: 'library', commands: 'commands', both: 'library, commands' } as const;
 
@@ -10,10 +11,11 @@ function defaultText(p: { default: ParamDef['default']; defaultDoc?: string }): 
   return p.default === null ? '(unset)' : p.default;
 }
 
-function allowedText(p: { type: string; allowed?: readonly string[]; min?: number; max?: number }): string {
+function allowedText(p: { type: string; allowed?: readonly string[]; min?: number; max?: number; componentPrefix?: string }): string {
   if (p.allowed) return p.allowed.join(' | ');
+  if (p.type === 'component') return `directory name (no / or NUL, not . or .., ≤ ${componentMaxBytes(p.componentPrefix)} bytes)`;
   const range = p.min !== undefined && p.max !== undefined ? ` ${p.min}–${p.max}` : p.min !== undefined ? ` ≥ ${p.min}` : p.max !== undefined ? ` ≤ ${p.max}` : '';
-  const kind = { bool: '0 or 1', int: 'integer', float: 'number', bytes: 'bytes (e.g. 4MiB)', string: 'text', path: 'path', enum: '', hostlist: 'host list' }[p.type];
+  const kind = { bool: '0 or 1', int: 'integer', float: 'number', bytes: 'bytes (e.g. 4MiB)', string: 'text', component: '', path: 'path', enum: '', hostlist: 'host list' }[p.type];
   return `${kind}${range}`;
 }
 
@@ -37,12 +39,21 @@ export function renderConfigDoc(): string {
     'around `=` are allowed; a value in double quotes may hold blanks); `$VAR` and `${VAR}` in values',
     'are replaced from the environment (an unset variable is an error). Several pairs on one line form',
     'a descriptor named by its first pair. Sizes accept units that are powers of 1024 (`512KB`,',
-    '`4MiB`, `1G`); booleans accept `0/1`, `no/yes`, `false/true`, `off/on`.', '',
+    '`4MiB`, `1G`); booleans accept `0/1`, `no/yes`, `false/true`, `off/on`. Integers and sizes must be',
+    'at most 2^53 − 1 (9007199254740991; larger ones cannot be held exactly and are errors). A',
+    '*directory name* (`SCR_USER_NAME`, `SCR_JOB_ID`, `SCR_NODE_NAME`) becomes one path component of',
+    '`<base>/<user>/scr.<jobid>/node.<name>`: it must not be empty, `.` or `..`, nor contain `/` or NUL,',
+    'and the component must fit in 255 bytes; a bad one is an error for the library and every command',
+    'alike, even when it comes from a default such as `$USER` or the hostname.', '',
     'Errors name the key, the source (file and line, or the environment) and, for a misspelt key, the',
     'closest known one. Unknown keys in files are errors; unknown `SCR_*` environment variables are',
     'warnings (other tools may set them). `SCR_PREFIX`, `SCR_CONF_FILE` and `SCR_SYSTEM_CONF` locate',
     'the other sources, so they cannot be set in `<prefix>/.scrconf` or with `config()`; `SCR_PREFIX`',
-    'may be set in the environment, in `SCR_CONF_FILE` or in the system file.', '');
+    'may be set in the environment, in `SCR_CONF_FILE` or in the system file.', '',
+    '`<SCR_PREFIX>/.scr` (the index, the halt file, the log, `app.conf`) must be a real directory of the',
+    'user\'s own: one that is a symbolic link, not a directory, or owned by another user is refused by',
+    'the library and every command (and its `app.conf` is not read). The prefix directory itself may be',
+    'shared.', '');
   out.push('## Parameters', '', '| name | type / allowed | default | read by | meaning |', '|---|---|---|---|---|');
   for (const p of PARAMS) out.push(`| \`${p.name}\` | ${esc(allowedText(p))} | ${esc(defaultText(p))} | ${READERS[p.readers]} | ${esc(p.doc)} |`);
   out.push('', 'Defaults that differ from SCR\'s, on purpose: `SCR_CACHE_BYPASS=0` (SCR: 1, which leaves the cache',

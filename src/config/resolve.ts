@@ -3,10 +3,11 @@
 // descriptors. All problems are collected and thrown together as one ScrConfigError.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { checkPrefixScrDirSync, DirSafetyError } from '../common/dirs.js';
 import { expandHostlist } from '../common/hostlist.js';
 import { describeSource, type Problem, ScrConfigError, type Source } from './errors.js';
 import { type DescLine, Layer, layerFromEnv, layerFromText, type Setting } from './layers.js';
-import { DESCRIPTOR_BY_HEAD, type Env, type KeyDef, PARAM_BY_NAME, PARAMS } from './schema.js';
+import { type DefaultContext, DESCRIPTOR_BY_HEAD, type Env, type KeyDef, PARAM_BY_NAME, PARAMS } from './schema.js';
 import { parseValue, type Value, ValueError } from './values.js';
 
 export type Scheme = 'SINGLE' | 'PARTNER' | 'XOR' | 'RS';
@@ -67,12 +68,13 @@ function readLayer(path: string, kind: Source['kind'], env: Env, problems: Probl
   return layerFromText(text, kind, path, env, problems);
 }
 
-function typed(raw: string, rule: { type: KeyDef['type']; allowed?: readonly string[]; min?: number; max?: number }, what: string, source: Source, problems: Problem[]): Value | null {
+function typed(raw: string, rule: { type: KeyDef['type']; allowed?: readonly string[]; min?: number; max?: number; componentPrefix?: string },
+  what: string, source: Source, problems: Problem[], note = ''): Value | null {
   try {
     return parseValue(raw, rule, (s) => { expandHostlist(s); });
   } catch (e) {
     if (e instanceof ValueError || (e as { code?: string }).code === 'ERR_HOSTLIST') {
-      problems.push({ message: `${what} ${e instanceof ValueError ? e.message : (e as Error).message}`, source });
+      problems.push({ message: `${what} ${e instanceof ValueError ? e.message : (e as Error).message}${note}`, source });
       return null;
     }
     throw e;
@@ -133,8 +135,8 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
   const explicitUserLayer = explicitUser ? readLayer(explicitUser, 'user file', env, problems, true) : null;
 
   // An empty value means "not set here": the next source applies (text parameters excepted, where
-  // the empty string is a value).
-  const isSet = (s: Setting | undefined, type: string): s is Setting => s !== undefined && (type === 'string' || s.raw.trim() !== '');
+  // the empty string is a value; for a directory name it is then an error).
+  const isSet = (s: Setting | undefined, type: string): s is Setting => s !== undefined && (type === 'string' || type === 'component' || s.raw.trim() !== '');
   // The prefix locates .scrconf and app.conf, so only sources outside it may set it.
   const prefixSetting = opts.prefix !== undefined ? { raw: opts.prefix, source: { kind: 'command line' } as Source }
     : [envLayer, explicitUserLayer, system].map((l) => l?.params.get('SCR_PREFIX')).find((s) => isSet(s, 'path'));
@@ -142,7 +144,19 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
   const userPath = explicitUser ?? join(prefix, '.scrconf');
   const user = explicitUserLayer ?? readLayer(userPath, 'user file', env, problems, false);
   const appPath = join(prefix, APP_CONF);
-  const app = opts.appLayer ?? readLayer(appPath, 'config()', env, problems, false);
+  // app.conf lives in <prefix>/.scr: one that is a symlink or another user's is not read (nor used
+  // by anyone: the commands and the library refuse it too), so nobody else can configure this job.
+  let scrDirSafe = true;
+  try {
+    checkPrefixScrDirSync(prefix);
+  } catch (e) {
+    // Anything else (say, a prefix this user may not search) is left to readLayer, as before.
+    if (e instanceof DirSafetyError) {
+      problems.push({ message: e.message });
+      scrDirSafe = false;
+    }
+  }
+  const app = opts.appLayer ?? (scrDirSafe ? readLayer(appPath, 'config()', env, problems, false) : null);
 
   for (const [layer, where] of [[explicitUserLayer ? null : user, 'the prefix\'s .scrconf'], [app, 'config()']] as const) {
     for (const name of ['SCR_PREFIX', 'SCR_CONF_FILE', 'SCR_SYSTEM_CONF']) {
@@ -160,6 +174,16 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
   const stack = [envLayer, user, app, system].filter((l): l is Layer => l !== null);
   const values = new Map<string, Resolved>();
   const winners = new Set<Setting>();
+  // Computed defaults may use the prefix and the parameters resolved before them (the default job
+  // id is derived from the user name and the prefix).
+  const ctx: DefaultContext = {
+    prefix,
+    get(name) {
+      const r = values.get(name);
+      if (!r) throw new Error(`bug: a default reads ${name}, which is not resolved yet; list it earlier in PARAMS`);
+      return r.value;
+    },
+  };
   for (const def of PARAMS) {
     const setting = def.name === 'SCR_PREFIX' ? prefixSetting : stack.map((l) => l.params.get(def.name)).find((s) => isSet(s, def.type));
     if (setting) winners.add(setting);
@@ -172,8 +196,10 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
       continue;
     }
     const source: Source = setting?.source ?? { kind: 'default' };
-    const raw = setting?.raw ?? (typeof def.default === 'function' ? def.default(env) : def.default);
-    const value = raw === null ? null : typed(raw, def, `${def.name}`, source, problems);
+    const raw = setting?.raw ?? (typeof def.default === 'function' ? def.default(env, ctx) : def.default);
+    // A computed default that is not a valid value says where it came from and how to override it.
+    const note = !setting && def.defaultDoc ? ` (this is its default: ${def.defaultDoc}; set ${def.name} in the environment or a configuration file)` : '';
+    const value = raw === null ? null : typed(raw, def, `${def.name}`, source, problems, note);
     values.set(def.name, { value, source });
   }
   // A bad value is an error even where a higher source overrides it, so a broken file is found

@@ -1,23 +1,39 @@
 // The one list of configuration parameters. The parser, `scr config`, scr.conf.example and
 // docs/config.md are all generated from it (scripts/gen-docs.mjs; test/unit/config/docs.test.ts fails on drift).
+import { createHash } from 'node:crypto';
 import { existsSync, accessSync, constants, statSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
+import type { Value } from './values.js';
 
-export type ParamType = 'bool' | 'int' | 'float' | 'bytes' | 'string' | 'path' | 'enum' | 'hostlist';
+/** 'component': text that becomes one path component (a directory name), e.g. the user name in
+ * <base>/<user>/scr.<jobid>/node.<name>: not empty, not "." or "..", no "/" or NUL, and short
+ * enough (with `componentPrefix`) for a file name of at most 255 bytes. */
+export type ParamType = 'bool' | 'int' | 'float' | 'bytes' | 'string' | 'component' | 'path' | 'enum' | 'hostlist';
 /** Who reads a parameter: the library inside the MPI job, the commands in the batch script, or both. */
 export type Reader = 'library' | 'commands' | 'both';
 export type Env = Record<string, string | undefined>;
 
+/** What a computed default may use besides the environment. */
+export interface DefaultContext {
+  /** The resolved absolute SCR_PREFIX. */
+  prefix: string;
+  /** A parameter resolved before this one (earlier in PARAMS); a bug to ask for a later one. */
+  get(name: string): Value | null;
+}
+
 export interface ParamDef {
   name: string;
   type: ParamType;
-  /** The built-in default as text (parsed like any other value), or a function of the environment. */
-  default: string | null | ((env: Env) => string | null);
+  /** The built-in default as text (parsed like any other value), or a function of the environment
+   * (and, through `ctx`, of the prefix and the parameters listed before it). */
+  default: string | null | ((env: Env, ctx: DefaultContext) => string | null);
   /** How the computed default is described in the docs. */
   defaultDoc?: string;
   allowed?: readonly string[];
   min?: number;
   max?: number;
+  /** 'component' only: the text put before the value in its path component ("scr." in scr.<jobid>). */
+  componentPrefix?: string;
   readers: Reader;
   doc: string;
   /** Settable only from the environment or SCR_CONF_FILE (it locates the other sources). */
@@ -40,7 +56,21 @@ function defaultUser(env: Env): string {
   try { return userInfo().username; } catch { return String(process.getuid?.() ?? 'user'); }
 }
 
-const JOB_ID_VARS = ['SLURM_JOB_ID', 'LSB_JOBID', 'PBS_JOBID', 'FLUX_JOB_ID', 'COBALT_JOBID'] as const;
+export const JOB_ID_VARS = ['SLURM_JOB_ID', 'LSB_JOBID', 'PBS_JOBID', 'FLUX_JOB_ID', 'COBALT_JOBID'] as const;
+
+/** The job id outside a resource manager: "nojob-" and the first 10 hex digits of the SHA-256 of
+ * the user name, a NUL byte and the absolute prefix. Two runs of one user in different prefixes
+ * (or of two users in one prefix) get different ids, so their caches never mix; the library and
+ * every command compute the same id for the same user and prefix. */
+export function localJobId(user: string, prefix: string): string {
+  return `nojob-${createHash('sha256').update(`${user}\0${prefix}`).digest('hex').slice(0, 10)}`;
+}
+
+function defaultJobId(env: Env, ctx: DefaultContext): string {
+  const rm = JOB_ID_VARS.map((v) => env[v]).find((v) => v);
+  if (rm) return rm;
+  return localJobId(String(ctx.get('SCR_USER_NAME') ?? ''), ctx.prefix);
+}
 
 export const COPY_TYPES = ['SINGLE', 'PARTNER', 'XOR', 'RS', 'FILE'] as const;
 export const SCHEMES = ['SINGLE', 'PARTNER', 'XOR', 'RS'] as const;
@@ -54,13 +84,14 @@ export const PARAMS: readonly ParamDef[] = [
     doc: 'User configuration file.' },
   { name: 'SCR_SYSTEM_CONF', type: 'path', default: '/etc/scr.conf', readers: 'both', locating: true,
     doc: 'System configuration file, read after the user file and config() values.' },
-  { name: 'SCR_JOB_ID', type: 'string', default: (env) => JOB_ID_VARS.map((v) => env[v]).find((v) => v) ?? 'nojob',
-    defaultDoc: 'the resource manager\'s job id (SLURM_JOB_ID, LSB_JOBID, PBS_JOBID, FLUX_JOB_ID), else "nojob"', readers: 'both',
+  // Before SCR_JOB_ID, whose default outside a resource manager is derived from it.
+  { name: 'SCR_USER_NAME', type: 'component', default: defaultUser, defaultDoc: '$USER, else the login name', readers: 'both',
+    doc: 'User name in control and cache paths (<base>/<user>/scr.<jobid>).' },
+  { name: 'SCR_JOB_ID', type: 'component', componentPrefix: 'scr.', default: defaultJobId,
+    defaultDoc: 'the resource manager\'s job id (SLURM_JOB_ID, LSB_JOBID, PBS_JOBID, FLUX_JOB_ID, COBALT_JOBID), else "nojob-" and 10 hex digits of the SHA-256 of SCR_USER_NAME and the absolute SCR_PREFIX (one id per user and prefix)', readers: 'both',
     doc: 'Job id: names the job\'s control and cache directories (scr.<jobid>).' },
   { name: 'SCR_JOB_NAME', type: 'string', default: null, readers: 'both', doc: 'A name for the job, recorded in the index and the log.' },
-  { name: 'SCR_USER_NAME', type: 'string', default: defaultUser, defaultDoc: '$USER, else the login name', readers: 'both',
-    doc: 'User name in control and cache paths (<base>/<user>/scr.<jobid>).' },
-  { name: 'SCR_NODE_NAME', type: 'string', default: (env) => env.SLURMD_NODENAME || hostname(), defaultDoc: '$SLURMD_NODENAME, else the hostname', readers: 'both',
+  { name: 'SCR_NODE_NAME', type: 'component', componentPrefix: 'node.', default: (env) => env.SLURMD_NODENAME || hostname(), defaultDoc: '$SLURMD_NODENAME, else the hostname', readers: 'both',
     doc: 'Node identity: names this node\'s node.<name> directories and its NODE failure group.' },
   { name: 'SCR_CNTL_BASE', type: 'path', default: () => defaultLocalBase(), defaultDoc: '/dev/shm if writable, else the OS temp dir', readers: 'both',
     doc: 'Base of the node-local control directory (small metadata files).' },

@@ -8,7 +8,7 @@ import { haltFilePath, type HaltContext, haltReason, type HaltRecord, readHalt, 
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
 import type { CommandSpec, Io } from '../spec.js';
-import { existingPrefix, prefixOf } from '../prefix.js';
+import { usablePrefix } from '../prefix.js';
 
 const TIME_FORMS = 'ISO-8601 (2026-11-22, 2026-11-22T01:30, 2026-11-22T01:30:00Z, 2026-11-22T01:30+01:00), ' +
   'epoch seconds with a leading @ (@1795000000), or a clock time HH:MM or HH:MM:SS (the next such time, today or tomorrow)';
@@ -228,7 +228,7 @@ export const haltCommand: CommandSpec = {
   ],
   exitCodes: [
     [0, 'done (changes and the listing are printed)'],
-    [1, 'the prefix directory does not exist, the halt file is damaged or cannot be locked (the message says which)'],
+    [1, 'the prefix directory does not exist, its .scr is a symlink or another user\'s, the halt file is damaged or cannot be locked (the message says which)'],
     [2, 'usage: a bad option, number or TIME, an unknown --unset key, or setting and unsetting the same key'],
   ],
   configure(cmd) {
@@ -270,7 +270,8 @@ export const haltCommand: CommandSpec = {
     const listing = Boolean(opts.list) || Boolean(opts.json);
     if (!edits && !listing) set.reason = 'scr halt';
 
-    const prefix = existingPrefix(opts, io, 1);
+    // Editing creates <prefix>/.scr if needed; listing only reads (and creates nothing).
+    const prefix = await usablePrefix(opts, io, 1, { create: edits || !listing });
     const path = haltFilePath(prefix);
     let before: HaltRecord = {};
     let halt: HaltRecord;

@@ -2,7 +2,6 @@
 // node's control directory and cache stores (SPEC §8). Nodes that fail are recorded, and the run
 // wrapper and list-down-nodes leave them out.
 import { checkNode, checkProblems, type NodeCheck } from '../../cache/check.js';
-import { ensureSafeDir } from '../../common/dirs.js';
 import { compressHostlist } from '../../common/hostlist.js';
 import { prefixScrDir } from '../../cache/paths.js';
 import { loadConfig } from '../../config/resolve.js';
@@ -11,7 +10,7 @@ import { detectRM } from '../../rm/detect.js';
 import { probeNodes } from '../../rm/probe.js';
 import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
-import { existingPrefix } from '../prefix.js';
+import { checkPrefixScr, usablePrefix } from '../prefix.js';
 import type { CommandSpec } from '../spec.js';
 import { SCR_MAIN } from './postrun.js';
 
@@ -29,7 +28,7 @@ export const prerunCommand: CommandSpec = {
     ['SCR_CACHE_NEED=16GiB scr prerun --json', 'require 16 GiB free in every cache store; the result as JSON'],
   ],
   exitCodes: [[0, 'the prefix is ready and at least one node is usable (bad nodes are named and left out)'],
-    [1, 'the prefix cannot be prepared, or no node is usable'], [2, 'usage or configuration error']],
+    [1, 'the prefix cannot be prepared (missing, or its .scr a symlink or another user\'s), or no node is usable'], [2, 'usage or configuration error']],
   configure(cmd) {
     cmd.option('--prefix <dir>', 'prefix directory (default SCR_PREFIX, else the current directory)')
       .option('--this-node', 'check only the node it runs on and print the result as JSON')
@@ -37,7 +36,7 @@ export const prerunCommand: CommandSpec = {
       .option('--json', 'print the result as JSON');
   },
   async run(_args, opts, io) {
-    const prefix = existingPrefix(opts, io, 1);
+    const prefix = await usablePrefix(opts, io, 1);
     const cfg = loadConfig({ env: io.env, cwd: io.cwd, prefix });
     const user = cfg.str('SCR_USER_NAME');
     if (opts.thisNode) {
@@ -47,7 +46,7 @@ export const prerunCommand: CommandSpec = {
     }
     const timeout = Number(opts.timeout);
     if (!(timeout > 0)) throw new UserError(`--timeout ${String(opts.timeout)}: expected a number of seconds`, { exitCode: 2 });
-    await ensureSafeDir(prefixScrDir(prefix));
+    await checkPrefixScr(prefix, 1, { create: true });
     const rm = detectRM(io.env, cfg);
     const jobId = rm?.jobId() ?? cfg.str('SCR_JOB_ID');
     const bad = new Map<string, string>();

@@ -9,7 +9,7 @@ import { isUserError, UserError } from '../errors.js';
 import { toJson } from '../output.js';
 import type { CommandSpec } from '../spec.js';
 import { localIso } from './halt.js';
-import { existingPrefix } from '../prefix.js';
+import { usablePrefix } from '../prefix.js';
 
 export const shouldExitCommand: CommandSpec = {
   name: 'should-exit',
@@ -28,7 +28,7 @@ export const shouldExitCommand: CommandSpec = {
   exitCodes: [
     [0, 'the job should stop (the reason is printed)'],
     [1, 'the job may go on'],
-    [2, 'no answer: usage, a configuration error (each is named), a missing prefix directory, or a damaged halt file'],
+    [2, 'no answer: usage, a configuration error (each is named), a missing prefix directory, a prefix .scr that is a symlink or another user\'s, or a damaged halt file'],
   ],
   configure(cmd) {
     cmd.option('--prefix <dir>', 'prefix directory (default: SCR_PREFIX, else the current directory)')
@@ -36,7 +36,7 @@ export const shouldExitCommand: CommandSpec = {
       .option('--json', 'print {"exit": true|false, "reason": string|null}');
   },
   async run(_args, opts, io) {
-    const prefix = existingPrefix(opts, io, 2);
+    const prefix = await usablePrefix(opts, io, 2);
     let ctx: HaltContext;
     try {
       const cfg = loadConfig({ env: io.env, cwd: io.cwd, prefix });

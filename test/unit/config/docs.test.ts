@@ -71,7 +71,7 @@ describe('config docs: the schema', () => {
       assert.ok(['library', 'commands', 'both'].includes(p.readers), `${p.name}: readers`);
       if (p.type === 'enum') assert.ok(p.allowed && p.allowed.length > 0, `${p.name}: allowed`);
       if (typeof p.default === 'function') assert.ok(p.defaultDoc, `${p.name}: a computed default needs defaultDoc`);
-      const d = typeof p.default === 'function' ? p.default({}) : p.default;
+      const d = typeof p.default === 'function' ? p.default({}, { prefix: '/p', get: (n) => (n === 'SCR_USER_NAME' ? 'alice' : null) }) : p.default;
       if (d !== null) assert.doesNotThrow(() => parseValue(d, p), `${p.name}: default ${d}`);
     }
     for (const desc of DESCRIPTORS) {
