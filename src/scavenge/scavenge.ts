@@ -52,11 +52,13 @@ export interface ScavengeProgress {
   stop(): void;
 }
 
-/** The records of the complete datasets node `id.node`'s cache index lists. */
+/** The records of the complete datasets of this prefix node `id.node`'s cache index lists
+ * (a dataset of another prefix under the same job id is not ours to drain). */
 async function completeRecords(cfg: ResolvedConfig, id: Identity): Promise<DatasetRecord[]> {
   const cntl = nodeDir(cfg.str('SCR_CNTL_BASE'), id);
   if (!existsSync(cacheIndexPath(cntl))) return [];
-  return Object.values((await readCacheIndex(cntl)).datasets).filter((rec) => rec.complete);
+  const prefix = cfg.str('SCR_PREFIX');
+  return Object.values((await readCacheIndex(cntl)).datasets).filter((rec) => rec.complete && (rec.prefix === undefined || rec.prefix === prefix));
 }
 
 /** The complete datasets node `id.node`'s cache index lists, with the ranks it holds of each. */

@@ -1,8 +1,8 @@
 // What init() establishes for the life of a library instance: configuration, communicators,
 // node identity, directories, and the redundancy sets of each descriptor (made on first use).
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureSafeDir } from '../common/dirs.js';
+import { ensurePrefixScrDir, ensureSafeDir } from '../common/dirs.js';
 import type { CkptDescriptor, ResolvedConfig } from '../config/resolve.js';
 import type { Comm } from '../mpi/index.js';
 import { formSets, type RedSet, type Scheme, type SetLayout } from '../redundancy/sets.js';
@@ -115,7 +115,8 @@ export class Context {
 
   /** <prefix>/.scr, made by rank 0. */
   async makePrefixDir(): Promise<void> {
-    await mkdir(prefixScrDir(this.prefix), { recursive: true, mode: 0o700 });
+    // Refuses a .scr that is a symlink or another user's (SPEC §4), as for cache directories.
+    await ensurePrefixScrDir(this.prefix);
   }
 
   /** Replaces <prefix>/.scr/app.conf (rank 0): written to a temp file, fsynced, renamed; or

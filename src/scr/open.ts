@@ -9,6 +9,7 @@ import { readIndex } from '../pfs/index.js';
 import { agreeKeepingMine } from './agree.js';
 import { Context } from './context.js';
 import { completeFlushes } from '../pfs/commit.js';
+import { drainKept } from './drain.js';
 import { logEvent } from './log.js';
 import { restoreCache, type RestoreTiming } from './restore.js';
 import { Session } from './session.js';
@@ -34,6 +35,7 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
   const restored = await restoreCache(ctx);
   for (const line of restored.dropped) ctx.warn(`cache: dropped ${line}`);
   for (const rec of restored.restored) s.datasets.set(rec.id, rec);
+  if (restored.kept.length) await drainKept(ctx, restored.kept, s.restartable()[0]);
   // Ids keep growing across runs: beyond every dataset in any cache and in the PFS index.
   let pfsMax = 0;
   if (ctx.rank === 0) {
@@ -72,6 +74,8 @@ export async function closeSession(s: Session): Promise<void> {
   }
   if (ctx.rank === 0) await recordFinalized(s);
   await logEvent(ctx, 'FINALIZE', {});
+  // finalize() returns on every rank once the run is recorded as finished.
+  await ctx.comm.barrier();
   await ctx.close();
 }
 

@@ -4,7 +4,7 @@
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type { DatasetRecord, Filemap } from '../cache/records.js';
 import { readFilemap } from '../cache/records.js';
-import { type Failure, markFailed } from '../pfs/index.js';
+import { type Failure, markFailed, readIndex, restartCandidates } from '../pfs/index.js';
 import { agreeKeepingMine } from './agree.js';
 import type { Context } from './context.js';
 import { dirOf } from './dataset.js';
@@ -35,7 +35,10 @@ export async function haveRestart(s: Session): Promise<Offer | null> {
   const usable = s.restartable();
   const wanted = ctx.cfg.optStr('SCR_CURRENT') ?? s.currentName;
   let best: Offer | null = null;
-  const inCache = wanted ? usable.find((r) => r.name === wanted) : usable[0];
+  let inCache = wanted ? usable.find((r) => r.name === wanted) : usable[0];
+  // A newer checkpoint on the file system (one written by another number of ranks, say, which
+  // the cache could not restore) wins over an older one in cache.
+  if (inCache && !wanted && ctx.cfg.bool('SCR_FETCH') && (await newerOnPfs(ctx, inCache.id))) inCache = undefined;
   if (inCache) best = { rec: inCache };
   if (!best && ctx.cfg.bool('SCR_FETCH')) {
     const fetched = await fetchCheckpoint(ctx, wanted ?? null);
@@ -49,6 +52,15 @@ export async function haveRestart(s: Session): Promise<Offer | null> {
   if (!best && wanted && usable[0]) best = { rec: usable[0] };
   if (!best) rejectedNote(s);
   return best;
+}
+
+/** Whether the file system's first restart candidate is newer than dataset `id` (collective). */
+async function newerOnPfs(ctx: Context, id: number): Promise<boolean> {
+  let newer = false;
+  if (ctx.rank === 0) {
+    try { newer = (restartCandidates(await readIndex(ctx.prefix, (m) => ctx.warn(m)), 'any', null)[0]?.id ?? 0) > id; } catch { /* the cache's then */ }
+  }
+  return ctx.comm.bcastObject(newer, 0);
 }
 
 /** startRestart() (collective): opens the offered checkpoint on every rank. */

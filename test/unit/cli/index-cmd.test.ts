@@ -1,11 +1,11 @@
 // scr index: the listing (table and JSON), --current, --drop and --verify, on prefix directories
 // built here with the library's own index and rank-map writers and real files.
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { FileEntry } from '../../../src/cache/records.js';
-import { type IndexEntry, pfsDatasetDir, readIndex, updateIndex, writeRankMap } from '../../../src/pfs/index.js';
+import { type IndexEntry, pfsDatasetDir, readIndex, updateIndex, writeRankMap, writeSummary } from '../../../src/pfs/index.js';
 import { cleanEnv, scr, tempDir } from '../../harness/cli.js';
 
 const GiB = 1024 ** 3;
@@ -47,6 +47,8 @@ async function makeIndex(prefix: string, specs: Spec[], current: string | null):
     for (const s of specs) idx.datasets[String(s.id)] = entry(s);
     idx.current = current;
   });
+  // As a flush leaves them: the summary beside each flushed dataset.
+  for (const s of specs) if (entry(s).flushed) await writeSummary(prefix, entry(s));
 }
 
 /** A prefix holding every kind of dataset the command distinguishes. */
@@ -78,7 +80,7 @@ describe('scr index', function () {
       assert.equal(r.code, 0, r.stderr);
       const lines = r.stdout.trimEnd().split('\n');
       assert.match(lines[0]!, /^ID\s+NAME\s+FLAGS\s+COMPLETE\s+FLUSHED\s+FAILED\s+CURRENT\s+SIZE\s+FILES\s+CREATED$/);
-      assert.equal(lines.length, 6);
+      assert.equal(lines.length, 7);
       const iso = (id: number) => new Date(T0 + id * 60_000).toISOString().replace(/\./g, '\\.');
       assert.match(lines[1]!, new RegExp(`^1\\s+ckpt\\.1\\s+C\\s+yes\\s+yes\\s+no\\s+4\\.9 KiB\\s+2\\s+${iso(1)}$`));
       assert.match(lines[2]!, new RegExp(`^2\\s+out\\.2\\s+O\\s+yes\\s+yes\\s+no\\s+512 B\\s+2\\s+${iso(2)}$`));
@@ -86,6 +88,7 @@ describe('scr index', function () {
       assert.match(lines[4]!, new RegExp(`^4\\s+ckpt\\.4\\s+C\\s+no\\s+no\\s+no\\s+10\\.0 MiB\\s+2\\s+${iso(4)}$`));
       assert.match(lines[5]!, new RegExp(`^5\\s+ckpt\\.5\\s+CO\\s+yes\\s+yes\\s+yes\\s+2\\.0 KiB\\s+2\\s+${iso(5)}$`));
       assert.equal(r.stdout.split('*').length - 1, 1, 'exactly one current marker');
+      assert.equal(lines[6], 'ckpt.5 (id 5) failed: no reason recorded; `scr index --unfail ckpt.5` clears the mark once every CRC matches');
     });
 
     it('--json prints exactly {"datasets": [{id, name, checkpoint, output, complete, flushed, failed, current, bytes, files, created}]}', () => {
@@ -269,17 +272,23 @@ describe('scr index', function () {
     });
   });
 
-  it('a corrupted index is one clear line and exit 1, for listing and for every action', () => {
+  it('a corrupted index is set aside and rebuilt from the datasets\' summaries, with a warning naming what happened', async () => {
     const f = join(prefix, '.scr', 'index.scr');
     const b = readFileSync(f);
     b[b.length - 2] ^= 0xff;
     writeFileSync(f, b);
-    for (const args of [[], ['--json'], ['--current', 'ckpt.1'], ['--drop', 'ckpt.1'], ['--verify']]) {
-      const r = run(args);
-      assert.equal(r.code, 1, args.join(' '));
-      assert.match(r.stderr, /^scr index: .*CRC/, args.join(' '));
-      assert.doesNotMatch(r.stderr, /\n\s+at /);
-    }
+    const r = run(['--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^scr: warning: the index .*index\.scr was damaged \(.*CRC.*; kept as index\.scr\.damaged\.\*\); it was rebuilt from the summaries of 4 dataset\(s\)/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    // The flushed datasets come back, with their failed mark; the unflushed one had no summary.
+    const names = (JSON.parse(r.stdout) as { datasets: Array<{ name: string; failed: boolean; current: boolean }> }).datasets.map((d) => [d.name, d.failed, d.current]);
+    assert.deepEqual(names, [['ckpt.1', false, false], ['out.2', false, false], ['ckpt.3', false, true], ['ckpt.5', true, false]]);
+    assert.ok(readdirSync(join(prefix, '.scr')).some((n) => n.startsWith('index.scr.damaged.')), 'the damaged index is kept');
+    // Rebuilt once: the next command reads it without a word.
+    const again = run([]);
+    assert.equal(again.code, 0);
+    assert.equal(again.stderr, '');
   });
 
   it('the actions exclude each other (exit 2), and --json goes with the listing only', async () => {
@@ -287,7 +296,7 @@ describe('scr index', function () {
     for (const args of [['--current', 'ckpt.1', '--drop', 'ckpt.3'], ['--drop', 'ckpt.1', '--verify'], ['--verify', 'ckpt.1', '--current', 'ckpt.1']]) {
       const r = run(args);
       assert.equal(r.code, 2, args.join(' '));
-      assert.match(r.stderr, /choose one of --current, --drop and --verify/);
+      assert.match(r.stderr, /choose one of --current, --drop, --verify, --build and --unfail/);
     }
     const r = run(['--drop', 'ckpt.1', '--json']);
     assert.equal(r.code, 2);
