@@ -118,7 +118,7 @@ inline Napi::Value postOne(Napi::Env env, const char* what, std::initializer_lis
 
 inline Napi::Object statusObject(Napi::Env env, const MPI_Status& st) {
   int count = 0;
-  MPI_Get_count(&st, MPI_BYTE, &count);
+  locked([&] { return MPI_Get_count(&st, MPI_BYTE, &count); });
   Napi::Object o = Napi::Object::New(env);
   o.Set("source", st.MPI_SOURCE);
   o.Set("tag", st.MPI_TAG);

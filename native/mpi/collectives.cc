@@ -51,20 +51,22 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) {
 }
 
 // Blocking on the JS thread: for tiny agreements where a round trip through the thread pool
-// costs more than the reduction itself.
+// costs more than the reduction itself. split/dup/free called before it may still be queued for
+// the blocking-ops thread: it waits until they have finished, so it never overtakes them (at
+// SERIALIZED, overtaking one could deadlock two ranks on the MPI lock). Collectives still
+// waiting in a communicator's JS-side queue are refused by src/mpi/comm.ts before this runs.
 Napi::Value AllreduceSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MPI_Comm c = Runtime::get().comm(env, intArg(info, 0, "comm"));
+  Runtime& rt = Runtime::get();
+  MPI_Comm c = rt.comm(env, intArg(info, 0, "comm"));
   auto send = info[1].As<Napi::TypedArray>();
   View s = viewOf(info[1], "value");
   View d = viewOf(info[2], "recv");
   MPI_Datatype t = dtypeOf(env, info[3].As<Napi::String>());
   MPI_Op o = opOf(env, info[4].As<Napi::String>());
-  int rc;
-  {
-    MpiGuard g;
-    rc = MPI_Allreduce(s.data, d.data, countOf(env, send.ElementLength(), "value"), t, o, c);
-  }
+  int n = countOf(env, send.ElementLength(), "value");
+  rt.waitForBlockingOps();
+  int rc = locked([&] { return MPI_Allreduce(s.data, d.data, n, t, o, c); });
   if (rc != MPI_SUCCESS) throw mpiError(env, rc, "allreduceSync");
   return env.Undefined();
 }

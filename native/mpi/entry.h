@@ -12,6 +12,7 @@ Napi::Value Wtime(const Napi::CallbackInfo&);
 Napi::Value ProcessorName(const Napi::CallbackInfo&);
 Napi::Value LibraryVersion(const Napi::CallbackInfo&);
 Napi::Value SetErrorClass(const Napi::CallbackInfo&);
+Napi::Value WorldRank(const Napi::CallbackInfo&);
 Napi::Value CommRank(const Napi::CallbackInfo&);
 Napi::Value CommSize(const Napi::CallbackInfo&);
 Napi::Value Constants(const Napi::CallbackInfo&);

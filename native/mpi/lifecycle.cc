@@ -1,6 +1,8 @@
 // init, finalize, abort and the small synchronous queries.
 #include <dlfcn.h>
 
+#include <string>
+
 #include "args.h"
 #include "entry.h"
 
@@ -16,13 +18,33 @@ static const char* levelName(int level) {
   return "UNKNOWN";
 }
 
+// The level to ask MPI_Init_thread for: MULTIPLE unless the caller names another. The MPI
+// standard orders the constants SINGLE < FUNNELED < SERIALIZED < MULTIPLE.
+static int requestedLevel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() == 0 || info[0].IsUndefined()) return MPI_THREAD_MULTIPLE;
+  std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  int level = name == "SINGLE" ? MPI_THREAD_SINGLE : name == "FUNNELED" ? MPI_THREAD_FUNNELED
+            : name == "SERIALIZED" ? MPI_THREAD_SERIALIZED : name == "MULTIPLE" ? MPI_THREAD_MULTIPLE : -1;
+  if (level < 0) throw Napi::TypeError::New(env, "init: threadLevel must be 'SERIALIZED' or 'MULTIPLE'");
+  if (level < MPI_THREAD_SERIALIZED) {
+    throw Napi::RangeError::New(env, "init: thread level " + name + " is below SERIALIZED, which the binding "
+                                     "needs because its progress and helper threads call MPI");
+  }
+  return level;
+}
+
 static void check(Napi::Env env, int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw mpiError(env, rc, what);
 }
 
+// Initialises MPI at the requested level and returns the level provided. Below SERIALIZED the
+// binding's threads could not call MPI, so it starts nothing (no communicators, no threads) and
+// the caller (src/mpi/runtime.ts) ends the job with a message.
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Runtime& rt = Runtime::get();
+  const int required = requestedLevel(info);
   int inited = 0, fin = 0;
   MPI_Initialized(&inited);
   MPI_Finalized(&fin);
@@ -33,11 +55,11 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     // Some MPI builds load plugins that need libmpi's symbols globally visible.
     dlopen(SCR_LIBMPI, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
 #endif
-    check(env, MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided), "mpi.init()");
+    check(env, MPI_Init_thread(nullptr, nullptr, required, &provided), "mpi.init()");
   } else {
-    MPI_Query_thread(&provided);
+    MPI_Query_thread(&provided);  // initialised by someone else: their level stands
   }
-  if (!rt.started()) {
+  if (!rt.started() && provided >= MPI_THREAD_SERIALIZED) {
     rt.multiple = provided == MPI_THREAD_MULTIPLE;
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
@@ -67,12 +89,15 @@ Napi::Value Finalize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Never takes the MPI lock: a blocking op on the helper thread may hold it, and abort must not wait.
 Napi::Value Abort(const Napi::CallbackInfo& info) {
   int code = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1;
   MPI_Abort(MPI_COMM_WORLD, code);
   return info.Env().Undefined();
 }
 
+// MPI_Initialized and MPI_Finalized may be called from any thread at any time; State runs in exit
+// handlers, so it must not wait for the MPI lock either.
 Napi::Value State(const Napi::CallbackInfo& info) {
   int inited = 0, fin = 0;
   MPI_Initialized(&inited);
@@ -81,15 +106,20 @@ Napi::Value State(const Napi::CallbackInfo& info) {
   o.Set("initialized", Napi::Boolean::New(info.Env(), inited));
   o.Set("finalized", Napi::Boolean::New(info.Env(), fin));
   o.Set("pending", Napi::Number::New(info.Env(), static_cast<double>(Runtime::get().inFlight())));
+  o.Set("blocking", Napi::Number::New(info.Env(), static_cast<double>(Runtime::get().blockingUnfinished())));
   return o;
 }
 
-Napi::Value Wtime(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), MPI_Wtime()); }
+Napi::Value Wtime(const Napi::CallbackInfo& info) {
+  double t = 0;
+  locked([&] { t = MPI_Wtime(); return MPI_SUCCESS; });
+  return Napi::Number::New(info.Env(), t);
+}
 
 Napi::Value ProcessorName(const Napi::CallbackInfo& info) {
   char name[MPI_MAX_PROCESSOR_NAME];
   int len = 0;
-  check(info.Env(), MPI_Get_processor_name(name, &len), "mpi.processorName()");
+  check(info.Env(), locked([&] { return MPI_Get_processor_name(name, &len); }), "mpi.processorName()");
   return Napi::String::New(info.Env(), name, len);
 }
 
@@ -107,15 +137,25 @@ Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// This process's rank in MPI_COMM_WORLD; works whenever MPI is initialised, even when init refused
+// the thread level and started nothing (for the message that names the rank).
+Napi::Value WorldRank(const Napi::CallbackInfo& info) {
+  int r = -1;
+  check(info.Env(), locked([&] { return MPI_Comm_rank(MPI_COMM_WORLD, &r); }), "mpi.worldRank()");
+  return Napi::Number::New(info.Env(), r);
+}
+
 Napi::Value CommRank(const Napi::CallbackInfo& info) {
   int r = -1;
-  check(info.Env(), MPI_Comm_rank(Runtime::get().comm(info.Env(), intArg(info, 0, "comm")), &r), "comm.rank");
+  MPI_Comm c = Runtime::get().comm(info.Env(), intArg(info, 0, "comm"));
+  check(info.Env(), locked([&] { return MPI_Comm_rank(c, &r); }), "comm.rank");
   return Napi::Number::New(info.Env(), r);
 }
 
 Napi::Value CommSize(const Napi::CallbackInfo& info) {
   int s = -1;
-  check(info.Env(), MPI_Comm_size(Runtime::get().comm(info.Env(), intArg(info, 0, "comm")), &s), "comm.size");
+  MPI_Comm c = Runtime::get().comm(info.Env(), intArg(info, 0, "comm"));
+  check(info.Env(), locked([&] { return MPI_Comm_size(c, &s); }), "comm.size");
   return Napi::Number::New(info.Env(), s);
 }
 
@@ -127,7 +167,7 @@ Napi::Value Constants(const Napi::CallbackInfo& info) {
   int flag = 0;
   int* tagUb = nullptr;
   MPI_Initialized(&flag);
-  if (flag) MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &tagUb, &flag);
+  if (flag) locked([&] { return MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &tagUb, &flag); });
   o.Set("TAG_UB", flag && tagUb ? *tagUb : 32767);
   return o;
 }

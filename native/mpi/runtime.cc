@@ -8,12 +8,15 @@
 
 namespace scrmpi {
 
+// Never destroyed: MPI_Abort may call exit() (MPICH does) while the threads run, and destroying
+// a joinable std::thread at exit would turn that into std::terminate (SIGABRT).
 Runtime& Runtime::get() {
-  static Runtime rt;
-  return rt;
+  static Runtime* rt = new Runtime();
+  return *rt;
 }
 
 MPI_Comm Runtime::comm(Napi::Env env, int id) {
+  if (!started_) throw Napi::Error::New(env, "comm: the MPI binding is not running (before mpi.init() succeeded, or after mpi.finalize())");
   if (id < 0 || static_cast<size_t>(id) >= comms_.size()) {
     throw Napi::TypeError::New(env, "comm: not a communicator of this binding (id " + std::to_string(id) + ")");
   }
@@ -82,6 +85,7 @@ Napi::Value Runtime::runBlocking(Napi::Env env, std::unique_ptr<Op> op) {
   {
     std::lock_guard<std::mutex> l(mu_);
     blockingQueue_.push_back(op.release());
+    blockingQueued_++;
   }
   cv_.notify_all();
   return promise;
@@ -209,14 +213,31 @@ void Runtime::blockingLoop() {
       blockingQueue_.pop_front();
     }
     op->err = op->blocking();
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      blockingDone_++;
+    }
+    blockingDoneCv_.notify_all();
     deliver(op);
   }
+}
+
+size_t Runtime::blockingUnfinished() {
+  const uint64_t done = blockingDone_.load();
+  return static_cast<size_t>(blockingQueued_.load() - done);
+}
+
+void Runtime::waitForBlockingOps() {
+  const uint64_t upTo = blockingQueued_.load();  // only the JS thread adds to it
+  if (blockingDone_.load() >= upTo) return;      // the usual case: nothing queued
+  std::unique_lock<std::mutex> l(mu_);
+  blockingDoneCv_.wait(l, [&] { return blockingDone_.load() >= upTo; });
 }
 
 std::string errorString(int code) {
   char buf[MPI_MAX_ERROR_STRING];
   int len = 0;
-  if (MPI_Error_string(code, buf, &len) != MPI_SUCCESS) return "MPI error " + std::to_string(code);
+  if (locked([&] { return MPI_Error_string(code, buf, &len); }) != MPI_SUCCESS) return "MPI error " + std::to_string(code);
   return std::string(buf, len);
 }
 
@@ -234,7 +255,7 @@ std::string errorClassName(int cls) {
 
 Napi::Error mpiError(Napi::Env env, int code, const std::string& what) {
   int cls = code;
-  MPI_Error_class(code, &cls);
+  locked([&] { return MPI_Error_class(code, &cls); });
   std::string msg = what + ": " + errorString(code);
   Runtime& rt = Runtime::get();
   if (rt.errorClass.IsEmpty()) return Napi::Error::New(env, msg);

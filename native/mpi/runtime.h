@@ -5,7 +5,9 @@
 #include <mpi.h>
 #include <napi.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -52,6 +54,11 @@ class Runtime {
   void stop();                // before MPI_Finalize: joins the threads
   bool started() const { return started_; }
   size_t inFlight() const { return inFlight_; }
+  // Blocking ops handed to the blocking-ops thread that it has not finished yet.
+  size_t blockingUnfinished();
+  // Blocks the calling (JS) thread until every blocking op handed over so far has finished, so a
+  // blocking call made on the JS thread cannot overtake split/dup/free called before it.
+  void waitForBlockingOps();
 
   // Hand an op whose requests are posted to the progress thread; returns its promise.
   Napi::Value track(Napi::Env env, std::unique_ptr<Op> op);
@@ -81,6 +88,10 @@ class Runtime {
   bool stopping_ = false;
   std::vector<Op*> incoming_;
   std::deque<Op*> blockingQueue_;
+  // Counted by the JS thread (queued) and the blocking-ops thread (done, under mu_ so a waiter
+  // cannot miss the notification); atomic so the JS thread can check without taking mu_.
+  std::atomic<uint64_t> blockingQueued_{0}, blockingDone_{0};
+  std::condition_variable blockingDoneCv_;
   std::thread progress_, blocking_;
 };
 
@@ -89,7 +100,9 @@ Napi::Error mpiError(Napi::Env env, int code, const std::string& what);
 std::string errorClassName(int cls);
 std::string errorString(int code);
 
-// Guard for an MPI call made from any thread: a real lock only below THREAD_MULTIPLE.
+// Guard for an MPI call made from any thread: a real lock only below THREAD_MULTIPLE (the binding
+// refuses levels below SERIALIZED, where this lock is what keeps MPI calls from overlapping).
+// Not reentrant: never hold one while calling something that takes another (e.g. mpiError).
 class MpiGuard {
  public:
   MpiGuard() : rt_(Runtime::get()) { if (!rt_.multiple) rt_.bigLock.lock(); }
@@ -97,5 +110,13 @@ class MpiGuard {
  private:
   Runtime& rt_;
 };
+
+// Runs one MPI call under an MpiGuard and returns its result, releasing the lock before the
+// caller turns an error code into an exception.
+template <typename F>
+inline int locked(F call) {
+  MpiGuard g;
+  return call();
+}
 
 }  // namespace scrmpi

@@ -15,6 +15,7 @@ export interface GatherOptions {
 }
 
 type Bytes = ArrayBufferView;
+const noop = (): void => {};
 
 function bytesOf(v: unknown, call: string, arg: string): Buffer {
   if (!ArrayBuffer.isView(v)) throw new TypeError(`${call}: ${arg} must be a Buffer or TypedArray, got ${typeof v}`);
@@ -107,7 +108,7 @@ export class Comm {
       posted();
       await done;
       return unpack(buf) as T;
-    });
+    }, 'bcastObject');
   }
 
   /** Reduces to `root`: the result there, `undefined` elsewhere. */
@@ -128,10 +129,21 @@ export class Comm {
     return this.#order.post(() => this.#native.allreduce(id, p.send, p.recv, p.code, op)).then(() => p.back(p.recv) as T);
   }
 
-  /** `allreduce` that blocks the JavaScript thread: for tiny, frequent agreements only. */
+  /** `allreduce` that blocks the JavaScript thread: for tiny, frequent agreements only. It never
+   * overtakes a call made before it: split/dup/free still queued are waited for; a collective whose
+   * posting needs the JavaScript thread (the second step of a variable-size gather, scatter,
+   * alltoall, bcastObject or splitByString, or a call queued behind one) makes it throw, because
+   * blocking would keep that step from ever being posted. */
   allreduceSync<T extends Reducible>(value: T, op: ReduceOp): T {
     const id = this.#live('allreduceSync');
     const p = prepareReduction(value, op, 'allreduceSync');
+    const earlier = this.#order.firstUnposted;
+    if (earlier !== null) {
+      throw new Error(`allreduceSync: ${earlier}, called earlier on this communicator, has not been posted to MPI yet, ` +
+        `and allreduceSync blocks the JavaScript thread that would post it, so it cannot run now without overtaking it ` +
+        `(ranks would then match collectives in different orders). Await the earlier call first, or use ` +
+        `'await comm.allreduce(...)', which is queued behind it.`);
+    }
     this.#native.allreduceSync(id, p.send, p.recv, p.code, op);
     return p.back(p.recv) as T;
   }
@@ -158,7 +170,7 @@ export class Comm {
       posted();
       await done;
       return recv && counts && layout ? slices(recv, counts, layout.displs) : undefined;
-    });
+    }, 'gather');
   }
 
   /** Gathers every rank's bytes to every rank (sizes may differ). */
@@ -170,16 +182,20 @@ export class Comm {
       return this.#order.post(() => this.#native.allgather(id, b, recv)).then(() =>
         Array.from({ length: this.size }, (_, i) => recv.subarray(i * b.length, (i + 1) * b.length)));
     }
-    return this.#order.staged(async (posted) => {
-      const counts = new Int32Array(this.size);
-      await this.#native.allgather(id, Int32Array.of(b.length), counts);
-      const { displs, total } = offsets(counts);
-      const recv = Buffer.allocUnsafe(total);
-      const done = this.#native.allgatherv(id, b, recv, counts, displs);
-      posted();
-      await done;
-      return slices(recv, counts, displs);
-    });
+    return this.#order.staged((posted) => this.#allgatherSteps(id, b, posted), 'allgather');
+  }
+
+  /** A variable-size allgather's two steps (sizes, then data); `posted` is called once the second
+   * step is posted. Runs inside a staged call of this communicator's PostOrder. */
+  async #allgatherSteps(id: number, b: Buffer, posted: () => void): Promise<Buffer[]> {
+    const counts = new Int32Array(this.size);
+    await this.#native.allgather(id, Int32Array.of(b.length), counts);
+    const { displs, total } = offsets(counts);
+    const recv = Buffer.allocUnsafe(total);
+    const done = this.#native.allgatherv(id, b, recv, counts, displs);
+    posted();
+    await done;
+    return slices(recv, counts, displs);
   }
 
   /** Gathers msgpack-able values to `root`. */
@@ -216,7 +232,7 @@ export class Comm {
       posted();
       await done;
       return recv;
-    });
+    }, 'scatter');
   }
 
   /** Rank i sends `bufs[j]` to rank j (sizes may differ); resolves to what each rank sent here. */
@@ -237,7 +253,7 @@ export class Comm {
       posted();
       await done;
       return slices(recv, recvCounts, rl.displs);
-    });
+    }, 'alltoall');
   }
 
   // ---- point to point ----
@@ -289,13 +305,18 @@ export class Comm {
     return newId < 0 ? null : new Comm(this.#native, newId, this.#k);
   }
 
-  /** Ranks passing equal strings (e.g. node names) form a new communicator, ordered by `key`. */
+  /** Ranks passing equal strings (e.g. node names) form a new communicator, ordered by `key`.
+   * One call in posting order: calls made after it wait until its split has been handed to MPI. */
   async splitByString(str: string, key: number = this.rank): Promise<Comm> {
     if (typeof str !== 'string') throw new TypeError(`splitByString: str must be a string, got ${typeof str}`);
-    this.#live('splitByString');
-    const all = (await this.allgather(Buffer.from(str, 'utf8'))).map((b) => b.toString('utf8'));
-    const color = all.indexOf(str);
-    return (await this.split(color, key))!;
+    if (!Number.isInteger(key)) throw new TypeError(`splitByString: key must be an integer, got ${String(key)}`);
+    const id = this.#live('splitByString');
+    return this.#order.staged(async (posted) => {
+      const all = (await this.#allgatherSteps(id, Buffer.from(str, 'utf8'), noop)).map((b) => b.toString('utf8'));
+      const split = this.#native.split(id, all.indexOf(str), key);
+      posted();
+      return new Comm(this.#native, await split, this.#k);
+    }, 'splitByString');
   }
 
   async dup(): Promise<Comm> {

@@ -5,7 +5,7 @@ export { Comm, type GatherOptions } from './comm.js';
 export { MpiError } from './errors.js';
 export { Request, type Status } from './request.js';
 export type { ReduceOp, Reducible, NumericArray } from './datatypes.js';
-export type { ThreadLevel } from './runtime.js';
+export type { InitOptions, ThreadLevel, UsableThreadLevel } from './runtime.js';
 export { Mpi };
 
 /** The process's MPI: `mpi.init()`, `mpi.world`, … */

@@ -34,6 +34,16 @@ export function detectLauncher(env: Env = process.env): LauncherInfo {
   return { flavour: null, size: null, evidence: null };
 }
 
+/** This process's rank as the launcher numbers it, when it says (for messages that name a rank
+ * even when MPI itself sees every process as rank 0 of a singleton). */
+export function launcherRank(env: Env = process.env): number | null {
+  for (const v of [env.OMPI_COMM_WORLD_RANK, env.PMIX_RANK, env.PMI_RANK, env.SLURM_PROCID]) {
+    const n = v === undefined ? NaN : Number(v);
+    if (Number.isInteger(n) && n >= 0) return n;
+  }
+  return null;
+}
+
 /** Picks the binding to load: SCR_MPI if set, else the launcher's, else the first one built. */
 export function chooseFlavour(env: Env = process.env, built: MpiFlavour[] = builtFlavours()): MpiFlavour {
   const launcher = detectLauncher(env);

@@ -4,9 +4,12 @@ import type { MpiFlavour } from '../native/paths.js';
 import { loadMpiAddon, type MpiAddon } from '../native/mpi-addon.js';
 import { Comm, type MpiConstants } from './comm.js';
 import { MpiError } from './errors.js';
-import { chooseFlavour, detectLauncher } from './launcher.js';
+import { abortWithMessage, pauseForOutput } from './fatal.js';
+import { chooseFlavour, detectLauncher, launcherRank } from './launcher.js';
+import { assertMainThread } from './main-thread.js';
+import { type InitOptions, isUsable, providedTooLowMessage, requestedLevel, type UsableThreadLevel } from './thread-level.js';
 
-export type ThreadLevel = 'SINGLE' | 'FUNNELED' | 'SERIALIZED' | 'MULTIPLE';
+export type { InitOptions, ThreadLevel, UsableThreadLevel } from './thread-level.js';
 
 /** UCX (MPICH's ch4:ucx device on Debian) patches mmap/munmap/brk to track memory for its
  * registration cache; in a Node process this crashed V8's garbage collector now and then
@@ -17,43 +20,47 @@ function avoidUcxMemoryHooks(): void {
   process.env.UCX_MEM_MALLOC_HOOKS ??= 'no';
 }
 
-/** Gives the launcher a moment to forward what this rank just wrote before MPI_Abort tears the
- * job down (MPICH's Hydra sometimes lost the message naming the failing rank). Failure paths only. */
-function pauseForOutput(ms = 100): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /** One per process, because MPI itself is one per process. */
 export class Mpi {
   #native: MpiAddon | null = null;
   #flavour: MpiFlavour | null = null;
-  #level: ThreadLevel | null = null;
+  #level: UsableThreadLevel | null = null;
   #world: Comm | null = null;
   #self: Comm | null = null;
   #k: MpiConstants | null = null;
 
-  /** Initialises MPI (thread level MULTIPLE when the MPI provides it) and returns the level
-   * provided. Calling it again returns the same level. */
-  init(): ThreadLevel {
+  /** Initialises MPI at thread level MULTIPLE (or `options.threadLevel`: 'SERIALIZED' or
+   * 'MULTIPLE') and returns the level provided. Calling it again returns the same level. Levels
+   * below SERIALIZED are refused: asked for, with an Error before MPI starts; provided by MPI, by
+   * aborting the job with a message. Main thread only. */
+  init(options?: InitOptions): UsableThreadLevel {
+    assertMainThread('mpi.init()');
+    const requested = requestedLevel(options);
     if (this.#level) return this.#level;
+    // Read before MPI_Init: Open MPI's singleton init adds PMIX_RANK to the environment.
+    const launcher = detectLauncher();
+    const rankByLauncher = launcherRank();
     const flavour = chooseFlavour();
     if (flavour === 'mpich') avoidUcxMemoryHooks();
     const native = loadMpiAddon(flavour);
     native.setErrorClass(MpiError);
-    const level = native.init() as ThreadLevel;
+    const level = native.init(requested);
+    if (!isUsable(level)) {
+      // The binding started nothing; MPI is up, so end the job rather than leave others waiting.
+      abortWithMessage(native.worldRank(), providedTooLowMessage(requested, level), (c) => native.abort(c));
+    }
     this.#native = native;
     this.#flavour = flavour;
     this.#k = native.constants();
     this.#world = new Comm(native, 0, this.#k);
     this.#self = new Comm(native, 1, this.#k);
     this.#level = level;
-    const launcher = detectLauncher();
     if (launcher.size !== null && launcher.size !== this.#world.size) {
+      // Each rank is probably a singleton: abort (no rank may wait for the others) after saying why.
       const msg = `mpi.init(): the launcher started ${launcher.size} ranks (${launcher.evidence}) but MPI sees ` +
         `${this.#world.size}: the binding was loaded for ${flavour}, which does not match how the job was launched. ` +
-        `Launch with ${flavour}'s mpirun, or set SCR_MPI to the MPI that launched it.`;
-      native.abort(1);
-      throw new Error(msg);
+        `Launch with ${flavour}'s mpirun (or srun --mpi=${flavour === 'openmpi' ? 'pmix' : 'pmi2'}), or set SCR_MPI to the MPI that launched it. Aborting.`;
+      abortWithMessage(rankByLauncher ?? this.#world.rank, msg, (c) => native.abort(c));
     }
     this.#installSafetyNets(native);
     return level;
@@ -85,6 +92,7 @@ export class Mpi {
   }
 
   #need(call: string): MpiAddon {
+    assertMainThread(`mpi.${call}`);
     if (!this.#native) throw new Error(`mpi.${call}: call mpi.init() first`);
     return this.#native;
   }
@@ -104,6 +112,7 @@ export class Mpi {
 
   /** Ends every rank of the job with `code`. */
   abort(code = 1): never {
+    assertMainThread('mpi.abort()');
     if (!this.#native) process.exit(code);
     return this.#native.abort(code);
   }
@@ -123,7 +132,7 @@ export class Mpi {
     return this.#flavour;
   }
 
-  get threadLevel(): ThreadLevel | null {
+  get threadLevel(): UsableThreadLevel | null {
     return this.#level;
   }
 

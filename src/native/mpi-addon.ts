@@ -10,14 +10,19 @@ export interface NativeStatus { source: number; tag: number; count: number }
 
 /** What scr_mpi.node exports (native/mpi/addon.cc); arguments are validated by src/mpi first. */
 export interface MpiAddon {
-  init(): string;
+  /** Initialises MPI asking for `threadLevel` (default MULTIPLE; below SERIALIZED throws) and returns
+   * the level provided; below SERIALIZED it starts nothing (no communicators, no threads). */
+  init(threadLevel?: string): string;
   finalize(): void;
   abort(code: number): never;
-  state(): { initialized: boolean; finalized: boolean; pending: number };
+  /** `pending`: operations whose Promise has not settled; `blocking`: split/dup/free handed to the
+   * helper thread that it has not finished. */
+  state(): { initialized: boolean; finalized: boolean; pending: number; blocking: number };
   wtime(): number;
   processorName(): string;
   libraryVersion(): string;
   setErrorClass(ctor: new (message: string, errorClass: string, errorCode: number) => Error): void;
+  worldRank(): number;
   commRank(comm: number): number;
   commSize(comm: number): number;
   constants(): { ANY_SOURCE: number; ANY_TAG: number; UNDEFINED: number; TAG_UB: number };
