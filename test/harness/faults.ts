@@ -625,10 +625,23 @@ export async function runCases(suite: FaultSuite, cases: FaultCase[], opts: { no
   return reports;
 }
 
-/** Fails (with every problem of the case) unless the case passed. */
+/** Counts over every case asserted in this process (printed by test/faults/zz-summary.test.ts). */
+export const tally = { cases: 0, passed: 0, recovered: 0, refused: 0, wrongBytes: 0, hangs: 0, failed: [] as string[] };
+
+/** Fails (with every problem of the case) unless the case passed; counts it in `tally`. */
 export function assertCase(rep: CaseReport | undefined): void {
   assert.ok(rep, 'the case was not run');
-  if (rep.problems.length) assert.fail(`case ${rep.id}:\n  ${rep.problems.join('\n  ')}`);
+  tally.cases++;
+  const lines = [...rep.write, ...rep.restart].filter(Boolean);
+  if (lines.some((l) => l.attempts.some((a) => !a.bytesOk && a.accepted))) tally.wrongBytes++;
+  if (rep.problems.some((p) => /launch was killed after/.test(p))) tally.hangs++;
+  if (rep.problems.length) {
+    tally.failed.push(rep.id);
+    assert.fail(`case ${rep.id}:\n  ${rep.problems.join('\n  ')}`);
+  }
+  tally.passed++;
+  if (rep.outcome?.kind === 'restored') tally.recovered++;
+  else if (rep.outcome?.kind === 'refused') tally.refused++;
 }
 
 export { nodeDir };
