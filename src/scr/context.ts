@@ -3,6 +3,7 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrefixScrDir, ensureSafeDir } from '../common/dirs.js';
+import { markInUse } from '../cache/in-use.js';
 import type { CkptDescriptor, ResolvedConfig } from '../config/resolve.js';
 import type { Comm } from '../mpi/index.js';
 import { formSets, type RedSet, type Scheme, type SetLayout } from '../redundancy/sets.js';
@@ -28,6 +29,8 @@ export class Context {
   readonly #sets = new Map<string, SetPlace>();
   #cindex: CacheIndex | null = null;
   readonly #deleting: Array<Promise<void>> = [];
+  /** Releases this node's in-use mark (node leaders, from makeNodeDirs to close). */
+  #releaseNode: (() => Promise<void>) | null = null;
   /** group/node pairs already warned about (no GROUPS= value). */
   readonly #ungrouped = new Set<string>();
 
@@ -108,6 +111,7 @@ export class Context {
    * (0700, refusing symlinks and other owners). Run by node leaders (idempotent). */
   async makeNodeDirs(): Promise<void> {
     await ensureSafeDir(this.cntlDir, { base: this.cfg.str('SCR_CNTL_BASE') });
+    this.#releaseNode = await markInUse(this.cntlDir, this.ident.jobId, this.prefix);
     for (const s of this.cfg.stores) {
       if (s.enabled && s.mkdir) await ensureSafeDir(nodeDir(s.path, this.ident), { base: s.path });
     }
@@ -168,6 +172,8 @@ export class Context {
 
   async close(): Promise<void> {
     await this.settleDeletes();
+    await this.#releaseNode?.().catch(() => undefined);
+    this.#releaseNode = null;
     for (const p of this.#sets.values()) await p.comm.free();
     this.#sets.clear();
     await this.nodeComm.free();
