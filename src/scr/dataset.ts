@@ -12,6 +12,7 @@ import { FileStream } from '../redundancy/stream.js';
 import type { Context } from './context.js';
 import { CODES, ScrError } from './errors.js';
 import { isNoSpace, noSpaceError } from './space.js';
+import { stagePath } from '../pfs/commit.js';
 
 /** What a rank routed during an output phase: cache name → original path. */
 export interface Routed {
@@ -55,7 +56,7 @@ export async function statRouted(ctx: Context, rec: DatasetRecord, routed: Route
   const dir = dirOf(ctx, rec);
   const out: FileEntry[] = [];
   for (const r of routed) {
-    const where = bypass ? r.path : `${dir}/${r.name}`;
+    const where = bypass ? stagePath(r.path, rec.id) : `${dir}/${r.name}`;
     let st;
     try {
       st = await stat(where);
@@ -74,7 +75,7 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
   const dir = dirOf(ctx, rec);
   const place = await ctx.setsFor(d);
   const scheme = bypass ? 'SINGLE' : place.set.scheme;
-  const where = (f: FileEntry) => (bypass ? f.path : `${dir}/${f.name}`);
+  const where = (f: FileEntry) => (bypass ? stagePath(f.path, rec.id) : `${dir}/${f.name}`);
   let error: Error | null = null;
   let redundancyBytes = 0;
   let chunk = 0;

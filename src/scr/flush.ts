@@ -7,7 +7,7 @@ import type { DatasetRecord, FileEntry, Filemap } from '../cache/records.js';
 import { readFilemap } from '../cache/records.js';
 import { crcFile } from '../kernels/index.js';
 import { writeMetaFile } from '../meta/index.js';
-import { finishPlacement, indexEntryOf, markerPath, placeFiles, recordFlushed, removeStaged, stageFile } from '../pfs/commit.js';
+import { finishPlacement, indexEntryOf, markerPath, placeFiles, readablePath, recordFlushed, removeStaged, stageFile } from '../pfs/commit.js';
 import { pfsDatasetDir, updateIndex } from '../pfs/index.js';
 import { agree, outcomeOf } from './agree.js';
 import type { Context } from './context.js';
@@ -36,7 +36,7 @@ async function flushMine(ctx: Context, rec: DatasetRecord): Promise<FileEntry[]>
       let crc: number;
       if (rec.bypass) {
         if (!checkCrc && f.crc !== null) return;
-        crc = (await crcFile(f.path, { bufSize: ctx.fileBufSize })).crc;
+        crc = (await crcFile(await readablePath(f, rec.id), { bufSize: ctx.fileBufSize })).crc;
       } else {
         crc = await stageFile(dir, f, rec.id, ctx.fileBufSize);
       }

@@ -10,6 +10,7 @@ import type { Context } from './context.js';
 import { createDatasetDir, dirOf, protect, recordDataset, type Routed, statRouted } from './dataset.js';
 import { CODES, ScrError } from './errors.js';
 import { logEvent } from './log.js';
+import { removeStaged, stagePath } from '../pfs/commit.js';
 import { nearlyFull, type Room, roomIn } from './space.js';
 import { humanBytes } from '../common/bytes.js';
 import type { Session } from './session.js';
@@ -111,8 +112,10 @@ export function routeOutput(ctx: Context, out: OutputPhase, path: string): strin
   }
   if (!same) out.routed.push({ name, path: abs });
   if (out.bypass) {
+    // Straight to the file system, but under the staging name until the dataset is complete and
+    // recorded: a checkpoint that reuses its paths never damages the previous one in place.
     mkdirSync(dirname(abs), { recursive: true });
-    return abs;
+    return stagePath(abs, out.rec.id);
   }
   return join(dirOf(ctx, out.rec), name);
 }
@@ -126,6 +129,7 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
   const fail = async (why: string | null) => {
     if (why) ctx.warn(`${why}; the dataset is deleted from cache`);
     await s.drop(rec);
+    if (rec.bypass) await removeStaged(out.routed, rec.id).catch(() => undefined);
     s.deferred.clear(); // the datasets kept for want of a new one stay
     if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointCompleted();
     return { ok: false };
@@ -173,9 +177,10 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
   await evictDeferred(s);
   if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointCompleted();
   await logEvent(ctx, rec.flags.checkpoint ? 'CHECKPOINT' : 'OUTPUT', { name: rec.name, id: rec.id, bytes: rec.bytes, seconds: (performance.now() - out.startedAt) / 1000, files: rec.files });
-  // Every output dataset reaches the file system; checkpoints every SCR_FLUSH-th id.
+  // Every output dataset reaches the file system; checkpoints every SCR_FLUSH-th id; a bypass
+  // dataset, already there under its staging names, is always recorded and put in place.
   const every = ctx.cfg.int('SCR_FLUSH');
-  if (rec.flags.output || (rec.flags.checkpoint && every > 0 && rec.id % every === 0)) await s.flushes.flush(rec);
+  if (rec.bypass || rec.flags.output || (rec.flags.checkpoint && every > 0 && rec.id % every === 0)) await s.flushes.flush(rec);
   await s.flushes.progress();
   return { ok: true, stats: { id: rec.id, bytes, redundancyBytes, protectSeconds } };
 }

@@ -1,7 +1,9 @@
 // The restart phase (SPEC §2 haveRestart, startRestart, routeFile, completeRestart): offer the
 // checkpoint to restart from (in cache, else fetched from the file system), open it, route reads
 // to its files, and on a rejection mark it failed so an older one is offered next.
+import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { stagePath } from '../pfs/commit.js';
 import type { DatasetRecord, Filemap } from '../cache/records.js';
 import { readFilemap } from '../cache/records.js';
 import { type Failure, markFailed, readIndex, restartCandidates } from '../pfs/index.js';
@@ -90,7 +92,10 @@ export function routeRestart(ctx: Context, phase: RestartPhase, path: string): s
   if (!hit) {
     throw new ScrError(`routeFile(${path}): rank ${ctx.rank} has no such file in checkpoint ${rec.name} (it has ${map.files.map((f) => f.name).join(', ') || 'no files'})`, CODES.NO_FILE);
   }
-  return rec.bypass ? (phase.readAt?.get(hit.path) ?? hit.path) : join(dirOf(ctx, rec), hit.name);
+  if (!rec.bypass) return join(dirOf(ctx, rec), hit.name);
+  // On the file system: where the fetch found it, else its staged copy while one exists.
+  const staged = stagePath(hit.path, rec.id);
+  return phase.readAt?.get(hit.path) ?? (existsSync(staged) ? staged : hit.path);
 }
 
 /** completeRestart(ok) once every rank's answer is reduced into `ok` (collective). */
