@@ -16,8 +16,8 @@ import { basename, dirname, join } from 'node:path';
 import type { DatasetRecord, FileEntry, Filemap } from '../cache/records.js';
 import { applyFileMetadata } from '../cache/records.js';
 import { copyFileCrc } from '../kernels/index.js';
-import { readMetaFileIfExists, syncDir } from '../meta/index.js';
-import { type IndexEntry, type PfsIndex, pfsDatasetDir, readIndex, readRankMap, updateIndex, type Warn, writeRankMap, writeSummary } from './index.js';
+import { readMetaFileIfExists, syncDir, writeMetaFile } from '../meta/index.js';
+import { type IndexEntry, type PfsIndex, pfsDatasetDir, type RankMap, readIndex, readRankMap, updateIndex, type Warn, writeRankMap, writeSummary } from './index.js';
 
 /** The index entry of a cached dataset, not yet flushed (`over` changes fields). */
 export function indexEntryOf(rec: DatasetRecord, over: Partial<IndexEntry> = {}): IndexEntry {
@@ -49,13 +49,15 @@ export async function stageFile(cacheDir: string, f: FileEntry, id: number, bufS
 }
 
 /** The paths listed by the rank maps of the entries `which` selects (but `except`), each with
- * the newest such entry's id. */
-async function owners(prefix: string, idx: PfsIndex, except: number, which: (e: IndexEntry) => boolean): Promise<Map<string, number>> {
-  const owners = new Map<string, number>();
+ * the newest such entry's id; and the entries whose rank map is missing or unreadable (what
+ * they list is then unknown). */
+async function owners(prefix: string, idx: PfsIndex, except: number, which: (e: IndexEntry) => boolean): Promise<Map<string, number> & { unknown: IndexEntry[] }> {
+  const owners = Object.assign(new Map<string, number>(), { unknown: [] as IndexEntry[] });
   for (const e of Object.values(idx.datasets)) {
     if (e.id === except || !which(e)) continue;
     const map = await readRankMap(prefix, e.id).catch(() => undefined);
-    for (const f of map?.ranks.flat() ?? []) if ((owners.get(f.path) ?? -1) < e.id) owners.set(f.path, e.id);
+    if (!map) { if (e.flushed || e.staged) owners.unknown.push(e); continue; }
+    for (const f of map.ranks.flat()) if ((owners.get(f.path) ?? -1) < e.id) owners.set(f.path, e.id);
   }
   return owners;
 }
@@ -126,7 +128,7 @@ export async function finishPlacement(prefix: string, id: number, prefixSize: nu
     dropped.push(...retention(idx, prefixSize));
   }, warn);
   if (entry) await writeSummary(prefix, entry);
-  for (const d of dropped) await deleteDatasetFiles(prefix, Number(d));
+  for (const d of dropped) await deleteDatasetFiles(prefix, Number(d), warn);
   const map = await readRankMap(prefix, id).catch(() => undefined);
   for (let r = 0; r < (map?.ranks.length ?? entry?.ranks ?? 0); r++) await rm(markerPath(prefix, id, r), { force: true });
 }
@@ -149,11 +151,41 @@ export function markerPath(prefix: string, id: number, rank: number): string {
   return join(pfsDatasetDir(prefix, id), `flushed.${rank}.scr`);
 }
 
+/** The files a flush is about to stage, every rank's (written by its start step, so that a flush
+ * cut off before it was recorded can be cleaned up). */
+export function stagingListPath(prefix: string, id: number): string {
+  return join(pfsDatasetDir(prefix, id), 'staging.scr');
+}
+
+export async function writeStagingList(prefix: string, id: number, all: FileEntry[][]): Promise<void> {
+  await writeMetaFile(stagingListPath(prefix, id), 'rankmap', { ranks: all } satisfies RankMap);
+}
+
+/** Forgets a flush that was cut off before it was recorded: its staged copies (as far as its
+ * staging list or its markers tell) and its .scr/scr.dataset.<id> directory go, and its index
+ * entry. Nothing else: the files in place belong to other datasets, and a cache may still hold it. */
+async function abandonFlush(prefix: string, e: IndexEntry, markers: FileEntry[][], warn?: Warn): Promise<void> {
+  const list = await readMetaFileIfExists<RankMap>(stagingListPath(prefix, e.id), { expectKind: 'rankmap' }).catch(() => undefined);
+  await removeStaged([...(list?.ranks.flat() ?? []), ...markers.flat()], e.id);
+  await updateIndex(prefix, (idx) => { if (idx.datasets[String(e.id)]?.flushed === false) delete idx.datasets[String(e.id)]; }, warn);
+  await rm(pfsDatasetDir(prefix, e.id), { recursive: true, force: true });
+}
+
+export interface Completed {
+  /** Names of the flushes completed. */
+  completed: string[];
+  /** One line per flush that could not be completed and was abandoned, saying why. */
+  abandoned: string[];
+}
+
 /** Completes what flushes left undone (no MPI; the next job's rank 0 at init, and `scr postrun`):
  * datasets whose every rank wrote its marker are recorded and placed (SCR loses these, its issue
- * #531), and flushed datasets still staged are placed. Returns the names completed. */
-export async function completeFlushes(prefix: string, prefixSize: number, warn?: Warn): Promise<string[]> {
-  const done: string[] = [];
+ * #531), and flushed datasets still staged are placed. A flush that was cut off before every rank
+ * confirmed its copies is abandoned (said so, its partial copies removed): it never became a
+ * checkpoint on the file system, and the one before it is untouched. */
+export async function completeFlushes(prefix: string, prefixSize: number, warn?: Warn): Promise<Completed> {
+  const out: Completed = { completed: [], abandoned: [] };
+  const done = out.completed;
   const idx = await readIndex(prefix, warn);
   for (const e of Object.values(idx.datasets).sort((a, b) => a.id - b.id)) {
     if (e.failed || e.superseded !== undefined) continue;
@@ -167,15 +199,23 @@ export async function completeFlushes(prefix: string, prefixSize: number, warn?:
     }
     if (e.flushed) continue;
     const all: FileEntry[][] = [];
+    const missing: number[] = [];
+    const damaged: string[] = [];
     for (let r = 0; r < e.ranks; r++) {
-      const m = await readMetaFileIfExists<Filemap>(markerPath(prefix, e.id, r), { expectKind: 'flushmark' }).catch(() => undefined);
-      if (!m) break;
-      all.push(m.files);
+      try {
+        const m = await readMetaFileIfExists<Filemap>(markerPath(prefix, e.id, r), { expectKind: 'flushmark' });
+        if (m) all.push(m.files); else missing.push(r);
+      } catch (err) { damaged.push(`rank ${r}'s marker is damaged (${(err as Error).message})`); }
     }
-    if (all.length !== e.ranks) continue;
-    if (await commitStaged(prefix, e, all, prefixSize, warn)) done.push(e.name);
+    if (all.length === e.ranks) {
+      if (await commitStaged(prefix, e, all, prefixSize, warn)) done.push(e.name);
+      continue;
+    }
+    await abandonFlush(prefix, e, all, warn);
+    const why = [...damaged, ...(missing.length ? [`rank${missing.length > 1 ? 's' : ''} ${missing.join(',')} did not confirm ${missing.length > 1 ? 'their' : 'its'} copies`] : [])].join('; ');
+    out.abandoned.push(`an earlier run's flush of ${e.name} did not finish (${why}): it never became a checkpoint on the file system, its partial copies were removed, and the checkpoints flushed before it are untouched`);
   }
-  return done;
+  return out;
 }
 
 /** SCR_PREFIX_SIZE: the ids of flushed checkpoints beyond the newest `keep`, and of superseded
@@ -200,14 +240,18 @@ export function retention(idx: PfsIndex, keep: number): string[] {
  * still in the index lists (an application that reuses its paths shares them with newer
  * checkpoints) — and its staged leftovers, then its .scr directory and the parent directories
  * the deletion left empty (below the prefix). Run by one process, after the index forgot it. */
-export async function deleteDatasetFiles(prefix: string, id: number): Promise<void> {
+export async function deleteDatasetFiles(prefix: string, id: number, warn: Warn = (m) => process.stderr.write(`scr: warning: ${m}\n`)): Promise<void> {
   const map = await readRankMap(prefix, id).catch(() => undefined);
   // Every dataset still in the index that owns its paths (not one whose files were replaced).
   const kept = await owners(prefix, await readIndex(prefix), id, (e) => e.superseded === undefined);
+  // A flushed dataset whose rank map cannot be read may list any of these paths: keep them all.
+  if (kept.unknown.length) {
+    warn(`the files of dataset ${id} are left on the file system: the rank map of ${kept.unknown.map((e) => `${e.name} (id ${e.id})`).join(', ')} is missing or damaged, so whether it shares them is unknown`);
+  }
   const parents = new Set<string>();
   for (const f of map?.ranks.flat() ?? []) {
     await rm(stagePath(f.path, id), { force: true });
-    if (!kept.has(f.path)) await rm(f.path, { force: true });
+    if (!kept.has(f.path) && !kept.unknown.length) await rm(f.path, { force: true });
     parents.add(dirname(f.path));
   }
   await rm(pfsDatasetDir(prefix, id), { recursive: true, force: true });

@@ -132,7 +132,9 @@ export async function scavenge(cfg: ResolvedConfig, ident: Omit<Identity, 'node'
   access: NodeAccess = localAccess(cfg, ident), progress?: ScavengeProgress): Promise<ScavengeReport> {
   const prefix = cfg.str('SCR_PREFIX');
   const report: ScavengeReport = { completedFromMarkers: [], datasets: [], skipped: [] };
-  report.completedFromMarkers = await completeFlushes(prefix, cfg.int('SCR_PREFIX_SIZE'), (m) => say(`warning: ${m}`));
+  const done = await completeFlushes(prefix, cfg.int('SCR_PREFIX_SIZE'), (m) => say(`warning: ${m}`));
+  report.completedFromMarkers = done.completed;
+  for (const line of done.abandoned) say(`warning: ${line}`);
   for (const n of report.completedFromMarkers) say(`completed the flush of ${n} from its markers`);
 
   // What every live node's cache holds.

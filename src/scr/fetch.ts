@@ -129,8 +129,9 @@ async function openOtherRankCount(ctx: Context, cand: IndexEntry, rec: DatasetRe
   return 'skip';
 }
 
-/** Collective: the fetched checkpoint, or null if none could be fetched. */
-export async function fetchCheckpoint(ctx: Context, wanted: string | null): Promise<Fetched | null> {
+/** Collective: the fetched checkpoint, or null if none could be fetched (`tried` counts the
+ * candidates that failed). */
+export async function fetchCheckpoint(ctx: Context, wanted: string | null, tried = { count: 0 }): Promise<Fetched | null> {
   let candidates: IndexEntry[] = [];
   if (ctx.rank === 0) {
     try {
@@ -141,6 +142,7 @@ export async function fetchCheckpoint(ctx: Context, wanted: string | null): Prom
   }
   candidates = await ctx.comm.bcastObject(candidates, 0);
   for (const cand of candidates) {
+    tried.count++;
     const t0 = performance.now();
     const d = ctx.cfg.descriptorFor(cand.id, { checkpoint: true });
     const rec: DatasetRecord = {

@@ -7,7 +7,7 @@ import type { DatasetRecord, FileEntry, Filemap } from '../cache/records.js';
 import { readFilemap } from '../cache/records.js';
 import { crcFile } from '../kernels/index.js';
 import { writeMetaFile } from '../meta/index.js';
-import { finishPlacement, indexEntryOf, markerPath, placeFiles, readablePath, recordFlushed, removeStaged, stageFile } from '../pfs/commit.js';
+import { finishPlacement, indexEntryOf, markerPath, placeFiles, readablePath, recordFlushed, removeStaged, stageFile, writeStagingList } from '../pfs/commit.js';
 import { pfsDatasetDir, updateIndex } from '../pfs/index.js';
 import { agree, outcomeOf } from './agree.js';
 import type { Context } from './context.js';
@@ -54,13 +54,18 @@ async function flushMine(ctx: Context, rec: DatasetRecord): Promise<FileEntry[]>
 
 export { markerPath };
 
-/** Step 1 (collective): the index learns the dataset is being flushed (not yet flushed). */
+/** Step 1 (collective): the index learns the dataset is being flushed (not yet flushed), and
+ * rank 0 keeps the list of every rank's files, so a flush cut off before it is recorded can be
+ * cleaned up (completeFlushes). */
 export async function startFlush(ctx: Context, rec: DatasetRecord): Promise<void> {
+  const mine = (await readFilemap(dirOf(ctx, rec), ctx.rank).catch(() => undefined))?.files ?? [];
+  const all = await ctx.comm.gatherObject(mine, 0);
   let err: unknown = null;
   if (ctx.rank === 0) {
     try {
       await updateIndex(ctx.prefix, (idx) => { idx.datasets[String(rec.id)] = indexEntryOf(rec); }, (m) => ctx.warn(m));
       await mkdir(pfsDatasetDir(ctx.prefix, rec.id), { recursive: true, mode: 0o700 });
+      await writeStagingList(ctx.prefix, rec.id, all!);
     } catch (e) { err = e; }
   }
   await agree(ctx.comm, `flushing ${rec.name}: recording it in the index`, outcomeOf(err));

@@ -49,7 +49,7 @@ export async function forget(s: Session, call: 'drop' | 'deleteDataset', name: s
           if (idx.current === name) idx.current = null;
         }, (m) => ctx.warn(m));
       }
-      if (opts.deleteFiles) for (const e of onPfs) await deleteDatasetFiles(ctx.prefix, e.id);
+      if (opts.deleteFiles) for (const e of onPfs) await deleteDatasetFiles(ctx.prefix, e.id, (m) => ctx.warn(m));
     } catch (e) { err = e; }
   }
   await agreeKeepingMine(ctx.comm, `${call}(${name})`, err);

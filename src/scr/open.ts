@@ -34,6 +34,7 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
   const s = new Session(ctx);
   const restored = await restoreCache(ctx);
   for (const line of restored.dropped) ctx.warn(`cache: dropped ${line}`);
+  s.droppedAtInit = restored.dropped.length > 0;
   for (const rec of restored.restored) s.datasets.set(rec.id, rec);
   if (restored.kept.length) await drainKept(ctx, restored.kept, s.restartable()[0]);
   // Ids keep growing across runs: beyond every dataset in any cache and in the PFS index.
@@ -42,7 +43,9 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
     // Asynchronous flushes a previous job copied completely but could not record (SCR loses
     // these, its issue #531): finished here from the ranks' durable markers.
     try {
-      for (const name of await completeFlushes(ctx.prefix, cfg.int('SCR_PREFIX_SIZE'), (m) => ctx.warn(m))) ctx.note(`completed the flush of ${name}, which the previous run copied but did not finish`);
+      const done = await completeFlushes(ctx.prefix, cfg.int('SCR_PREFIX_SIZE'), (m) => ctx.warn(m));
+      for (const name of done.completed) ctx.note(`completed the flush of ${name}, which the previous run copied but did not finish`);
+      for (const line of done.abandoned) ctx.warn(line);
     } catch (e) { ctx.warn(`completing earlier flushes: ${(e as Error).message}`); }
     try { pfsMax = Math.max(0, ...Object.keys((await readIndex(ctx.prefix)).datasets).map(Number)); } catch (e) { ctx.warn(`the index of ${ctx.prefix} is unreadable: ${(e as Error).message}`); }
   }

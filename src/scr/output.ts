@@ -70,7 +70,6 @@ async function evictFor(s: Session, d: CkptDescriptor): Promise<void> {
   const live = () => [...s.datasets.values()].filter((r) => !s.deferred.has(r.id));
   const inStore = () => live().filter((r) => r.store === d.store).sort((a, b) => a.id - b.id);
   const inDesc = () => live().filter((r) => r.descriptor === d.index).sort((a, b) => a.id - b.id);
-  const newestCkpt = s.restartable()[0];
   // The previous eviction's deletion must be over before more data comes in.
   await ctx.settleDeletes();
   while (inStore().length >= storeCount || (d.count !== null && inDesc().length >= d.count)) {
@@ -78,8 +77,7 @@ async function evictFor(s: Session, d: CkptDescriptor): Promise<void> {
     // Never evict a dataset while it is being flushed: finish its flush first.
     if (s.flushes.has(victim.id)) await s.flushes.progress(victim.id);
     if (victim.flags.output && !victim.flushed && !victim.bypass) await s.flushes.flush(victim);
-    const lastGood = victim === newestCkpt || (victim.flags.output && !victim.flushed);
-    if (lastGood && !victim.flushed && !victim.bypass) {
+    if (lastGoodCopy(s, victim)) {
       s.deferred.add(victim.id);
       ctx.debug(1, `keeping ${victim.name} in ${victim.store} until the next dataset is complete: it is not on the file system`);
       continue;
@@ -89,11 +87,19 @@ async function evictFor(s: Session, d: CkptDescriptor): Promise<void> {
   }
 }
 
-/** After a dataset completed: the evictions startOutput deferred happen now. */
+/** Whether a cached dataset is a last good copy: the newest checkpoint, or an output, that is not
+ * on the file system. */
+function lastGoodCopy(s: Session, rec: DatasetRecord): boolean {
+  if (rec.flushed || rec.bypass) return false;
+  return rec.flags.output || rec === s.restartable()[0];
+}
+
+/** After a dataset completed: the evictions startOutput deferred happen now, for those that are no
+ * longer a last good copy (a newer checkpoint is complete; an output was flushed meanwhile). */
 async function evictDeferred(s: Session): Promise<void> {
   for (const id of s.deferred) {
     const rec = s.datasets.get(id);
-    if (rec) await s.drop(rec, { background: true });
+    if (rec && !lastGoodCopy(s, rec)) await s.drop(rec, { background: true });
   }
   s.deferred.clear();
 }

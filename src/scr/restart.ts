@@ -42,8 +42,9 @@ export async function haveRestart(s: Session): Promise<Offer | null> {
   // the cache could not restore) wins over an older one in cache.
   if (inCache && !wanted && ctx.cfg.bool('SCR_FETCH') && (await newerOnPfs(ctx, inCache.id))) inCache = undefined;
   if (inCache) best = { rec: inCache };
+  const tried = { count: 0 };
   if (!best && ctx.cfg.bool('SCR_FETCH')) {
-    const fetched = await fetchCheckpoint(ctx, wanted ?? null);
+    const fetched = await fetchCheckpoint(ctx, wanted ?? null, tried);
     if (fetched?.inPlace) {
       best = { rec: fetched.rec, inPlace: fetched.inPlace };
     } else if (fetched) {
@@ -52,7 +53,7 @@ export async function haveRestart(s: Session): Promise<Offer | null> {
     }
   }
   if (!best && wanted && usable[0]) best = { rec: usable[0] };
-  if (!best) rejectedNote(s);
+  if (!best) nothingLeftNote(s, tried.count);
   return best;
 }
 
@@ -111,9 +112,9 @@ export async function completeRestart(s: Session, rec: DatasetRecord, ok: boolea
   const inCacheOnly = !rec.flushed && !rec.bypass && s.datasets.has(rec.id);
   if (inCacheOnly && ctx.cfg.int('SCR_FLUSH') > 0) await s.flushes.flush(rec);
   await s.flushes.progress(rec.id);
-  const kept = rec.flushed || rec.bypass;
+  const kept = !!(rec.flushed || rec.bypass);
   rec.failed = true;
-  s.rejected.push(rec.name);
+  s.rejected.push({ name: rec.name, kept });
   ctx.warn(`checkpoint ${rec.name} was rejected by the application (completeRestart(false)): ${kept ? 'it is marked failed in the index' : `it was only in cache${ctx.cfg.int('SCR_FLUSH') > 0 ? ' and could not be flushed' : ' (SCR_FLUSH=0)'}, so it is deleted`}`);
   await s.drop(rec);
   if (ctx.rank === 0) {
@@ -124,13 +125,19 @@ export async function completeRestart(s: Session, rec: DatasetRecord, ok: boolea
   await ctx.comm.barrier();
 }
 
-/** Said when haveRestart finds nothing after the application rejected checkpoints: the chain
- * may have been burnt by a mistake of the application's, and this undoes it. */
-export function rejectedNote(s: Session): void {
-  if (!s.rejected.length) return;
-  const names = [...new Set(s.rejected)];
-  s.ctx.warn(`no checkpoint is left to restart from: the application rejected ${names.length} with completeRestart(false) (${names.join(', ')}), ` +
-    `and each is now marked failed. If they were rejected by mistake (for example because of the application's own input), ` +
-    `clear the marks with ${names.map((n) => `\`scr index --unfail ${n}\``).join(', ')} (each checks every CRC first) and restart`);
+/** Said when haveRestart finds nothing although there were checkpoints: what happened to them,
+ * and — when the application rejected them, perhaps by a mistake of its own — how to undo it. */
+function nothingLeftNote(s: Session, fetchFailures: number): void {
+  const why: string[] = [];
+  const kept = [...new Set(s.rejected.filter((r) => r.kept).map((r) => r.name))];
+  const gone = [...new Set(s.rejected.filter((r) => !r.kept).map((r) => r.name))];
+  if (kept.length) {
+    why.push(`the application rejected ${kept.join(', ')} with completeRestart(false), and each is now marked failed; if that was a mistake ` +
+      `(for example because of the application's own input), clear the marks with ${kept.map((n) => `\`scr index --unfail ${n}\``).join(', ')} (each checks every CRC first) and restart`);
+  }
+  if (gone.length) why.push(`the application rejected ${gone.join(', ')}, which ${gone.length > 1 ? 'were' : 'was'} only in cache (SCR_FLUSH=0) and ${gone.length > 1 ? 'are' : 'is'} deleted; with SCR_FLUSH > 0 a rejected checkpoint is kept on the file system and can be restored with \`scr index --unfail\``);
+  if (s.droppedAtInit && !s.rejected.length) why.push('the checkpoints in cache could not be restored (see the warnings above)');
+  if (fetchFailures) why.push(`${fetchFailures} checkpoint${fetchFailures > 1 ? 's' : ''} on the file system could not be used (see above)`);
+  if (why.length) s.ctx.warn(`no checkpoint is left to restart from, so the application starts from the beginning: ${why.join('; ')}`);
   s.rejected.length = 0;
 }

@@ -90,7 +90,7 @@ export async function moveData(ctx: Context, plan: Plan, here: string): Promise<
       }
       await g.runAsync(async () => {
         await writeFilemap(here, map);
-        if (rr) await writeMetaFile(redMetaPath(here, r), 'redset', { ...rr, position: rr.members.indexOf(r) });
+        if (rr) await writeMetaFile(redMetaPath(here, r), 'redset', { ...rr, position: rr.members.indexOf(r), nodes: rr.members.map((m) => ctx.nodeOf[m]!) });
       }, () => undefined);
     }
   }

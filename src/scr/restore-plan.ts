@@ -73,12 +73,30 @@ export function decide(nodeOf: readonly string[], size: number, reports: NodeRep
       plan.sets.push({ red, lost });
     }
     if (why) {
-      out.drops.push({ id, why: damaged.length ? `${why}; ${damaged.join('; ')}` : why, rec});
+      out.drops.push({ id, why: [why, ...damaged, ...unexplained(plan, dataAt, redAt, damaged, live, seen.map((x) => x.node))].join('; '), rec });
       continue;
     }
     for (const [r, node] of dataAt) plan.holder.set(r, node);
     for (const s of plan.sets) for (const p of s.lost) plan.holder.delete(s.red.members[p]!);
     out.plans.push(plan);
+  }
+  return out;
+}
+
+/** For each rank whose data or redundancy is missing and that no damage line names: where it was
+ * when written (from the sets' records), and whether that node is in this run at all. */
+function unexplained(plan: Plan, dataAt: Map<number, string>, redAt: Map<number, string>, damaged: string[], live: Set<string>, reporting: string[]): string[] {
+  const out: string[] = [];
+  for (const { red } of plan.sets) {
+    red.members.forEach((r, pos) => {
+      if ((dataAt.has(r) && redAt.has(r)) || damaged.some((d) => d.startsWith(`rank ${r}'s `) || d.startsWith(`rank ${r}:`))) return;
+      const node = red.nodes[pos];
+      const what = !dataAt.has(r) && !redAt.has(r) ? 'its files and redundancy' : !dataAt.has(r) ? 'its files' : 'its redundancy data';
+      if (node === undefined) out.push(`rank ${r}: ${what} were found on no node`);
+      else if (!live.has(node)) out.push(`rank ${r}: ${what} were on node ${node}, which is not in this run`);
+      else if (!reporting.includes(node)) out.push(`rank ${r}: ${what} were on node ${node}, which holds nothing of this dataset now`);
+      else out.push(`rank ${r}: ${what} on node ${node} are missing (its file map or redundancy record is gone)`);
+    });
   }
   return out;
 }

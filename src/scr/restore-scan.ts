@@ -125,8 +125,11 @@ export async function scanNode(ctx: Context): Promise<NodeReport> {
       const dir = join(base, e);
       const ds: DatasetReport = { rec, dir, data: [], red: [], sets: [], damaged: [] };
       report.datasets[String(id)] = ds;
-      // Without its record (a damaged index) a dataset's data on this node counts as lost.
-      if (indexDamaged || !rec) continue;
+      // Without its record (a damaged or missing index) a dataset's data on this node counts as lost.
+      if (indexDamaged || !rec) {
+        ds.damaged.push(`this node's cache index has no record of dataset ${id} (the index is ${indexDamaged ? 'damaged' : 'missing or incomplete'}), so its data here counts as lost`);
+        continue;
+      }
       await checkDataset(ctx, ds, rec);
     }
   }

@@ -74,7 +74,7 @@ async function rebuildSets(ctx: Context, plan: Plan, here: string): Promise<void
       });
       for (const f of map.files) await applyFileMetadata(join(here, f.name), f);
       await writeFilemap(here, map);
-      await writeMetaFile(redMetaPath(here, ctx.rank), 'redset', { ...red, position: pos });
+      await writeMetaFile(redMetaPath(here, ctx.rank), 'redset', { ...red, position: pos, nodes: red.members.map((m) => ctx.nodeOf[m]!) });
     }
   } finally {
     await comm.free();

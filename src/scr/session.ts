@@ -18,8 +18,11 @@ export class Session {
   currentName: string | null = null;
   /** Datasets to evict once the dataset being written is complete (see output.ts evictFor). */
   readonly deferred = new Set<number>();
-  /** Checkpoints the application rejected with completeRestart(false) in this run. */
-  readonly rejected: string[] = [];
+  /** Checkpoints the application rejected with completeRestart(false) in this run, and whether
+   * each was kept (on the file system, marked failed) or deleted (only in cache). */
+  readonly rejected: Array<{ name: string; kept: boolean }> = [];
+  /** init dropped cached datasets it could not restore. */
+  droppedAtInit = false;
   /** needCheckpoint's policy; decided on rank 0 and broadcast. */
   policy: CheckpointPolicy | null = null;
 

@@ -168,7 +168,11 @@ describe(`asynchronous flush (${flavour})`, function () {
     const again = await runOnNodes(flavour, job, nodes, [app, '--ckpts', '1', '--files', '2']);
     assert.equal(again.code, 0, again.stderr);
     assert.ok(rankLines<Line>(again).every((l) => l.restored === null), 'nothing to restart from');
-    assert.equal((await readIndex(job.prefix)).datasets['1']!.flushed, false);
+    // The unfinished flush is said, and forgotten: its entry and its staged copies are gone.
+    assert.match(again.stderr, /an earlier run's flush of ckpt\.1 did not finish \(rank 1 did not confirm its copies\): it never became a checkpoint on the file system, its partial copies were removed/);
+    // The index holds one ckpt.1: the one this run wrote anew, not the unfinished one.
+    assert.equal(Object.values((await readIndex(job.prefix)).datasets).filter((e) => e.name === 'ckpt.1').length, 1);
+    assert.deepEqual(readdirSync(join(job.prefix, 'ckpt.1')).filter((f) => f.endsWith('.part')), []);
   });
 });
 
