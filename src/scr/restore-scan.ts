@@ -139,6 +139,7 @@ export async function scanNode(ctx: Context): Promise<NodeReport> {
 async function checkDataset(ctx: Context, ds: DatasetReport, rec: DatasetRecord): Promise<void> {
   let metaFiles: string[] = [];
   try { metaFiles = await readdir(datasetMetaDir(ds.dir)); } catch { /* empty */ }
+  const listed = new Set<string>();
   for (const f of metaFiles) {
     const fm = /^filemap\.(\d+)\.scr$/.exec(f);
     const rd = /^red\.(\d+)\.scr$/.exec(f);
@@ -147,6 +148,7 @@ async function checkDataset(ctx: Context, ds: DatasetReport, rec: DatasetRecord)
       if (fm) {
         const map = await readFilemap(ds.dir, rank);
         if (!map) continue;
+        for (const f of map.files) listed.add(f.name);
         const why = rec.bypass ? null : await checkFiles(ds.dir, map);
         if (why) ds.damaged.push(`rank ${rank}'s ${why}`);
         else ds.data.push(rank);
@@ -161,6 +163,11 @@ async function checkDataset(ctx: Context, ds: DatasetReport, rec: DatasetRecord)
     } catch (err) {
       ds.damaged.push(`rank ${rank}: ${join(datasetMetaDir(ds.dir), f)} is unreadable (${(err as Error).message})`);
     }
+  }
+  // Files no file map lists here: a rank's file map is missing (or unreadable, said above).
+  if (!rec.bypass) {
+    const orphans = (await readdir(ds.dir).catch(() => [] as string[])).filter((n) => n !== '.scr' && !listed.has(n));
+    if (orphans.length) ds.damaged.push(`${orphans.slice(0, 4).join(', ')}${orphans.length > 4 ? `, and ${orphans.length - 4} more` : ''} ${orphans.length > 1 ? 'are' : 'is'} here without a file map listing ${orphans.length > 1 ? 'them' : 'it'} (a rank's file map is missing), so ${orphans.length > 1 ? 'they count' : 'it counts'} as lost`);
   }
   ctx.debug(2, `scan of ${rec.name} on ${ctx.node}: data ${ds.data.join(',')}, redundancy ${ds.red.join(',')}`);
 }

@@ -704,7 +704,7 @@ function unfailCases(): Case[] {
     },
     again: { expect: { restored: 'ckpt.1' } },
   });
-  const NONE_LEFT = 'no checkpoint is left to restart from: the application rejected 2 with completeRestart\\(false\\) \\(ckpt\\.2, ckpt\\.1\\)[^\\n]*`scr index --unfail ckpt\\.2`, `scr index --unfail ckpt\\.1`';
+  const NONE_LEFT = 'no checkpoint is left to restart from, so the application starts from the beginning: the application rejected ckpt\\.2, ckpt\\.1 with completeRestart\\(false\\), and each is now marked failed[^\\n]*`scr index --unfail ckpt\\.2`, `scr index --unfail ckpt\\.1`';
   out.push({
     id: 'D-reject-all-unfail', env: envB, data: dataB,
     restart: { reject: ['ckpt.1', 'ckpt.2'] },
