@@ -21,7 +21,7 @@
 // fetched byte for byte. Every launch's time is recorded.
 import assert from 'node:assert/strict';
 import { assertCase, type DataSpec, FaultSuite } from '../harness/faults.js';
-import { type KillBatch, type KillCase, type KillSpec, runKillCases } from '../harness/kill.js';
+import { type KillBatch, type KillCase, type KillReport, type KillSpec, runKillCases } from '../harness/kill.js';
 import { flavoursBuilt } from '../harness/launch.js';
 import { privateNodesMissing } from '../harness/nodes.js';
 
@@ -41,7 +41,7 @@ const DROPPED_3 = /cache: dropped dataset 3 \(ckpt\.3\): incomplete \(the job st
 const COMPLETED_3 = /completed the flush of ckpt\.3, which the previous run copied but did not finish/;
 const rebuilt = (s: Scheme) => new RegExp(`rebuilt dataset ckpt\\.2: files of rank\\(s\\) 1 restored from ${s} redundancy`);
 
-/** One case per (kill mode): `one` kills rank `rank`, `all` lets rank `by` kill the whole job. */
+/** Two cases: rank `one` killed alone (id …-rank<one>), and the whole job killed by rank `by` (id …-all). */
 function pair(id: string, one: number, by: number, make: (mode: 'one' | 'all', spec: (s: Omit<KillSpec, 'rank' | 'by'>) => KillSpec) => Omit<KillCase, 'id'>): KillCase[] {
   return (['one', 'all'] as const).map((mode) => ({
     id: `${id}-${mode === 'one' ? `rank${one}` : 'all'}`,
@@ -70,8 +70,8 @@ function writePhase(scheme: Scheme, points: Array<'app-write' | 'ring' | 'encode
       out.push(...pair(`write-${s}-encoded`, 3, 1, (_m, k) => ({ ...base, killed: { action: 'write', on: N4, kill: k({ at: 'redrecord', after: true, ckpt: 3 }) }, expect: { restored: 'ckpt.2', message: DROPPED_3 } })));
     } else {
       // Every rank encoded and agreed; the other nodes' cache indexes recorded ckpt.3 complete
-      // (given 400 ms), the killed one's did not: every byte and its redundancy are in cache.
-      out.push(...pair(`write-${s}-cindex`, 1, 0, (_m, k) => ({ ...base, killed: { action: 'write', on: N4, kill: k({ at: 'cindex', from: 'redrecord', ckpt: 3, delayMs: 400 }) }, expect: { restored: 'ckpt.3' } })));
+      // (given 1.5 s), the killed one's did not: every byte and its redundancy are in cache.
+      out.push(...pair(`write-${s}-cindex`, 1, 0, (_m, k) => ({ ...base, killed: { action: 'write', on: N4, kill: k({ at: 'cindex', from: 'redrecord', ckpt: 3, delayMs: 1500 }) }, expect: { restored: 'ckpt.3' } })));
     }
   }
   return out;
@@ -155,7 +155,10 @@ function movePhase(scheme: Scheme, one: number, oneNth: number, by: number, byNt
  * where it was written). With distinct paths ckpt.2 is untouched; with the same paths every time
  * the application is writing over ckpt.2's files when it dies. ckpt.2 was written, completed and
  * flushed: nothing may lose it, and the restart, from cache or (caches wiped) fetching, must give
- * its bytes back. */
+ * its bytes back. (The library routes a bypass write to the path itself, src/scr/output.ts
+ * routeOutput, so the same-path cases fail today: ckpt.2 is overwritten while the index still
+ * offers it, and a restart from cache offers its wrong bytes, since the cache scan does not check
+ * a bypass dataset's files, src/scr/restore-scan.ts.) */
 function bypassWrite(): KillCase[] {
   const env = { SCR_CACHE_BYPASS: '1', SCR_FLUSH: '1' };
   const kill = { at: 'app-write', ckpt: 3, nth: 2 } as const;
@@ -287,13 +290,18 @@ for (const flavour of flavoursBuilt()) {
     for (const c of cases) it(c.id, () => assertCase(batch.reports.get(c.id)));
 
     it('records how long each launch took; every killed job was gone within seconds', () => {
-      const rows = [...batch.reports.values()].map((r) => `${r.id.padEnd(40)} kill ${r.kill ? `${(r.kill.ms / 1000).toFixed(1)} s (teardown ${r.kill.teardownMs === null ? '?' : `${(r.kill.teardownMs / 1000).toFixed(2)} s`})` : '-'}`);
+      const at = (r: KillReport) => (r.killRecord ? `rank ${r.killRecord.rank}: ${r.killRecord.where.replace(/\/dev\/shm\/scr-fault-[^/]+\/(local|prefix)\/[^"]*\//g, '…/')}` : 'never fired');
+      const rows = [...batch.reports.values()].map((r) => `${r.id.padEnd(40)} kill ${r.kill ? `${(r.kill.ms / 1000).toFixed(1)} s (teardown ${r.kill.teardownMs === null ? '?' : `${(r.kill.teardownMs / 1000).toFixed(2)} s`})` : '-'} at ${at(r)}`);
       console.log(`      ${cases.length} cases in ${seconds.toFixed(0)} s; launches: ${batch.launches.length}`);
       for (const l of batch.launches.filter((x) => !x.what.startsWith('kill '))) console.log(`        ${l.what}: ${(l.ms / 1000).toFixed(1)} s, ${l.scenarios} scenario(s)`);
       for (const row of rows) console.log(`        ${row}`);
+      // (The teardown is measured from outside, every 100 ms: a launch whose processes the watcher
+      // never caught alive has none; its survivors are still checked after it, in its case.)
+      const unmeasured = [...batch.reports.values()].filter((r) => r.kill && r.kill.teardownMs === null);
+      if (unmeasured.length) console.log(`        teardown not measured (processes never seen alive) for ${unmeasured.map((r) => `${r.id} (${r.kill!.seen} seen in ${r.kill!.polls} looks)`).join(', ')}`);
       for (const r of batch.reports.values()) {
         assert.ok(r.kill, `${r.id}: no killed launch`);
-        assert.ok(r.kill.teardownMs !== null && r.kill.teardownMs < 15_000, `${r.id}: the job took ${r.kill.teardownMs} ms to be gone after the first rank died`);
+        assert.ok(r.kill.teardownMs === null || r.kill.teardownMs < 15_000, `${r.id}: the job took ${r.kill.teardownMs} ms to be gone after the first rank died`);
       }
     });
   });

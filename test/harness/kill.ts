@@ -116,6 +116,9 @@ export interface KillTiming {
   teardownMs: number | null;
   /** Processes of the launch seen alive more than 250 ms after mpirun had exited. */
   orphans: number[];
+  /** The most processes of the launch seen alive at once, and how many times they were looked for. */
+  seen: number;
+  polls: number;
 }
 
 export interface KillReport extends CaseReport {
@@ -141,6 +144,7 @@ interface Watch {
   allGoneAt: number | null;
   mpirunGoneAt: number | null;
   orphans: Set<number>;
+  polls: number;
 }
 
 function mpirunOf(marker: string): number | null {
@@ -168,13 +172,14 @@ function alive(pid: number): boolean {
  * only they (and mpirun) are looked at. */
 async function watched(suite: FaultSuite, ranks: number, launch: () => Promise<Launch>): Promise<{ l: Launch; w: Watch }> {
   const marker = `SCRFAULT_RUN=${basename(suite.job.root)}.${suite.job.launches + 1}`;
-  const w: Watch = { maxRanks: 0, firstGoneAt: null, allGoneAt: null, mpirunGoneAt: null, orphans: new Set() };
+  const w: Watch = { maxRanks: 0, firstGoneAt: null, allGoneAt: null, mpirunGoneAt: null, orphans: new Set(), polls: 0 };
   const p = launch();
   if (`SCRFAULT_RUN=${basename(suite.job.root)}.${suite.job.launches}` !== marker) throw new Error('kill harness: the launch marker is not the expected one');
   let mpirun: number | null = null;
   let known: number[] = [];
   const poll = () => {
     const now = performance.now();
+    w.polls++;
     const pids = known.length < ranks ? processesWith(marker) : known.filter(alive);
     if (pids.length > w.maxRanks) { w.maxRanks = pids.length; known = pids; }
     if (w.maxRanks > 0 && pids.length < w.maxRanks) w.firstGoneAt ??= now;
@@ -311,7 +316,7 @@ export async function runKillCases(suite: FaultSuite, cases: KillCase[], opts: {
     const { l, w } = await watched(suite, c.killed.on.length, () => suite.launch(c.killed.on, [sc], { timeoutMs: opts.killTimeoutMs ?? 60_000 }));
     launches.push({ what: `kill ${c.id}`, ms: l.run.ms, scenarios: 1 });
     rep.kill = {
-      ms: l.run.ms, code: l.run.code, signal: l.run.signal, orphans: [...w.orphans],
+      ms: l.run.ms, code: l.run.code, signal: l.run.signal, orphans: [...w.orphans], seen: w.maxRanks, polls: w.polls,
       teardownMs: w.firstGoneAt !== null && w.allGoneAt !== null ? w.allGoneAt - w.firstGoneAt : null,
     };
     rep.killRecord = killRecordOf(l, c.id);
