@@ -51,7 +51,8 @@ Napi::Value MapFileWrite(const Napi::CallbackInfo& info) {
   std::string path = path_arg(info, 0, "mapFileWrite", "path");
   if (!info[1].IsNumber() || info[1].As<Napi::Number>().DoubleValue() < 0) throw Napi::TypeError::New(env, "mapFileWrite: size must be a non-negative number");
   size_t len = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // O_NOFOLLOW: a symlink planted where the file goes is an error (ELOOP), never written through.
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) throw errnoError(env, errno, "mapFileWrite: open", path);
   if (ftruncate(fd, static_cast<off_t>(len)) != 0) {
     int err = errno;

@@ -23,7 +23,7 @@ import { LockError, type LockHolder } from './errors.js';
 import { readMetaFileIfExists, writeMetaFile, type WriteMetaOptions } from './file.js';
 
 export interface LockOptions {
-  /** Give up (LockError 'ERR_LOCK_TIMEOUT') after this long. Default 30 000 ms. */
+  /** Give up (LockError 'ERR_LOCK_TIMEOUT') after this long. Default 90 000 ms (beyond staleMs). */
   timeoutMs?: number;
   /** A lock not refreshed for this long is broken. Default 60 000 ms. Clocks of the hosts sharing
    * the lock must agree to well within this. */
@@ -86,7 +86,9 @@ export async function updateMetaFile<T>(path: string, kind: string,
 }
 
 async function acquire(lockPath: string, opts: LockOptions): Promise<Held> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  // Longer than staleMs: a waiter outlasts a holder that died on another host (its lock turns
+  // stale and is broken) instead of giving up first.
+  const timeoutMs = opts.timeoutMs ?? 90_000;
   const staleMs = opts.staleMs ?? 60_000;
   const host = opts.host ?? hostname();
   const mine = `${lockPath}.${host.replace(/[^A-Za-z0-9._-]/g, '_')}.${process.pid}.${randomBytes(6).toString('hex')}`;

@@ -120,9 +120,12 @@ async function rebuildStripes(job: RebuildJob): Promise<{ error: Error | null }>
       if (amLost) {
         for (let j = 0; j < n; j++) {
           const ref = stripes[j]!.slots.find((x) => x.target.member === i)!.target;
-          const sink = ref.role === 'data' ? stream.sink(ref.index * C + o, len, incoming[j]!)
+          // A sink that cannot be mapped (no room) is recorded; the piece goes to scratch, and
+          // this member stays in the ring so no survivor waits for it.
+          const scratchSink = () => ({ buf: incoming[j]!.subarray(0, len), commit: async () => undefined });
+          const sink = ref.role === 'data' ? g.run(() => stream.sink(ref.index * C + o, len, incoming[j]!), scratchSink)
             : red ? { buf: red.subarray(ref.index * C + o, ref.index * C + o + len), commit: async () => dropPages(red.subarray(ref.index * C + o, ref.index * C + o + len)) }
-              : { buf: incoming[j]!.subarray(0, len), commit: async () => undefined };
+              : scratchSink();
           sinks.push(sink);
           if (holderOf(j) !== i) recvs.push(comm.irecv(sink.buf, holderOf(j), tag + 1).wait());
         }
@@ -185,6 +188,9 @@ async function rebuildPartner(job: RebuildJob): Promise<{ error: Error | null }>
       }
     });
   }
-  await g.runAsync(async () => { if (lost.has(i)) await (par as FileHandle | null)?.sync(); await (par as FileHandle | null)?.close(); }, () => undefined);
+  // Closed whatever happened (a recorded error must not leak the descriptor).
+  const handle = par as FileHandle | null;
+  if (!g.error && lost.has(i)) await g.runAsync(async () => { await handle?.sync(); }, () => undefined);
+  await handle?.close().catch(() => undefined);
   return { error: g.error };
 }

@@ -4,7 +4,7 @@
 // ever leaves the exchange early: a read or write that fails goes on with zeros and is reported
 // afterwards, so the partner never waits for bytes that will not come. The old copies are removed
 // only once every rank agreed the moves worked (the returned cleanup).
-import { open, unlink } from 'node:fs/promises';
+import { open, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { filemapPath, redDataPath, redMetaPath } from '../cache/paths.js';
@@ -74,7 +74,8 @@ export async function moveData(ctx: Context, plan: Plan, here: string): Promise<
         { path: rr ? redDataPath(here, r) : null, size: redBytes, crc: null, meta: null }];
       for (const t of targets) {
         if (!t.path) continue;
-        const fh = await g.runAsync(() => open(t.path!, 'w', 0o600), () => null);
+        // Created anew: whatever was at the path (a planted symlink too) is removed, not followed.
+        const fh = await g.runAsync(async () => { await rm(t.path!, { force: true }); return open(t.path!, 'wx', 0o600); }, () => null);
         let crc = 0;
         for (let o = 0; o < t.size; o += buf.length) {
           const n = Math.min(buf.length, t.size - o);

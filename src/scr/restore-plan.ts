@@ -52,10 +52,16 @@ export function decide(nodeOf: readonly string[], size: number, reports: NodeRep
     const dataAt = new Map<number, string>();
     const redAt = new Map<number, string>();
     const sets = new Map<number, RedRecord>();
-    for (const s of seen) {
-      for (const r of s.d.data) if (!dataAt.has(r)) dataAt.set(r, s.node);
-      for (const r of s.d.red) if (!redAt.has(r)) redAt.set(r, s.node);
-      for (const red of s.d.sets) sets.set(red.members[0]!, red);
+    for (const s of seen) for (const red of s.d.sets) sets.set(red.members[0]!, red);
+    // A rank's holder: a node with both its files and its redundancy intact, if any (a move cut
+    // off half way can leave a copy of each on two nodes), else the first with each.
+    const ranksSeen = new Set(seen.flatMap((s) => [...s.d.data, ...s.d.red]));
+    for (const r of ranksSeen) {
+      const both = seen.find((s) => s.d.data.includes(r) && s.d.red.includes(r));
+      const data = both ?? seen.find((s) => s.d.data.includes(r));
+      const red = both ?? seen.find((s) => s.d.red.includes(r));
+      if (data) dataAt.set(r, data.node);
+      if (red) redAt.set(r, red.node);
     }
     const inSet = new Set([...sets.values()].flatMap((s) => s.members));
     const plan: Plan = { id, rec, holder: new Map(), dirOn: new Map(seen.map((s) => [s.node, s.d.dir])), sets: [], damaged };

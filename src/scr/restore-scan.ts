@@ -5,7 +5,7 @@
 // readable, data of the expected size and CRC32: XOR/RS against the CRC recorded at encode,
 // PARTNER against the left neighbour's file CRCs). Whatever fails a check counts as lost, with a
 // line saying why, so it is rebuilt from redundancy or the dataset falls back.
-import { open, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { DATASET_DIR_PREFIX, datasetMetaDir, nodeDir, redDataPath, redMetaPath } from '../cache/paths.js';
@@ -38,12 +38,25 @@ export interface NodeReport {
   foreign: Array<{ id: number; name: string; prefix: string }>;
 }
 
+/** Why `path` is not a regular file of this user's (a planted symlink, another user's file),
+ * 'missing', or null when it is one. Nothing the scan reads is followed through a link. */
+export async function notOwnFile(path: string, kind: 'file' | 'directory' = 'file'): Promise<string | null> {
+  let st;
+  try { st = await lstat(path); } catch { return 'missing'; }
+  if (st.isSymbolicLink()) return 'is a symbolic link';
+  if (kind === 'file' ? !st.isFile() : !st.isDirectory()) return `is not a ${kind === 'file' ? 'regular file' : 'directory'}`;
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return `belongs to uid ${st.uid}, not to this user`;
+  return null;
+}
+
 /** Why the file map's files are not intact, or null. */
 async function checkFiles(dir: string, map: Filemap): Promise<string | null> {
   for (const f of map.files) {
     const path = join(dir, f.name);
+    const bad = await notOwnFile(path);
+    if (bad) return `${f.name} ${bad}`;
     const size = await stat(path).then((s) => s.size, () => null);
-    if (size === null) return `${f.name} is missing`;
     if (size !== f.size) return `${f.name} has ${size} bytes, ${f.size} were written`;
   }
   for (const f of map.files) {
@@ -82,8 +95,9 @@ async function crcRanges(path: string, ranges: Array<{ offset: number; len: numb
 async function checkRedundancy(dir: string, rank: number, red: RedRecord): Promise<string | null> {
   const path = redDataPath(dir, rank);
   const expect = redDataSize(red, red.position);
+  const bad = await notOwnFile(path);
+  if (bad) return `its redundancy data ${bad}`;
   const size = await stat(path).then((s) => s.size, () => null);
-  if (size === null) return 'its redundancy data is missing';
   if (size !== expect) return `its redundancy data has ${size} bytes, ${expect} were written`;
   if (red.scheme === 'PARTNER') {
     // The copy of the left neighbour's stream: its files one after another.
@@ -125,6 +139,11 @@ export async function scanNode(ctx: Context): Promise<NodeReport> {
       const dir = join(base, e);
       const ds: DatasetReport = { rec, dir, data: [], red: [], sets: [], damaged: [] };
       report.datasets[String(id)] = ds;
+      const notDir = await notOwnFile(dir, 'directory');
+      if (notDir) {
+        ds.damaged.push(`${dir} ${notDir}: nothing in it is used, so its data here counts as lost`);
+        continue;
+      }
       // Without its record (a damaged or missing index) a dataset's data on this node counts as lost.
       if (indexDamaged || !rec) {
         ds.damaged.push(`this node's cache index has no record of dataset ${id} (the index is ${indexDamaged ? 'damaged' : 'missing or incomplete'}), so its data here counts as lost`);
@@ -144,6 +163,9 @@ async function checkDataset(ctx: Context, ds: DatasetReport, rec: DatasetRecord)
     const fm = /^filemap\.(\d+)\.scr$/.exec(f);
     const rd = /^red\.(\d+)\.scr$/.exec(f);
     const rank = Number((fm ?? rd)?.[1]);
+    if (!fm && !rd) continue;
+    const bad = await notOwnFile(join(datasetMetaDir(ds.dir), f));
+    if (bad) { ds.damaged.push(`rank ${rank}: ${join(datasetMetaDir(ds.dir), f)} ${bad}, so it is not used`); continue; }
     try {
       if (fm) {
         const map = await readFilemap(ds.dir, rank);

@@ -19,7 +19,7 @@ import { agree, outcomeOf } from './agree.js';
 import type { Context } from './context.js';
 import { moveData } from './restore-move.js';
 import { decide, type Plan } from './restore-plan.js';
-import { type NodeReport, scanNode } from './restore-scan.js';
+import { notOwnFile, type NodeReport, scanNode } from './restore-scan.js';
 
 export interface RestoreTiming {
   id: number;
@@ -60,9 +60,13 @@ async function rebuildSets(ctx: Context, plan: Plan, here: string): Promise<void
     const amLost = lost.includes(pos);
     const map = red.filemaps[pos]!;
     const stream = new FileStream(map.files.map((f) => ({ path: join(here, f.name), size: f.size })), { mode: amLost ? 'w' : 'r', crc: amLost, map: true });
-    // A file that cannot be created (no room) is reported after the ring, which still runs.
+    // A file that cannot be created (no room) is reported after the ring, which still runs. What
+    // was there is removed first, so a planted symlink is replaced, never written through.
     let createErr: unknown = null;
-    if (amLost) await stream.createAll().catch((e: unknown) => { createErr = e; });
+    if (amLost) {
+      await freshFiles([...map.files.map((f) => join(here, f.name)), redDataPath(here, ctx.rank)])
+        .then(() => stream.createAll()).catch((e: unknown) => { createErr = e; });
+    }
     const res = await rebuild({ comm, scheme: red.scheme as 'PARTNER' | 'XOR' | 'RS', k: red.k, lost, chunk: red.chunk, lens: red.lens, stream, parityPath: redDataPath(here, ctx.rank), pieceSize: red.pieceSize });
     await stream.close();
     if (createErr) throw createErr;
@@ -79,6 +83,23 @@ async function rebuildSets(ctx: Context, plan: Plan, here: string): Promise<void
   } finally {
     await comm.free();
   }
+}
+
+/** Removes whatever is at these paths (a damaged file, a planted symlink: the link itself, not
+ * what it points to), so they are created anew. */
+export async function freshFiles(paths: string[]): Promise<void> {
+  await Promise.all(paths.map((p) => rm(p, { force: true })));
+}
+
+/** `dir` as a directory of this user's, 0700: a symlink or non-directory in its place is removed
+ * first (the link, not its target); another user's directory is refused. */
+async function ownDir(dir: string): Promise<void> {
+  const bad = await notOwnFile(dir, 'directory');
+  if (bad && bad !== 'missing') {
+    if (bad.startsWith('belongs to')) throw new Error(`${dir} ${bad}: it is not used, and this node cannot restore into it`);
+    await rm(dir, { force: true });
+  }
+  await mkdir(datasetMetaDir(dir), { recursive: true, mode: 0o700 });
 }
 
 export async function restoreCache(ctx: Context): Promise<RestoreResult> {
@@ -99,10 +120,11 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
   for (const f of reports.flatMap((r) => r.foreign.map((x) => ({ ...x, node: r.node })))) {
     ctx.note(`node ${f.node}'s cache holds dataset ${f.id} (${f.name}) of another prefix, ${f.prefix}, under the same job id: it is left alone`);
   }
-  const removeLocal = async (id: number) => {
+  const removeLocal = async (id: number, also?: string) => {
     if (!ctx.nodeLeader) return;
     const report = reports.find((r) => r.node === ctx.node)?.datasets[String(id)];
-    if (report) await rm(report.dir, { recursive: true, force: true });
+    // (A spare has no report of it, but a failed restore may have written into `also`.)
+    for (const dir of new Set([report?.dir, also].filter((d): d is string => !!d))) await rm(dir, { recursive: true, force: true });
     await ctx.updateCacheIndex((idx) => { delete idx.datasets[String(id)]; });
   };
   for (const d of drops) {
@@ -117,7 +139,7 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     let moved: Awaited<ReturnType<typeof moveData>> | null = null;
     let err: unknown = null;
     try {
-      await mkdir(datasetMetaDir(here), { recursive: true, mode: 0o700 });
+      await ownDir(here);
     } catch (e) { err = e; }
     // Every rank takes part in the moves, even after a local error, so no partner waits.
     moved = await moveData(ctx, { ...plan, rec }, here);
@@ -139,7 +161,7 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
       if (lostRanks.length) ctx.note(`rebuilt dataset ${rec.name}: files of rank(s) ${lostRanks.join(',')} restored from ${plan.sets.find((s) => s.lost.length)!.red.scheme} redundancy in ${seconds.toFixed(2)} s`);
     } catch (e) {
       out.dropped.push(`dataset ${plan.id} (${rec.name}): ${(e as Error).message}`);
-      await removeLocal(plan.id).catch((e2: Error) => ctx.warnHere(`removing dataset ${plan.id}: ${e2.message}`));
+      await removeLocal(plan.id, here).catch((e2: Error) => ctx.warnHere(`removing dataset ${plan.id}: ${e2.message}`));
     }
   }
   return out;
