@@ -39,10 +39,10 @@ export interface NodeReport {
 }
 
 /** Why `path` is not a regular file of this user's (a planted symlink, another user's file),
- * 'missing', or null when it is one. Nothing the scan reads is followed through a link. */
+ * 'is missing', or null when it is one. Nothing the scan reads is followed through a link. */
 export async function notOwnFile(path: string, kind: 'file' | 'directory' = 'file'): Promise<string | null> {
   let st;
-  try { st = await lstat(path); } catch { return 'missing'; }
+  try { st = await lstat(path); } catch { return 'is missing'; }
   if (st.isSymbolicLink()) return 'is a symbolic link';
   if (kind === 'file' ? !st.isFile() : !st.isDirectory()) return `is not a ${kind === 'file' ? 'regular file' : 'directory'}`;
   const uid = process.getuid?.();

@@ -95,7 +95,7 @@ export async function freshFiles(paths: string[]): Promise<void> {
  * first (the link, not its target); another user's directory is refused. */
 async function ownDir(dir: string): Promise<void> {
   const bad = await notOwnFile(dir, 'directory');
-  if (bad && bad !== 'missing') {
+  if (bad && bad !== 'is missing') {
     if (bad.startsWith('belongs to')) throw new Error(`${dir} ${bad}: it is not used, and this node cannot restore into it`);
     await rm(dir, { force: true });
   }
