@@ -35,7 +35,7 @@ export interface Decision {
   maxId: number;
 }
 
-export function decide(nodeOf: readonly string[], size: number, reports: NodeReport[]): Decision {
+export function decide(nodeOf: readonly string[], size: number, reports: NodeReport[], schemeOf: (rec: DatasetRecord) => string): Decision {
   const live = new Set(nodeOf);
   const ids = new Set<number>();
   for (const r of reports) for (const id of Object.keys(r.datasets)) ids.add(Number(id));
@@ -66,8 +66,13 @@ export function decide(nodeOf: readonly string[], size: number, reports: NodeRep
     const inSet = new Set([...sets.values()].flatMap((s) => s.members));
     const plan: Plan = { id, rec, holder: new Map(), dirOn: new Map(seen.map((s) => [s.node, s.d.dir])), sets: [], damaged };
     let why: string | null = null;
-    for (let r = 0; r < size && !why; r++) {
-      if (!inSet.has(r) && !dataAt.has(r)) why = `the files of rank ${r} are gone or damaged and no redundancy covers them`;
+    const uncovered = Array.from({ length: size }, (_, r) => r).filter((r) => !inSet.has(r) && !dataAt.has(r));
+    if (uncovered.length) {
+      const who = `rank${uncovered.length > 1 ? 's' : ''} ${uncovered.join(',')}`;
+      // With redundancy configured, a rank no surviving record covers lost its whole set.
+      why = schemeOf(rec) === 'SINGLE'
+        ? `the files of ${who} are gone or damaged and no redundancy covers them (${schemeOf(rec)})`
+        : `the files of ${who} are gone or damaged, and no record of their redundancy set survives (the whole set was lost), so nothing can restore them`;
     }
     for (const red of [...sets.values()].sort((a, b) => a.members[0]! - b.members[0]!)) {
       if (why) break;

@@ -115,7 +115,7 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     }
   }
   const reports = ((await ctx.comm.allgatherObject(mine)) as Array<NodeReport | null>).filter((r): r is NodeReport => r !== null);
-  const { plans, drops, kept, maxId } = decide(ctx.nodeOf, ctx.size, reports);
+  const { plans, drops, kept, maxId } = decide(ctx.nodeOf, ctx.size, reports, (rec) => ctx.cfg.ckpts.find((c) => c.index === rec.descriptor)?.type ?? 'its');
   const out: RestoreResult = { restored: [], kept, timings: [], maxId, dropped: [] };
   for (const f of reports.flatMap((r) => r.foreign.map((x) => ({ ...x, node: r.node })))) {
     ctx.note(`node ${f.node}'s cache holds dataset ${f.id} (${f.name}) of another prefix, ${f.prefix}, under the same job id: it is left alone`);
@@ -131,6 +131,9 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     out.dropped.push(`dataset ${d.id}${d.rec ? ` (${d.rec.name})` : ''}: ${d.why}`);
     await removeLocal(d.id).catch((e: Error) => ctx.warnHere(`removing dataset ${d.id}: ${e.message}`));
   }
+  // Only node leaders delete: no rank may go on (a fetch may reuse a dropped id's directory)
+  // before they are done.
+  if (drops.length) await ctx.comm.barrier();
   for (const plan of plans) {
     // Every rank works on its own copy of the record, with its own node's store.
     const rec: DatasetRecord = { ...plan.rec, store: localStore(ctx, plan.rec) };
@@ -150,8 +153,9 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
       let rebuildErr: unknown = null;
       try { await rebuildSets(ctx, plan, here); } catch (e) { rebuildErr = e; }
       await agree(ctx.comm, `rebuilding dataset ${rec.name}`, outcomeOf(rebuildErr));
-      await moved.cleanup();
-      await ctx.updateCacheIndex((idx) => { idx.datasets[String(plan.id)] = rec; });
+      // Local from here on (a failure must not send this rank alone into the catch below).
+      await moved.cleanup().catch((e: Error) => ctx.warnHere(`removing moved copies of ${rec.name}: ${e.message}`));
+      await ctx.updateCacheIndex((idx) => { idx.datasets[String(plan.id)] = rec; }).catch((e: Error) => ctx.warnHere(`recording ${rec.name} in the cache index: ${e.message}`));
       out.restored.push(rec);
       const lostRanks = plan.sets.flatMap((s) => s.lost.map((p) => s.red.members[p]!));
       const movedRanks = [...plan.holder].filter(([r, node]) => ctx.nodeOf[r] !== node).map(([r]) => r);
@@ -162,6 +166,7 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     } catch (e) {
       out.dropped.push(`dataset ${plan.id} (${rec.name}): ${(e as Error).message}`);
       await removeLocal(plan.id, here).catch((e2: Error) => ctx.warnHere(`removing dataset ${plan.id}: ${e2.message}`));
+      await ctx.comm.barrier();
     }
   }
   return out;

@@ -500,7 +500,8 @@ export function checkOutcome(lines: Array<RankResult | undefined>, ranks: number
 
   const allowed: Array<string | null> | undefined = exp.restored === undefined ? undefined : exp.restored === null ? [null] : Array.isArray(exp.restored) ? exp.restored : [exp.restored];
   const okRestored = allowed !== undefined && kind === 'restored' && allowed.includes(restored);
-  const okNone = allowed !== undefined && allowed.includes(null) && kind === 'refused';
+  // A refusal must say what the expectation's orRefused says, when it has one.
+  const okNone = allowed !== undefined && allowed.includes(null) && kind === 'refused' && (exp.orRefused === undefined || exp.orRefused.test(stderr));
   const okRefused = exp.orRefused !== undefined && kind === 'refused' && exp.orRefused.test(stderr);
   if (allowed === undefined && exp.orRefused === undefined) {
     if (kind === 'mixed') problems.push('the ranks neither all restored one checkpoint with every byte right nor all restored nothing');
