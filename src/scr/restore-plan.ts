@@ -71,7 +71,7 @@ export function decide(nodeOf: readonly string[], size: number, reports: NodeRep
       const who = `rank${uncovered.length > 1 ? 's' : ''} ${uncovered.join(',')}`;
       // With redundancy configured, a rank no surviving record covers lost its whole set.
       why = schemeOf(rec) === 'SINGLE'
-        ? `the files of ${who} are gone or damaged and no redundancy covers them (${schemeOf(rec)})`
+        ? `the files of rank ${uncovered[0]} are gone or damaged and no redundancy covers them`
         : `the files of ${who} are gone or damaged, and no record of their redundancy set survives (the whole set was lost), so nothing can restore them`;
     }
     for (const red of [...sets.values()].sort((a, b) => a.members[0]! - b.members[0]!)) {

@@ -153,6 +153,25 @@ export interface Plan {
 }
 
 export interface FileCheck { path: string; size: number; crc: number | null; expected: number; ok: boolean; error?: string }
+
+/** An exception as a fixture reports it. */
+export function errorInfo(e: unknown, at: string): ErrorInfo {
+  const err = e as { name?: string; message?: string; code?: unknown };
+  return { name: err?.name ?? typeof e, message: err?.message ?? String(e), code: typeof err?.code === 'string' ? err.code : undefined, at };
+}
+
+/** Reads one file of a checkpoint where `route` says (the library's routeFile) and checks it
+ * against what was written: its CRC-32 and its size. */
+export function readBack(path: string, route: (p: string) => string, expected: number, size: number): FileCheck {
+  try {
+    const data = readFileSync(route(path));
+    const crc = crc32(data);
+    return { path, size: data.length, crc, expected, ok: crc === expected && data.length === size, ...(data.length !== size ? { error: `size ${data.length}, expected ${size}` } : {}) };
+  } catch (e) {
+    const x = errorInfo(e, 'read');
+    return { path, size: -1, crc: null, expected, ok: false, error: `${x.code ? `${x.code}: ` : ''}${x.message}` };
+  }
+}
 export interface Attempt { name: string; bytesOk: boolean; accepted: boolean; files: FileCheck[] }
 export interface ErrorInfo { name: string; message: string; code?: string; at: string }
 
