@@ -5,7 +5,7 @@
 // Buffers are taken as byte views: any Buffer, TypedArray or DataView, whatever its offset.
 // The async forms run on the libuv thread pool and hold the buffers until they settle; do not
 // modify or transfer the buffers before the promise settles.
-import { kernelsAddon, type KernelsAddon } from '../native/kernels-addon.js';
+import { kernelsAddon } from '../native/kernels-addon.js';
 import { checkBoolean, checkBufSize, checkCoefficient, checkPath, checkSameLength, checkView } from './validate.js';
 
 export { gfDiv, gfInv, gfMatrixInvert, gfMatrixMul, gfMul, gfPow, type GfMatrix } from './gf256.js';

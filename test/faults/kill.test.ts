@@ -271,7 +271,7 @@ for (const flavour of flavoursBuilt()) {
     after(() => suite?.cleanup());
 
     it('covers every phase with one rank and the whole job killed', function () {
-      if (only) this.skip();
+      if (only) this.skip(); // SCRTEST_KILL_ONLY ran a few cases on purpose: coverage needs them all
       const families = ['write', 'flush', 'async', 'fetch', 'rebuild', 'migration', 'drain'];
       const of = (f: string) => cases.filter((c) => c.family.split(' ')[0] === f);
       for (const f of families) assert.ok(of(f).length > 0, `no ${f} case`);
