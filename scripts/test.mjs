@@ -5,8 +5,8 @@
 // ranks with Open MPI and at 2 and 4 ranks with MPICH. Any failing or silent rank fails the run and
 // is named. Ends with one line: "scr: N passed, N failed".
 // Options: --unit, --slurm, --mpi, --faults (only those parts), --flavour openmpi|mpich, --np N,
-//          --grep PATTERN, --no-build, --run-timeout SECONDS (per mpirun, default 600; the faults
-//          run gets at least an hour)
+//          --grep PATTERN, --no-build, --run-timeout SECONDS (per mpirun, default 600; the unit and Slurm groups get at least
+//          30 minutes and the faults run at least an hour)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,9 @@ const reporter = join(root, 'test', 'harness', 'reporter.cjs');
 const reportDir = mkdtempSync(join(tmpdir(), 'scr-test-reports-'));
 const color = process.stdout.isTTY ? '--color' : '--no-color';
 const runTimeout = Number(opt('--run-timeout') ?? 600) * 1000;
+// Whole-suite groups (unit, slurm, faults) hold many tests, each with its own mocha timeout that
+// catches a hang; their group limit is only a backstop, so it is generous (a busy machine is slow).
+const suiteTimeout = (minMs) => (opt('--run-timeout') ? runTimeout : Math.max(runTimeout, minMs));
 
 const MATRIX = { openmpi: [1, 2, 4], mpich: [2, 4] };
 const LAUNCHER = {
@@ -92,21 +95,21 @@ async function main() {
     const label = 'unit';
     console.log(`\n=== unit tests ===`);
     const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '60000', ...grep, ...listTests('unit')],
-      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, runTimeout);
+      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, suiteTimeout(1800_000));
     results.push(summarise(label, 1, res));
   }
   if (part('slurm') && listTests('slurm').length) {
     const label = 'slurm';
     console.log(`\n=== batch jobs on Slurm ===`);
     const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '180000', ...grep, ...listTests('slurm')],
-      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, runTimeout);
+      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, suiteTimeout(1800_000));
     results.push(summarise(label, 1, res));
   }
   if (part('faults') && listTests('faults').length) {
     // Many whole jobs in one mocha process: each batch of cases is two launches, so the run and
     // each test get generous limits (every launch also has its own, test/harness/nodes.ts).
     const label = 'faults';
-    const limit = opt('--run-timeout') ? runTimeout : Math.max(runTimeout, 3600_000);
+    const limit = suiteTimeout(3600_000);
     console.log(`\n=== fault injection on private nodes ===`);
     const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '900000', ...grep, ...listTests('faults')],
       { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, limit);
