@@ -101,7 +101,7 @@ async function main() {
   if (part('slurm') && listTests('slurm').length) {
     const label = 'slurm';
     console.log(`\n=== batch jobs on Slurm ===`);
-    const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '180000', ...grep, ...listTests('slurm')],
+    const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '300000', ...grep, ...listTests('slurm')],
       { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, suiteTimeout(1800_000));
     results.push(summarise(label, 1, res));
   }
