@@ -257,7 +257,9 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     const j = job(`${SCR} srun -N 4 -n 4 --mpi=pmix ${HEAT} --steps 30 --step-ms 100; echo "srun exit $?"\n${SCR} index --verify --prefix ${'$'}SCR_PREFIX; echo "verify exit $?"`);
     const id = sbatch(c, j.script, ['-N', '4', '--no-kill', '-o', j.log]);
     await waitCheckpoints(j.prefix, 2);
-    const victim = c.cmd('squeue', ['-h', '-j', id, '-o', '%N']).trim().endsWith('n5') ? 'n5' : 'n4';
+    // The job's nodes in rank order (a node lost by an earlier test is not among them); the last one dies.
+    const nodes = c.cmd('scontrol', ['show', 'hostnames', c.cmd('squeue', ['-h', '-j', id, '-o', '%N']).trim()]).trim().split('\n');
+    const victim = nodes[nodes.length - 1]!;
     c.killNode(victim);
     killByEnv([`SLURMD_NODENAME=${victim}`, `SLURM_JOB_ID=${id}`]);
     for (const d of ['cache', 'cntl']) rmSync(join(c.localOf(victim), j.name, d, 'root', `scr.${id}`, `node.${victim}`), { recursive: true, force: true });
@@ -265,7 +267,7 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     await waitJob(c, id, (s) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(s), 120_000);
     const out = readFileSync(j.log, 'utf8');
     assert.match(out, /stopping: SCR_RUNS=1 launches used up/);
-    const lost = ['n1', 'n2', 'n4', 'n5'].indexOf(victim);
+    const lost = nodes.indexOf(victim);
     assert.match(out, new RegExp(`postrun: leaving out ${victim}: Slurm state down`));
     assert.doesNotMatch(out, /warning: node/, 'the dead node is not asked');
     const kept = [0, 1, 2, 3].filter((r) => r !== lost).join(',');
