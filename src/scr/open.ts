@@ -67,6 +67,8 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
  * system: it warns, names what failed, and leaves the cached checkpoint for `scr postrun`. */
 export async function closeSession(s: Session): Promise<void> {
   const ctx = s.ctx;
+  // After a SIGTERM (SCR_HALT_ON_TERM) the newest checkpoint is flushed whatever SCR_FLUSH says.
+  if (await s.termAgreed()) await s.flushForTerm();
   // The newest checkpoint reaches the file system if flushing is on and it is not there yet.
   const newest = [...s.datasets.values()].filter((r) => r.flags.checkpoint && r.complete && !r.failed).sort((a, b) => b.id - a.id)[0];
   const flushing = ctx.cfg.int('SCR_FLUSH') > 0;
