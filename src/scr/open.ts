@@ -85,11 +85,11 @@ export async function closeSession(s: Session): Promise<void> {
 }
 
 /** The halt file's "finalize was called" marker (rank 0). A job that stops because a halt
- * condition holds has not finished: the marker is left off, so a run wrapper with --requeue
+ * condition holds (or a SIGTERM) has not finished: the marker is left off, so a run wrapper with --requeue
  * requeues it. A damaged halt file is set aside and replaced. */
 async function recordFinalized(s: Session): Promise<void> {
   const ctx = s.ctx;
-  const mark = () => updateHalt(ctx.prefix, (h) => (s.haltReason(h) === null ? { ...h, finalized: true } : undefined));
+  const mark = () => updateHalt(ctx.prefix, (h) => (s.haltReason(h) === null && s.termAt === null ? { ...h, finalized: true } : undefined));
   try {
     await mark();
   } catch (e) {
