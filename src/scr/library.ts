@@ -9,7 +9,7 @@ import { loadConfig, type ResolvedConfig } from '../config/resolve.js';
 import { afterCheckpoint, readHalt, updateHalt } from '../halt/index.js';
 import { Comm, mpi } from '../mpi/index.js';
 import { agreeKeepingMine } from './agree.js';
-import { CODES, ScrError, ScrStateError } from './errors.js';
+import { CODES, sameOnEveryRank, ScrError, ScrStateError } from './errors.js';
 import { logEvent } from './log.js';
 import { current, forget } from './named.js';
 import { closeSession, openSession } from './open.js';
@@ -110,7 +110,11 @@ export class ScrLibrary {
     let cfg: ResolvedConfig | null = null;
     let cfgErr: unknown = null;
     try { cfg = loadConfig({ appLayer: this.#appLayer }); } catch (e) { cfgErr = e; }
-    await agreeKeepingMine(comm, 'reading the configuration', cfgErr);
+    try {
+      await agreeKeepingMine(comm, 'reading the configuration', cfgErr);
+    } catch (e) {
+      throw sameOnEveryRank(e, 2, 'init(): configuration error');
+    }
     if (!cfg!.bool('SCR_ENABLE')) {
       this.#sm.phase = 'idle';
       return;

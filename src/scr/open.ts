@@ -8,6 +8,9 @@ import type { Comm } from '../mpi/index.js';
 import { readIndex } from '../pfs/index.js';
 import { agreeKeepingMine } from './agree.js';
 import { Context } from './context.js';
+import { explainDirError } from './dir-errors.js';
+import { sameOnEveryRank } from './errors.js';
+import { existsSync } from 'node:fs';
 import { completeFlushes } from '../pfs/commit.js';
 import { drainKept } from './drain.js';
 import { logEvent } from './log.js';
@@ -24,13 +27,22 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
   let err: unknown = null;
   try {
     if (ctx.rank === 0) {
+      const existed = existsSync(ctx.prefix);
       await ctx.makePrefixDir();
+      if (!existed) ctx.note(`SCR_PREFIX=${ctx.prefix} did not exist: created it`);
       // Always replaced, so the commands never read a previous run's config() values.
       await ctx.writeAppConf(appConf);
     }
+  } catch (e) { err = explainDirError(cfg, e, ctx.prefix); }
+  try {
     if (ctx.nodeLeader) await ctx.makeNodeDirs();
-  } catch (e) { err = e; }
-  await agreeKeepingMine(comm, 'creating the control and cache directories', err);
+  } catch (e) { err ??= explainDirError(cfg, e, ctx.cntlDir); }
+  try {
+    await agreeKeepingMine(comm, 'creating the control and cache directories', err);
+  } catch (e) {
+    // Every rank throws: uncaught, it is one line from rank 0 and a clean exit (errors.ts).
+    throw sameOnEveryRank(e, 1, 'init()');
+  }
   const s = new Session(ctx);
   const restored = await restoreCache(ctx);
   for (const line of restored.dropped) ctx.warn(`cache: dropped ${line}`);
