@@ -11,6 +11,10 @@
 #     depend on the signal (which Slurm may send up to a minute early or late).
 #   - A failed node is left out of later runs, and its ranks' files are rebuilt from the XOR
 #     redundancy the other nodes hold.
+#   - To stop the job and keep its work: `scancel --signal=USR1 --batch <job>` (halt, checkpoint,
+#     scavenge, requeue) or `scr halt --prefix $SCR_PREFIX`. A plain `scancel <job>` sends SIGTERM:
+#     the application writes one more checkpoint and the library flushes it to $SCR_PREFIX before
+#     Slurm's SIGKILL (SCR_HALT_ON_TERM=1, the default); the job is not requeued.
 # Submit from the scr checkout (after scripts/setup): sbatch examples/sbatch-scr.sh
 #SBATCH --job-name=heat
 #SBATCH --nodes=5

@@ -122,7 +122,7 @@ export const PARAMS: readonly ParamDef[] = [
   { name: 'SCR_HALT_SECONDS', type: 'int', default: '0', min: 0, readers: 'both',
     doc: 'Halt when fewer than N seconds of the allocation remain (0 = off). The run wrapper also acts on it.' },
   { name: 'SCR_HALT_ON_TERM', type: 'bool', default: '1', readers: 'library',
-    doc: 'SIGTERM in the application process (scancel, preemption) becomes a halt condition: shouldExit() turns true, and the newest checkpoint not yet on the file system is flushed before the process exits. 0 leaves SIGTERM to the application.' },
+    doc: 'SIGTERM in the application process (scancel, preemption) becomes a halt condition: shouldExit() turns true on every rank, and the newest checkpoint not yet on the file system is flushed before the process exits, whatever SCR_FLUSH says. The process still ends: 5 s after finalize(), or 30 s after the signal if no scr call comes. 0 leaves SIGTERM to the application.' },
   { name: 'SCR_HALT_EXIT', type: 'bool', default: '0', readers: 'library',
     doc: 'Set to 1 to end the process cleanly in completeOutput after a checkpoint once a halt condition holds.' },
   { name: 'SCR_CHECKPOINT_INTERVAL', type: 'int', default: '0', min: 0, readers: 'library', doc: 'needCheckpoint is true every N calls (0 = off).' },

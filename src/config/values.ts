@@ -1,5 +1,6 @@
 // Parsing of parameter values by type. Returns the typed value or throws a message string.
 import type { ParamType } from './schema.js';
+import { didYouMean } from './suggest.js';
 
 export type Value = boolean | number | string;
 
@@ -91,7 +92,7 @@ export function parseValue(raw: string, rule: ValueRule, validateHostlist?: (s: 
     }
     case 'enum': {
       const hit = rule.allowed!.find((a) => a.toLowerCase() === s.toLowerCase());
-      if (!hit) throw new ValueError(`must be one of ${rule.allowed!.join(', ')}, got "${raw}"`);
+      if (!hit) throw new ValueError(`must be one of ${rule.allowed!.join(', ')}, got "${raw}"${didYouMean(s, rule.allowed!)}`);
       return hit;
     }
     case 'hostlist':

@@ -72,6 +72,15 @@ export class Mpi {
     process.on('uncaughtExceptionMonitor', (err, origin) => {
       const state = native.state();
       if (!state.initialized || state.finalized) return;
+      // An error every rank threw alike (e.g. scr.init()'s configuration error, agreed across the
+      // ranks) needs no abort: rank 0 says it once, without a stack, and every rank finalizes.
+      const agreed = err as { allRanks?: unknown; exitCode?: unknown; report?: unknown };
+      if (agreed?.allRanks === true && state.pending === 0) {
+        const text = typeof agreed.report === 'string' ? agreed.report : String(err.message);
+        if (this.#world!.rank === 0) process.stderr.write(`${text.split('\n').map((l) => `scr: ${l}`).join('\n')}\n`);
+        native.finalize();
+        process.exit(typeof agreed.exitCode === 'number' ? agreed.exitCode : 1);
+      }
       const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
       process.stderr.write(`[rank ${this.#world!.rank}] ${origin}: ${stack}\nscr: aborting the MPI job because rank ${this.#world!.rank} failed\n`);
       pauseForOutput();

@@ -27,6 +27,9 @@ export interface LoopOptions {
   say: (line: string) => void;
   /** Checks nodes before a relaunch; the ones it returns are down from then on. */
   probe?: (nodes: string[]) => Promise<Map<string, string>>;
+  /** Why the job is being cancelled (the wrapper got SIGTERM/SIGINT), or null: checked when a
+   * run ends, so a cancel is never taken for failed nodes nor relaunched. */
+  cancelled?: () => string | null;
   /** Called when a run starts (e.g. to inject a failure). */
   onLaunch?: (run: Run, nodes: string[], attempt: number) => void;
 }
@@ -79,6 +82,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     lastCode = res.code;
     o.say(`run ${attempt} ended: ${res.code === 0 ? 'exit 0' : res.signal ? `killed by ${res.signal}` : `exit ${res.code}`}`);
     const halt = await readHalt(o.prefix).catch(() => ({}));
+    const cancel = o.cancelled?.() ?? null;
+    if (cancel) return { runs: attempt, finalized: (halt as { finalized?: boolean }).finalized === true, reason: cancel, lastCode };
     const stop = runShouldStop(halt, { now: Date.now() / 1000, endTime: end, haltSeconds: o.haltSeconds });
     if (stop) return { runs: attempt, finalized: (halt as { finalized?: boolean }).finalized === true, reason: stop, lastCode };
     if (res.code === 0) return { runs: attempt, finalized: false, reason: 'the application exited 0 without calling finalize()', lastCode };

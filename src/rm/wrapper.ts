@@ -1,6 +1,7 @@
 // The run wrapper behind `scr srun`, `scr run` and `scr sim` (SPEC §7, §8): the run loop, plus
 //  - the scheduler's warning signal (USR1/USR2; TERM/INT when the job is being ended) becomes a
-//    halt, so the application checkpoints and exits cleanly;
+//    halt, so the application checkpoints and exits cleanly; TERM/INT are a cancel: no node is
+//    called down, nothing is relaunched, and the end says what was saved (cancel-summary.ts);
 //  - its own halt SCR_HALT_SECONDS before the allocation ends (asked of the resource manager every
 //    30 s, so an extended time limit is seen), not depending on the signal;
 //  - `scr halt --immediate` ends the running step;
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { readHalt, updateHalt } from '../halt/index.js';
 import { type NodeAccess, scavenge, type ScavengeProgress, type ScavengeReport } from '../scavenge/scavenge.js';
+import { cancelSummary } from './cancel-summary.js';
 import { excludedNodes } from './down.js';
 import { runLoop, type LoopResult } from './loop.js';
 import type { ResourceManager, Run } from './types.js';
@@ -64,6 +66,9 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   let ours: string | undefined;
   let timeUp = false;
   let endings = 0;
+  /** SIGTERM/SIGINT: the job is being cancelled (scancel, Ctrl-C), which is no node failure. */
+  let cancelled: NodeJS.Signals | null = null;
+  const startedAt = Date.now();
 
   const halt = async (reason: string, forTime: boolean): Promise<void> => {
     if (ours) return;
@@ -75,6 +80,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   };
   const onSignal = (sig: NodeJS.Signals): void => {
     // SIGTERM/SIGINT are a cancel (scancel, Ctrl-C), not the allocation running out: no requeue.
+    if (ENDINGS.includes(sig)) cancelled ??= sig;
     if (ENDINGS.includes(sig) && ++endings > 1) { o.say(`${sig} again: ending the run now`); current?.kill('SIGKILL'); return; }
     const warning = WARNINGS.includes(sig);
     void halt(warning ? `${sig} from the scheduler: the allocation is ending` : `${sig}: the job is being ended`, warning)
@@ -123,17 +129,29 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
       exclude: [...excluded.keys()],
       haltSeconds, say: o.say, probe: o.probe,
       onLaunch: (run, nodes, attempt) => { current = run; o.onLaunch?.(run, nodes, attempt); },
+      cancelled: () => (cancelled ? `cancelled (${cancelled})` : null),
     });
     // No run is left to watch; the outer finally also stops the watch if the loop threw.
     clearInterval(watch);
     o.say(`stopping: ${result.reason}`);
 
     const ident = { user: o.cfg.str('SCR_USER_NAME'), jobId: o.rm.jobId() };
-    const down = await o.rm.downNodes().catch((e: Error) => { o.say(`warning: ${e.message}; scavenging from every node`); return new Map<string, string>(); });
+    // A cancel (SIGTERM/SIGINT): the nodes are being released, not failing (squeue lists a
+    // completing job's nodes only until each is done), so none is called down; the SIGKILL may
+    // come at any moment, so our halt reason goes first (it must not stop the next job), then
+    // what was saved and what not; the scavenge is tried only for what is not saved.
+    if (cancelled) await removeOurs(prefix, ours).catch(() => undefined);
+    const atCancel = cancelled ? await cancelSummary(prefix, startedAt) : null;
+    for (const line of atCancel?.lines ?? []) o.say(line);
+    if (atCancel?.lost.length) o.say('trying to scavenge them from the node caches before the allocation ends');
+    const lostAtCancel = atCancel?.lost ?? [];
+    const down = cancelled ? new Map<string, string>()
+      : await o.rm.downNodes().catch((e: Error) => { o.say(`warning: ${e.message}; scavenging from every node`); return new Map<string, string>(); });
     const live = o.rm.nodes().filter((n) => !down.has(n));
     for (const [n, why] of down) o.say(`postrun: leaving out ${n}: ${why}`);
-    report = await scavenge(o.cfg, ident, live, o.progress ?? ((s) => o.say(`postrun: ${s}`)), o.access, o.bar);
-    if (!report.datasets.length && !report.completedFromMarkers.length) o.say('postrun: nothing to scavenge');
+    report = cancelled && !lostAtCancel.length ? { datasets: [], skipped: [], completedFromMarkers: [] }
+      : await scavenge(o.cfg, ident, live, o.progress ?? ((s) => o.say(`postrun: ${s}`)), o.access, o.bar);
+    if (!report.datasets.length && !report.completedFromMarkers.length) o.say(cancelled && !lostAtCancel.length ? 'postrun: nothing to scavenge (the newest checkpoint is on the file system)' : 'postrun: nothing to scavenge');
 
     // Out of time: a warning signal or our SCR_HALT_SECONDS halt, or the library's allocation-end
     // rule (SCR_END_TIME with SCR_HALT_SECONDS or `scr halt --seconds`).

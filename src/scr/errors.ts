@@ -38,3 +38,17 @@ export const CODES = {
   /** A cache store or the file system had no room (ENOSPC, EDQUOT). */
   NO_SPACE: 'ERR_SCR_NO_SPACE',
 } as const;
+
+/** Marks an error that every rank of the job throws alike (agreed across the ranks, as init()'s
+ * configuration and directory errors are): uncaught, it is reported once, by rank 0, as
+ * `scr: <headline>: <line>` for each line of its message, without a stack, and every rank
+ * finalizes MPI and exits with `exitCode` instead of aborting the job (src/mpi/runtime.ts). The
+ * marks are not enumerable; the error's class, code and message stay as they were. */
+export function sameOnEveryRank<E>(e: E, exitCode: number, headline: string): E {
+  if (e === null || typeof e !== 'object' || !(e instanceof Error)) return e;
+  const report = e.message.split('\n').map((l) => `${headline}: ${l}`).join('\n');
+  for (const [key, value] of Object.entries({ allRanks: true, exitCode, report })) {
+    Object.defineProperty(e, key, { value, enumerable: false, configurable: true, writable: true });
+  }
+  return e;
+}

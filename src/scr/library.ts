@@ -9,7 +9,7 @@ import { loadConfig, type ResolvedConfig } from '../config/resolve.js';
 import { afterCheckpoint, readHalt, updateHalt } from '../halt/index.js';
 import { Comm, mpi } from '../mpi/index.js';
 import { agreeKeepingMine } from './agree.js';
-import { CODES, ScrError, ScrStateError } from './errors.js';
+import { CODES, sameOnEveryRank, ScrError, ScrStateError } from './errors.js';
 import { logEvent } from './log.js';
 import { current, forget } from './named.js';
 import { closeSession, openSession } from './open.js';
@@ -18,6 +18,7 @@ import type { RestoreTiming } from './restore.js';
 import { completeRestart, haveRestart, type Offer, type RestartPhase, routeRestart, startRestart } from './restart.js';
 import type { Session } from './session.js';
 import { StateMachine } from './state.js';
+import { TermWatch } from './term.js';
 
 export type { OutputStats } from './output.js';
 
@@ -109,13 +110,32 @@ export class ScrLibrary {
     let cfg: ResolvedConfig | null = null;
     let cfgErr: unknown = null;
     try { cfg = loadConfig({ appLayer: this.#appLayer }); } catch (e) { cfgErr = e; }
-    await agreeKeepingMine(comm, 'reading the configuration', cfgErr);
+    try {
+      await agreeKeepingMine(comm, 'reading the configuration', cfgErr);
+    } catch (e) {
+      throw sameOnEveryRank(e, 2, 'init(): configuration error');
+    }
     if (!cfg!.bool('SCR_ENABLE')) {
       this.#sm.phase = 'idle';
       return;
     }
     const appConf = this.#appLayer.params.size || this.#appLayer.descriptors.length ? layerToText(this.#appLayer) : null;
-    const { session, timings } = await openSession(cfg!, comm, appConf);
+    // SIGTERM is held from here (term.ts), so a cancel during the restore is not lost either.
+    const term = cfg!.bool('SCR_HALT_ON_TERM') ? new TermWatch(() => this.#sm.phase === 'output' || this.#sm.phase === 'restart', (l) => { if (comm.rank === 0) process.stderr.write(`scr: ${l}\n`); }) : null;
+    term?.install();
+    let opened: Awaited<ReturnType<typeof openSession>>;
+    try {
+      opened = await openSession(cfg!, comm, appConf);
+    } catch (e) {
+      term?.remove();
+      throw e;
+    }
+    const { session, timings } = opened;
+    // Every rank must hold SIGTERM alike, or the agreements in termAgreed() would not match.
+    if (!(await comm.allreduce(term !== null, 'LAND'))) {
+      if (term) session.ctx.warn('SCR_HALT_ON_TERM is 1 on some ranks and 0 on others: SIGTERM is left to the application on every rank');
+      term?.remove();
+    } else session.term = term;
     this.#s = session;
     this.#restoreStats = timings;
     this.#sm.phase = 'idle';
@@ -127,7 +147,26 @@ export class ScrLibrary {
     this.#s = null;
     this.#offer = null;
     this.#sm.phase = 'uninit';
-    if (s) await closeSession(s);
+    if (!s) return;
+    try {
+      await closeSession(s);
+    } finally {
+      // A SIGTERM the ranks agreed on ends the process soon after finalize (term.ts), unless it
+      // exits by itself first; without one, SIGTERM's default action applies again.
+      if (s.termAt !== null) s.term?.endSoon();
+      else s.term?.remove();
+    }
+  }
+
+  /** Runs one scr call; the SIGTERM watch counts the time outside calls (term.ts). */
+  async track<T>(call: () => Promise<T>): Promise<T> {
+    const term = this.#s?.term;
+    term?.enter();
+    try {
+      return await call();
+    } finally {
+      term?.leave();
+    }
   }
 
   // ---- policies ----
@@ -136,12 +175,14 @@ export class ScrLibrary {
     const s = this.#s;
     if (!s) return true;
     await s.flushes.progress();
+    // After a SIGTERM, a checkpoint is due until one completes (then the app should exit).
+    const term = await s.termAgreed();
     let need = false;
     if (s.ctx.rank === 0) {
       const halt = await s.readHaltSafely();
       need = s.haltReason(halt) !== null || s.policy!.need({ checkpointNow: halt.checkpointNow ?? 0 });
     }
-    return s.ctx.comm.bcastObject(need, 0);
+    return (await s.ctx.comm.bcastObject(need, 0)) || (term && !s.termCheckpointed);
   }
 
   async shouldExit(): Promise<boolean> {
@@ -149,9 +190,10 @@ export class ScrLibrary {
     const s = this.#s;
     if (!s) return false;
     await s.flushes.progress();
+    const term = await s.termAgreed();
     let reason: string | null = null;
     if (s.ctx.rank === 0) reason = s.haltReason(await s.readHaltSafely());
-    return (await s.ctx.comm.bcastObject(reason, 0)) !== null;
+    return (await s.ctx.comm.bcastObject(reason, 0)) !== null || term;
   }
 
   // ---- output ----
@@ -221,14 +263,20 @@ export class ScrLibrary {
       } catch (e) { ctx.warn(`halt file: ${(e as Error).message}`); }
     }
     reason = await ctx.comm.bcastObject(reason, 0);
+    // A SIGTERM (logged as a HALT when agreed): this checkpoint goes to the file system now.
+    const term = await s.termAgreed();
+    if (term) {
+      s.termCheckpointed = true;
+      await s.flushForTerm();
+    }
     if (reason) {
       await logEvent(ctx, 'HALT', { reason: JSON.stringify(reason) });
       // A halting job leaves its newest checkpoint on the file system.
       if (!rec.flushed && ctx.cfg.int('SCR_FLUSH') > 0) await s.flushes.flush(rec);
       await s.flushes.progress('all');
     }
-    if (reason && ctx.cfg.bool('SCR_HALT_EXIT')) {
-      ctx.warn(`halting after this checkpoint: ${reason} (SCR_HALT_EXIT=1)`);
+    if ((reason || term) && ctx.cfg.bool('SCR_HALT_EXIT')) {
+      ctx.warn(`halting after this checkpoint: ${reason ?? 'SIGTERM'} (SCR_HALT_EXIT=1)`);
       await this.finalize();
       mpi.finalize();
       process.exit(0);

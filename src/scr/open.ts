@@ -8,6 +8,9 @@ import type { Comm } from '../mpi/index.js';
 import { readIndex } from '../pfs/index.js';
 import { agreeKeepingMine } from './agree.js';
 import { Context } from './context.js';
+import { explainDirError } from './dir-errors.js';
+import { sameOnEveryRank } from './errors.js';
+import { existsSync } from 'node:fs';
 import { completeFlushes } from '../pfs/commit.js';
 import { drainKept } from './drain.js';
 import { logEvent } from './log.js';
@@ -24,13 +27,22 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
   let err: unknown = null;
   try {
     if (ctx.rank === 0) {
+      const existed = existsSync(ctx.prefix);
       await ctx.makePrefixDir();
+      if (!existed) ctx.note(`SCR_PREFIX=${ctx.prefix} did not exist: created it`);
       // Always replaced, so the commands never read a previous run's config() values.
       await ctx.writeAppConf(appConf);
     }
+  } catch (e) { err = explainDirError(cfg, e, ctx.prefix); }
+  try {
     if (ctx.nodeLeader) await ctx.makeNodeDirs();
-  } catch (e) { err = e; }
-  await agreeKeepingMine(comm, 'creating the control and cache directories', err);
+  } catch (e) { err ??= explainDirError(cfg, e, ctx.cntlDir); }
+  try {
+    await agreeKeepingMine(comm, 'creating the control and cache directories', err);
+  } catch (e) {
+    // Every rank throws: uncaught, it is one line from rank 0 and a clean exit (errors.ts).
+    throw sameOnEveryRank(e, 1, 'init()');
+  }
   const s = new Session(ctx);
   const restored = await restoreCache(ctx);
   for (const line of restored.dropped) ctx.warn(`cache: dropped ${line}`);
@@ -67,6 +79,8 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
  * system: it warns, names what failed, and leaves the cached checkpoint for `scr postrun`. */
 export async function closeSession(s: Session): Promise<void> {
   const ctx = s.ctx;
+  // After a SIGTERM (SCR_HALT_ON_TERM) the newest checkpoint is flushed whatever SCR_FLUSH says.
+  if (await s.termAgreed()) await s.flushForTerm();
   // The newest checkpoint reaches the file system if flushing is on and it is not there yet.
   const newest = [...s.datasets.values()].filter((r) => r.flags.checkpoint && r.complete && !r.failed).sort((a, b) => b.id - a.id)[0];
   const flushing = ctx.cfg.int('SCR_FLUSH') > 0;
@@ -83,11 +97,11 @@ export async function closeSession(s: Session): Promise<void> {
 }
 
 /** The halt file's "finalize was called" marker (rank 0). A job that stops because a halt
- * condition holds has not finished: the marker is left off, so a run wrapper with --requeue
+ * condition holds (or a SIGTERM) has not finished: the marker is left off, so a run wrapper with --requeue
  * requeues it. A damaged halt file is set aside and replaced. */
 async function recordFinalized(s: Session): Promise<void> {
   const ctx = s.ctx;
-  const mark = () => updateHalt(ctx.prefix, (h) => (s.haltReason(h) === null ? { ...h, finalized: true } : undefined));
+  const mark = () => updateHalt(ctx.prefix, (h) => (s.haltReason(h) === null && s.termAt === null ? { ...h, finalized: true } : undefined));
   try {
     await mark();
   } catch (e) {
