@@ -127,7 +127,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     const watch: Watch | undefined = o.watchdog ? await watchRun({
       prefix: o.prefix, timeout: o.watchdog, run,
       onHang: (idle, newest) => {
-        o.say(`watchdog: no checkpoint completed in run ${run1} for ${Math.round(idle)} s (SCR_WATCHDOG_TIMEOUT=${o.watchdog}): ` +
+        o.say(`watchdog: no checkpoint completed in run ${run1} for ${Math.floor(idle)} s (SCR_WATCHDOG_TIMEOUT=${o.watchdog}): ` +
           'the job is taken for hung; killing the run to relaunch it on the same nodes');
         if (o.logEvents) logged = logWrapperEvent(o.prefix, 'WATCHDOG', { run: run1, timeout: o.watchdog, idle, checkpoint: newest }, o.say);
       },
