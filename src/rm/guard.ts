@@ -13,7 +13,7 @@
 // carrying the launch's marker are stragglers and are killed.
 import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
-import { type KillPlan, launchAlive, signalLaunch } from './kill-plan.js';
+import { jobSteps, type KillPlan, launchAlive, signalLaunch } from './kill-plan.js';
 
 export interface GuardSpec {
   cmd: string;
@@ -35,6 +35,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let exited = false;
 let orphan = false;
+// An mpirun's daemon steps are told from other steps of the job by being new.
+if (plan.slurmStep?.daemons) plan.slurmStep.before = (await jobSteps(plan.slurmStep.job, process.env)).map(([id]) => id);
 const child = spawn(spec.cmd, spec.args, { stdio: 'inherit', detached: true });
 const ended = new Promise<void>((resolve) => {
   child.on('error', (e) => {

@@ -98,7 +98,8 @@ export class SlurmRM implements ResourceManager {
     const name = `scr.${process.pid}.${++this.#steps}`;
     const launcher = spec.launcher ?? 'srun';
     const args = [...(spec.launcherArgs ?? [])];
-    if (basename(launcher).startsWith('srun')) {
+    const isSrun = basename(launcher).startsWith('srun');
+    if (isSrun) {
       args.push(`--job-name=${name}`, `--nodelist=${compressHostlist(spec.nodes)}`, `--nodes=${spec.nodes.length}`);
       if (spec.ppn > 0) args.push(`--ntasks=${spec.nodes.length * spec.ppn}`, `--ntasks-per-node=${spec.ppn}`);
     } else {
@@ -108,13 +109,13 @@ export class SlurmRM implements ResourceManager {
       args.push(mpirunIsHydra(launcher, this.env) ? '-hosts' : '--host', hosts);
       if (spec.ppn > 0) args.push('-np', String(spec.nodes.length * spec.ppn));
     }
-    // The name reaches the ranks' steps (srun's, and those mpirun's daemons start through srun,
-    // which read SLURM_JOB_NAME); the marker every local process of the launch.
+    // srun's step is found by its name, an mpirun's daemon steps (orted, hydra_pmi_proxy) as new
+    // steps of those names (kill-plan.ts); every local process of the launch by the marker.
     const mark = `${this.#job}.${name}`;
     return launchGuarded({
       cmd: launcher, args: [...args, ...spec.argv], graceSeconds: spec.graceSeconds ?? 60,
       env: { ...this.env, ...spec.env, SLURM_JOB_NAME: name, SCR_LAUNCH_ID: mark },
-      plan: { slurmStep: { job: this.#job, name }, marker: `SCR_LAUNCH_ID=${mark}` },
+      plan: { slurmStep: { job: this.#job, name, daemons: !isSrun }, marker: `SCR_LAUNCH_ID=${mark}` },
     });
   }
 
