@@ -27,6 +27,12 @@ export interface GuardSpec {
 const spec = JSON.parse(process.argv[2] ?? '{}') as GuardSpec;
 const plan: KillPlan = { ...spec.plan };
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'] as const) process.on(s, () => undefined);
+// The wrapper's stderr may be a pipe nobody reads any more: a failed write must not stop the guard.
+process.stderr.on('error', () => undefined);
+process.on('uncaughtException', (e) => {
+  try { process.stderr.write(`scr: launch guard: ${e.message}; killing the launch\n`); } catch { /* no stderr */ }
+  void signalLaunch(plan, 'SIGKILL').finally(() => process.exit(1));
+});
 
 const life = new Socket({ fd: 3, readable: true, writable: true });
 let lifeOpen = true;

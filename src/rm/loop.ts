@@ -115,6 +115,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     }
     const moved = o.need === null ? [] : placement.map((n, i) => (n !== next[i] ? `${n}→${next[i]}` : '')).filter(Boolean);
     placement = next;
+    // A cancel that came before this launch: no launch.
+    const pre = o.stop?.();
+    if (pre) return result(pre.code, pre.reason);
     attempt++;
     const spares = usable.filter((n) => !placement.includes(n));
     o.say(`run ${attempt}${o.runs >= 0 ? ` of at most ${o.runs}` : ''} on ${placement.join(',')}${moved.length ? ` (moved: ${moved.join(', ')})` : ''}${spares.length ? `; spares: ${spares.join(',')}` : ''}`);

@@ -114,8 +114,8 @@ export class SlurmRM implements ResourceManager {
     const mark = `${this.#job}.${name}`;
     return launchGuarded({
       cmd: launcher, args: [...args, ...spec.argv], graceSeconds: spec.graceSeconds ?? 60,
-      env: { ...this.env, ...spec.env, SLURM_JOB_NAME: name, SCR_LAUNCH_ID: mark },
-      plan: { slurmStep: { job: this.#job, name, daemons: !isSrun }, marker: `SCR_LAUNCH_ID=${mark}` },
+      env: { ...this.env, ...spec.env, SLURM_JOB_NAME: name, SCRLAUNCH_ID: mark },
+      plan: { slurmStep: { job: this.#job, name, daemons: !isSrun }, marker: `SCRLAUNCH_ID=${mark}` },
     });
   }
 
