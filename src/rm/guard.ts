@@ -41,27 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let exited = false;
 let orphan = false;
-// An mpirun's daemon steps are told from other steps of the job by being new.
-if (plan.slurmStep?.daemons) plan.slurmStep.before = (await jobSteps(plan.slurmStep.job, process.env)).map(([id]) => id);
-const child = spawn(spec.cmd, spec.args, { stdio: 'inherit', detached: true });
-const ended = new Promise<void>((resolve) => {
-  child.on('error', (e) => {
-    exited = true;
-    send({ error: e.message });
-    resolve();
-  });
-  child.on('exit', (code, signal) => {
-    exited = true;
-    // The launch is over: whatever still carries its marker would otherwise run on unwatched.
-    if (plan.marker) void signalLaunch({ marker: plan.marker }, 'SIGKILL');
-    send({ code, signal });
-    resolve();
-  });
-});
-if (child.pid) {
-  plan.pgid = child.pid;
-  send({ pid: child.pid });
-}
+let started = false;
 
 let buf = '';
 life.setEncoding('utf8');
@@ -84,10 +64,36 @@ life.on('end', gone);
 life.on('close', gone);
 life.on('error', gone);
 
+// An mpirun's daemon steps are told from other steps of the job by being new.
+if (plan.slurmStep?.daemons) plan.slurmStep.before = (await jobSteps(plan.slurmStep.job, process.env)).map(([id]) => id);
+// The wrapper died before the launch: nothing to start.
+if (orphan) process.exit(0);
+const child = spawn(spec.cmd, spec.args, { stdio: 'inherit', detached: true });
+started = true;
+const ended = new Promise<void>((resolve) => {
+  child.on('error', (e) => {
+    exited = true;
+    send({ error: e.message });
+    resolve();
+  });
+  child.on('exit', (code, signal) => {
+    exited = true;
+    // The launch is over: whatever still carries its marker would otherwise run on unwatched.
+    if (plan.marker) void signalLaunch({ marker: plan.marker }, 'SIGKILL');
+    send({ code, signal });
+    resolve();
+  });
+});
+if (child.pid) {
+  plan.pgid = child.pid;
+  send({ pid: child.pid });
+}
+
 /** The wrapper is gone: end the launch, cleanly if it can within the grace time. */
 async function orphaned(): Promise<void> {
   if (orphan) return;
   orphan = true;
+  if (!started) return; // the launch is not started (see above)
   if (!exited) {
     process.stderr.write(`scr: the run wrapper is gone: ending its launch (${spec.cmd}, process group ${plan.pgid ?? '?'}); SIGKILL in ${spec.graceSeconds} s if it has not ended\n`);
     await signalLaunch(plan, 'SIGTERM');

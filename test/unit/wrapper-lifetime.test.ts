@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { SCR_BIN, cleanEnv } from '../harness/cli.js';
 
 const APP = join(fileURLToPath(import.meta.url), '..', '..', 'fixtures', 'hang-app.js');
+const GUARDED = join(fileURLToPath(import.meta.url), '..', '..', '..', 'src', 'rm', 'guarded.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Pids of the processes whose command line holds `mark` (not pgrep itself). */
@@ -68,11 +69,35 @@ describe('run wrapper: process lifetime, grace and watchdog (scr sim)', function
     const before = pidsOf(mark);
     // The wrapper, the guard, mpirun and two ranks (besides the `env` steps mpirun execs through).
     assert.ok(before.length >= 5, `${before.length} processes of the job before the kill: ${out}`);
+    const t0 = Date.now();
     process.kill(child!.pid!, 'SIGKILL');
+    // (Its output pipe closes only once the launch, which inherited it, is gone too.)
     await ended;
-    const t = await until(() => pidsOf(mark).length === 0, 10_000, `no process of the job left (left: ${pidsOf(mark).join(',')})`);
+    await until(() => pidsOf(mark).length === 0, 10_000, `no process of the job left (left: ${pidsOf(mark).join(',')})`);
+    const t = Date.now() - t0;
     // Open MPI's mpirun, sent SIGTERM by the guard, kills ranks that ignore it itself.
     console.log(`      (all ${before.length} processes gone ${(t / 1000).toFixed(1)} s after the wrapper's SIGKILL, SCR_HALT_GRACE=2)`);
+  });
+
+  it('the launch guard: a launcher that ignores SIGTERM gets SCR_HALT_GRACE, then SIGKILL; a process that left its group is found by the marker', async () => {
+    // A stand-in wrapper: launches through the guard, then is killed. The launch ignores SIGTERM
+    // (inherited by its children), and one child moved to a session of its own (setsid).
+    const launch = `trap '' TERM; setsid sleep 1001 & sleep 1002 & wait # ${mark}`;
+    const wrapperJs = `const { launchGuarded } = await import(${JSON.stringify(GUARDED)});
+      launchGuarded({ cmd: 'sh', args: ['-c', ${JSON.stringify(launch)}], env: { ...process.env, SCRTEST_MARK: ${JSON.stringify(mark)} },
+        graceSeconds: 2, plan: { marker: 'SCRTEST_MARK=${mark}' } });
+      setInterval(() => undefined, 1000); // ${mark}`;
+    child = spawn(process.execPath, ['--input-type=module', '-e', wrapperJs], { stdio: 'ignore' });
+    const sleeps = () => spawnSync('pgrep', ['-f', '^sleep 100[12]$'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)
+      .filter((p) => { try { return readFileSync(`/proc/${p}/environ`, 'latin1').includes(`SCRTEST_MARK=${mark}`); } catch { return false; } });
+    await until(() => sleeps().length === 2, 10_000, 'the launch');
+    process.kill(child.pid!, 'SIGKILL');
+    const t0 = Date.now();
+    await sleep(1200);
+    assert.equal(sleeps().length, 2, 'within the grace time, SIGTERM was ignored');
+    await until(() => sleeps().length === 0 && pidsOf(mark).length === 0, 8000, 'the launch killed after the grace time');
+    const t = (Date.now() - t0) / 1000;
+    assert.ok(t >= 1.9 && t < 5, `killed ${t} s after the wrapper died (grace 2 s)`);
   });
 
   it('SIGTERM to the wrapper of a hung job: halt, then after SCR_HALT_GRACE the job is killed and the wrapper exits naming why', async () => {
