@@ -4,7 +4,7 @@
 // written at a later tick; SIGTERM and `scr halt --immediate` give a run SCR_HALT_GRACE seconds,
 // then kill it.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/resolve.js';
 import { haltFilePath, readHalt, updateHalt } from '../../src/halt/index.js';
@@ -12,6 +12,7 @@ import { updateIndex } from '../../src/pfs/index.js';
 import { haltStop } from '../../src/rm/loop.js';
 import { requeueBlockers } from '../../src/rm/requeue-guard.js';
 import { runWrapped, type WrapOptions } from '../../src/rm/wrapper.js';
+import { logPath } from '../../src/scr/log.js';
 import { FakeRM, type Script } from '../harness/fake-rm.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,6 +137,40 @@ describe('run wrapper decisions: stop codes, requeue guard, halt retries, grace'
     said(/^the run did not end within SCR_HALT_GRACE=1 s of SIGTERM: killing the launcher and its ranks$/);
     said(/^could not write the halt file/);
     assert.equal(rm.requeues, 0);
+  });
+
+  it('watchdog: progress in the event log keeps a run alive; silence for SCR_WATCHDOG_TIMEOUT kills it and relaunches on the same nodes', async () => {
+    const line = (kind: string, id: number) => appendFileSync(logPath(prefix()), `${new Date().toISOString()} ${kind} name=ckpt.${id} id=${id}\n`);
+    let stopped = 0;
+    // Run 1: progress every 400 ms for 3 s (a checkpoint, then a flush, ...), then silence: hung.
+    const busyThenHung: Script = async () => {
+      for (let i = 1; i <= 8; i++) { await sleep(400); line(i % 2 ? 'CHECKPOINT' : 'FLUSH', i); }
+      stopped = Date.now();
+    };
+    const rm = new FakeRM(['a', 'b', 'c'], [busyThenHung, async (_s, end) => { await updateHalt(prefix(), (h) => ({ ...h, finalized: true })); end({ code: 0, signal: null }); }]);
+    mkdirSync(join(prefix(), '.scr'), { recursive: true });
+    const probed: string[][] = [];
+    const r = await wrap(rm, { probe: async (nodes) => { probed.push(nodes); return new Map(); } }, { SCR_WATCHDOG_TIMEOUT: '1' });
+    assert.deepEqual(probed, [], 'after a hang the nodes are not probed');
+    assert.equal(r.code, 'finalized');
+    assert.equal(r.hangs, 1);
+    assert.deepEqual(rm.launches.map((l) => l.nodes), [['a', 'b'], ['a', 'b']]);
+    assert.deepEqual(rm.kills, ['SIGKILL']);
+    said(/^watchdog: no checkpoint completed in run 1 for 1 s \(SCR_WATCHDOG_TIMEOUT=1\)/);
+    said(/^relaunching after the hang on the same nodes \(not a node failure: no node is left out\)$/);
+    const wd = readFileSync(logPath(prefix()), 'utf8').split('\n').filter((l) => / WATCHDOG /.test(l));
+    assert.equal(wd.length, 1);
+    assert.match(wd[0]!, /^\S+Z WATCHDOG run=1 timeout=1 idle=1\.\d{3} checkpoint=7$/);
+    const fired = Date.parse(wd[0]!.split(' ')[0]!) - stopped;
+    assert.ok(fired >= 1000 && fired < 1600, `fired ${fired} ms after the last progress`);
+  });
+
+  it('watchdog: off, saying so, when the event log is off (SCR_LOG_ENABLE=0)', async () => {
+    const rm = new FakeRM(['a', 'b'], [(_s, end) => { setTimeout(() => end({ code: 0, signal: null }), 1500); }]);
+    const r = await wrap(rm, {}, { SCR_WATCHDOG_TIMEOUT: '1', SCR_LOG_ENABLE: '0' });
+    assert.equal(r.hangs, 0);
+    assert.deepEqual(rm.kills, []);
+    said(/^SCR_WATCHDOG_TIMEOUT=1 is ignored: the watchdog sees checkpoints complete in the event log, which SCR_LOG_ENABLE=0 turns off$/);
   });
 
   it('scr halt --immediate: SIGTERM to the step, SIGKILL after SCR_HALT_GRACE when it does not end', async () => {
