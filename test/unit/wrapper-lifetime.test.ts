@@ -118,9 +118,9 @@ describe('run wrapper: process lifetime, grace and watchdog (scr sim)', function
 
   it('watchdog: a run that hangs after its first checkpoint is killed and relaunched on the same nodes; the relaunch completes', async () => {
     const code = await sim(['--nodes', '2', '--ppn', '1', '--spares', '1', '--runs', '2'], ['--ckpts', '3', '--hang-after', '1', '--first-only'],
-      { SCR_WATCHDOG_TIMEOUT: '10', SCR_HALT_GRACE: '2' });
+      { SCR_WATCHDOG_TIMEOUT: '12', SCR_HALT_GRACE: '2' });
     assert.equal(code, 0, out + log());
-    assert.match(out, /watchdog: no checkpoint completed in run 1 for 10 s \(SCR_WATCHDOG_TIMEOUT=10\): the job is taken for hung; killing the run to relaunch it on the same nodes/);
+    assert.match(out, /watchdog: no checkpoint completed in run 1 for 12 s \(SCR_WATCHDOG_TIMEOUT=12\): the job is taken for hung; killing the run to relaunch it on the same nodes/);
     assert.match(out, /run 1 ended: killed by SIGKILL \(watchdog\)/);
     assert.match(out, /relaunching after the hang on the same nodes/);
     assert.match(out, /run 2 of at most 2 on n0,n1; spares: n2/, 'the same nodes, the spare unused');
@@ -129,17 +129,17 @@ describe('run wrapper: process lifetime, grace and watchdog (scr sim)', function
     assert.match(out, /stopping: finalize was called/);
     const lines = log().split('\n');
     const wd = lines.find((l) => / WATCHDOG /.test(l));
-    assert.match(wd ?? '', /^\S+Z WATCHDOG run=1 timeout=10 idle=10\.\d{3} checkpoint=1$/);
-    // (10 s: the relaunch's start-up, before its restart resets the clock, must fit on a busy machine:
-    // measured 2.6 s idle, 4.7 s at load 10 on 2 cores.)
+    assert.match(wd ?? '', /^\S+Z WATCHDOG run=1 timeout=12 idle=12\.\d{3} checkpoint=1$/);
+    // (12 s: the relaunch's start-up, before its restart resets the clock, must fit on a busy machine:
+    // measured 2.6 s idle, up to 7.1 s at load 10 on 2 cores.)
     // Reaction time: last progress of run 1 → the kill (the WATCHDOG line) → run 2 under way (its restart).
     const at = (l: string | undefined) => Date.parse(l!.split(' ')[0]!);
     const lastCk = lines.filter((l) => / CHECKPOINT /.test(l))[0];
     const restart = lines.find((l) => / RESTART /.test(l));
     const react = (at(wd) - at(lastCk)) / 1000;
     const relaunch = (at(restart) - at(wd)) / 1000;
-    console.log(`      (watchdog: fired ${react.toFixed(2)} s after the last checkpoint (timeout 10 s); run 2 restarted ${relaunch.toFixed(2)} s after the kill)`);
-    assert.ok(react >= 10 && react < 12.5, `fired ${react} s after the last checkpoint`);
+    console.log(`      (watchdog: fired ${react.toFixed(2)} s after the last checkpoint (timeout 12 s); run 2 restarted ${relaunch.toFixed(2)} s after the kill)`);
+    assert.ok(react >= 12 && react < 14.5, `fired ${react} s after the last checkpoint`);
     assert.deepEqual(pidsOf(mark), []);
   });
 
