@@ -9,6 +9,9 @@
 #     requeues the job, which resumes from that checkpoint.
 #     scr srun also halts the job on its own SCR_HALT_SECONDS before the end, so it does not
 #     depend on the signal (which Slurm may send up to a minute early or late).
+#     A job that wrote no new checkpoint, or whose --time is not above SCR_HALT_SECONDS, is not
+#     requeued (scr srun says why): requeued, it would only start again from the same point.
+#   - If scr srun itself dies (even by SIGKILL), its launch guard ends srun and the ranks.
 #   - A failed node is left out of later runs, and its ranks' files are rebuilt from the XOR
 #     redundancy the other nodes hold.
 #   - To stop the job and keep its work: `scancel --signal=USR1 --batch <job>` (halt, checkpoint,
@@ -40,6 +43,12 @@ export SCR_COPY_TYPE=${SCR_COPY_TYPE:-XOR}
 export SCR_RUNS=${SCR_RUNS:-3} SCR_HALT_SECONDS=${SCR_HALT_SECONDS:-240}
 # prerun checks each node's cache has this much room (about two checkpoints per node).
 export SCR_CACHE_NEED=${SCR_CACHE_NEED:-1GiB}
+# A hung run (no checkpoint for this many seconds) is killed and relaunched on the same nodes; each
+# relaunch counts against SCR_RUNS. Set it well above the time between checkpoints (0 = off):
+# export SCR_WATCHDOG_TIMEOUT=1800
+# Seconds the job gets to stop cleanly after scancel (SIGTERM) or `scr halt --immediate` before it
+# is killed; keep it below Slurm's KillWait / preemption GraceTime:
+# export SCR_HALT_GRACE=60
 
 mkdir -p "$SCR_PREFIX"
 echo "job $SLURM_JOB_ID, start ${SLURM_RESTART_COUNT:-0} on $SLURM_JOB_NODELIST"

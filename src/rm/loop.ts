@@ -1,9 +1,24 @@
 // The run loop of `scr sim` / `scr run` / `scr srun` (SPEC §8): launch; when the run ends, stop
 // if the application finalized, a halt condition holds, SCR_RUNS is used up or fewer than
 // SCR_MIN_NODES nodes remain; otherwise relaunch without the down nodes (down once, down for the
-// allocation), a failed node's place taken by the first unused spare.
-import { readHalt, runShouldStop, updateHalt } from '../halt/index.js';
+// allocation), a failed node's place taken by the first unused spare. A run the watchdog killed
+// (SCR_WATCHDOG_TIMEOUT: no checkpoint for that long) is a hang, not a node failure: it is
+// relaunched on the same nodes, without probing them. Each stop has a code (StopCode) that the
+// wrapper decides on (requeue or not); the reason is for people.
+import { type HaltContext, haltReason, type HaltRecord, readHalt, runShouldStop, updateHalt } from '../halt/index.js';
+import { logWrapperEvent } from './events.js';
 import type { ResourceManager, Run } from './types.js';
+import { type Watch, watchRun } from './watchdog.js';
+
+/** Why the loop stopped:
+ *  - finalized: the application called finalize();
+ *  - time: the allocation is running out (a warning signal, the wrapper's or the library's
+ *    allocation-end halt) — the one stop worth a requeue;
+ *  - signal: the job is being ended (SIGTERM, SIGINT: a cancel);
+ *  - halted: another halt condition (scr halt: a reason, checkpoints left, before/after times);
+ *  - runs: SCR_RUNS launches used up; nodes: too few usable nodes;
+ *  - exit0: the application exited 0 without calling finalize(). */
+export type StopCode = 'finalized' | 'time' | 'signal' | 'halted' | 'runs' | 'nodes' | 'exit0';
 
 export interface LoopOptions {
   rm: ResourceManager;
@@ -27,18 +42,42 @@ export interface LoopOptions {
   say: (line: string) => void;
   /** Checks nodes before a relaunch; the ones it returns are down from then on. */
   probe?: (nodes: string[]) => Promise<Map<string, string>>;
-  /** Why the job is being cancelled (the wrapper got SIGTERM/SIGINT), or null: checked when a
-   * run ends, so a cancel is never taken for failed nodes nor relaunched. */
-  cancelled?: () => string | null;
   /** Called when a run starts (e.g. to inject a failure). */
   onLaunch?: (run: Run, nodes: string[], attempt: number) => void;
+  /** SCR_HALT_GRACE: seconds a launch gets after SIGTERM if the wrapper dies. */
+  graceSeconds?: number;
+  /** SCR_WATCHDOG_TIMEOUT: seconds without a completed checkpoint before a run is taken for hung
+   * and relaunched (0 or absent: off). */
+  watchdog?: number;
+  /** SCR_LOG_ENABLE: write the WATCHDOG event to the event log. */
+  logEvents?: boolean;
+  /** The code of a halt reason the wrapper itself wrote ('time', 'signal'); others are 'halted'. */
+  ownHalt?: (reason: string) => StopCode | undefined;
+  /** A stop the wrapper decided (e.g. a cancel whose halt file could not be written), checked
+   * after each run when the halt file implies none. */
+  stop?: () => { code: StopCode; reason: string } | undefined;
 }
 
 export interface LoopResult {
   runs: number;
   finalized: boolean;
+  /** Why it stopped, for people. */
   reason: string;
+  /** Why it stopped, for decisions. */
+  code: StopCode;
   lastCode: number | null;
+  /** Runs the watchdog killed. */
+  hangs: number;
+}
+
+/** The stop a halt record implies after a run, with its code; null to go on. */
+export function haltStop(halt: HaltRecord, ctx: HaltContext, own?: (reason: string) => StopCode | undefined): { code: StopCode; reason: string } | null {
+  const reason = runShouldStop(halt, ctx);
+  if (reason === null) return null;
+  if (halt.finalized) return { code: 'finalized', reason };
+  if (halt.reason) return { code: own?.(halt.reason) ?? 'halted', reason };
+  // The allocation-end rule is the only condition left when the others' keys are taken away.
+  return { code: reason === haltReason({ seconds: halt.seconds }, ctx) ? 'time' : 'halted', reason };
 }
 
 export async function runLoop(o: LoopOptions): Promise<LoopResult> {
@@ -48,10 +87,14 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let placement: string[] = [];
   let attempt = 0;
   let lastCode: number | null = null;
+  let hangs = 0;
+  let hung = false;
+  const result = (code: StopCode, reason: string, finalized = false): LoopResult => ({ runs: attempt, finalized, reason, code, lastCode, hangs });
   for (;;) {
     // A resource manager that does not answer leaves the known down nodes as they are.
     const fresh = await o.rm.downNodes().catch((e: Error) => { o.say(`warning: ${e.message}; using the down nodes known so far`); return new Map<string, string>(); });
-    if (attempt > 0 && o.probe) {
+    // After a hang the nodes are not suspect: no probe.
+    if (attempt > 0 && o.probe && !hung) {
       const candidates = o.rm.nodes().filter((n) => !down.has(n) && !fresh.has(n));
       for (const [n, why] of await o.probe(candidates)) fresh.set(n, why);
     }
@@ -62,7 +105,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     const usable = o.rm.nodes().filter((n) => !down.has(n));
     const need = Math.max(o.minNodes, o.need ?? 1);
     if (usable.length < need) {
-      return { runs: attempt, finalized: false, reason: `only ${usable.length} usable node(s) left, ${need} needed`, lastCode };
+      return result('nodes', `only ${usable.length} usable node(s) left, ${need} needed`);
     }
     // Keep every surviving node where it was; a down node's place goes to the first unused one.
     // Without a node count, a run takes every usable node.
@@ -72,21 +115,38 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     }
     const moved = o.need === null ? [] : placement.map((n, i) => (n !== next[i] ? `${n}→${next[i]}` : '')).filter(Boolean);
     placement = next;
+    // A cancel that came before this launch: no launch.
+    const pre = o.stop?.();
+    if (pre) return result(pre.code, pre.reason);
     attempt++;
     const spares = usable.filter((n) => !placement.includes(n));
     o.say(`run ${attempt}${o.runs >= 0 ? ` of at most ${o.runs}` : ''} on ${placement.join(',')}${moved.length ? ` (moved: ${moved.join(', ')})` : ''}${spares.length ? `; spares: ${spares.join(',')}` : ''}`);
     const end = await o.rm.endTime().catch(() => null);
-    const run = o.rm.launch({ nodes: placement, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, env: { ...o.env, ...(end ? { SCR_END_TIME: String(end) } : {}) } });
+    const run = o.rm.launch({ nodes: placement, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, graceSeconds: o.graceSeconds,
+      env: { ...o.env, ...(end ? { SCR_END_TIME: String(end) } : {}) } });
     o.onLaunch?.(run, placement, attempt);
+    const run1 = attempt;
+    let logged: Promise<void> | undefined;
+    const watch: Watch | undefined = o.watchdog ? await watchRun({
+      prefix: o.prefix, timeout: o.watchdog, run,
+      onHang: (idle, newest) => {
+        o.say(`watchdog: no checkpoint completed in run ${run1} for ${Math.floor(idle)} s (SCR_WATCHDOG_TIMEOUT=${o.watchdog}): ` +
+          'the job is taken for hung; killing the run to relaunch it on the same nodes');
+        if (o.logEvents) logged = logWrapperEvent(o.prefix, 'WATCHDOG', { run: run1, timeout: o.watchdog, idle, checkpoint: newest }, o.say);
+      },
+    }) : undefined;
     const res = await run.done;
+    watch?.stop();
+    await logged;
+    hung = watch?.fired() ?? false;
+    if (hung) hangs++;
     lastCode = res.code;
-    o.say(`run ${attempt} ended: ${res.code === 0 ? 'exit 0' : res.signal ? `killed by ${res.signal}` : `exit ${res.code}`}`);
+    o.say(`run ${attempt} ended: ${res.code === 0 ? 'exit 0' : res.signal ? `killed by ${res.signal}` : `exit ${res.code}`}${hung ? ' (watchdog)' : ''}`);
     const halt = await readHalt(o.prefix).catch(() => ({}));
-    const cancel = o.cancelled?.() ?? null;
-    if (cancel) return { runs: attempt, finalized: (halt as { finalized?: boolean }).finalized === true, reason: cancel, lastCode };
-    const stop = runShouldStop(halt, { now: Date.now() / 1000, endTime: end, haltSeconds: o.haltSeconds });
-    if (stop) return { runs: attempt, finalized: (halt as { finalized?: boolean }).finalized === true, reason: stop, lastCode };
-    if (res.code === 0) return { runs: attempt, finalized: false, reason: 'the application exited 0 without calling finalize()', lastCode };
-    if (o.runs >= 0 && attempt >= o.runs) return { runs: attempt, finalized: false, reason: `SCR_RUNS=${o.runs} launches used up`, lastCode };
+    const stop = haltStop(halt, { now: Date.now() / 1000, endTime: end, haltSeconds: o.haltSeconds }, o.ownHalt) ?? o.stop?.();
+    if (stop) return result(stop.code, stop.reason, stop.code === 'finalized');
+    if (res.code === 0) return result('exit0', 'the application exited 0 without calling finalize()');
+    if (o.runs >= 0 && attempt >= o.runs) return result('runs', `SCR_RUNS=${o.runs} launches used up${hung ? ' (the last run hung)' : ''}`);
+    if (hung) o.say('relaunching after the hang on the same nodes (not a node failure: no node is left out)');
   }
 }

@@ -2,13 +2,16 @@
 // ranks with its own SCR_NODE_NAME (so its own node.<name> directories), launched as one
 // MPMD mpirun. Failing a node kills its ranks (found by their environment) and deletes its cache
 // and control directories, as losing a real node loses them.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { builtFlavours, type MpiFlavour } from '../native/paths.js';
 import { collect, nodeResult } from './exec.js';
+import { launchGuarded } from './guarded.js';
+import { killByEnv } from './procs.js';
 import { remoteExec } from './remote.js';
 import type { LaunchSpec, NodeResult, ResourceManager, Run } from './types.js';
+
+export { killByEnv } from './procs.js';
 
 export interface SimOptions {
   nodes: number;
@@ -64,15 +67,10 @@ export class SimCluster implements ResourceManager {
     // not all in mpirun's process group) and nothing else, even processes of the same job id.
     this.#run = `${this.opts.jobId}.${process.pid}.${++this.#launches}`;
     const marker = `SCRSIM_RUN=${this.#run}`;
-    const child = spawn(cmd, args, { env: { ...process.env, ...env, ...spec.env, SCR_JOB_ID: this.opts.jobId, SCRSIM_RUN: this.#run }, stdio: 'inherit', detached: true });
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-    return {
-      done,
-      kill: (signal = 'SIGTERM') => {
-        if (child.exitCode === null && child.signalCode === null) try { process.kill(-child.pid!, signal); } catch { /* gone */ }
-        killByEnv([marker], signal);
-      },
-    };
+    return launchGuarded({
+      cmd, args, env: { ...process.env, ...env, ...spec.env, SCR_JOB_ID: this.opts.jobId, SCRSIM_RUN: this.#run },
+      graceSeconds: spec.graceSeconds ?? 60, plan: { marker },
+    });
   }
 
   exec(nodes: string[], argv: string[], timeoutMs: number): Promise<NodeResult[]> {
@@ -91,22 +89,6 @@ export class SimCluster implements ResourceManager {
     this.markDown(node, 'failed (scr sim --fail)');
     return killed;
   }
-}
-
-/** Sends `signal` to every process whose environment holds all of `vars` (e.g. SCR_JOB_ID=…):
- * the ranks of an mpirun job are not all in its process group. Returns how many were signalled. */
-export function killByEnv(vars: string[], signal: NodeJS.Signals = 'SIGKILL'): number {
-  let n = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    if (Number(pid) === process.pid) continue;
-    let env = '';
-    try { env = readFileSync(join('/proc', pid, 'environ'), 'latin1'); } catch { continue; }
-    const have = new Set(env.split('\0'));
-    if (vars.every((v) => have.has(v))) {
-      try { process.kill(Number(pid), signal); n++; } catch { /* gone */ }
-    }
-  }
-  return n;
 }
 
 /** Whether an MPI launcher for the flavour is installed. */

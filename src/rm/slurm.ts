@@ -3,10 +3,11 @@
 // responding), the end time from squeue's remaining time, runs by srun (or mpirun) restricted to
 // chosen nodes, work on single nodes by `srun --overlap -w NODE` (or SCR_REMOTE_EXEC), and requeue
 // by scontrol. Talks to Slurm only through its commands, so any version with these options works.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { compressHostlist, expandHostlist } from '../common/hostlist.js';
 import { collect, nodeResult } from './exec.js';
+import { launchGuarded } from './guarded.js';
 import { remoteExec } from './remote.js';
 import type { LaunchSpec, NodeResult, ResourceManager, Run } from './types.js';
 
@@ -97,7 +98,8 @@ export class SlurmRM implements ResourceManager {
     const name = `scr.${process.pid}.${++this.#steps}`;
     const launcher = spec.launcher ?? 'srun';
     const args = [...(spec.launcherArgs ?? [])];
-    if (basename(launcher).startsWith('srun')) {
+    const isSrun = basename(launcher).startsWith('srun');
+    if (isSrun) {
       args.push(`--job-name=${name}`, `--nodelist=${compressHostlist(spec.nodes)}`, `--nodes=${spec.nodes.length}`);
       if (spec.ppn > 0) args.push(`--ntasks=${spec.nodes.length * spec.ppn}`, `--ntasks-per-node=${spec.ppn}`);
     } else {
@@ -107,20 +109,19 @@ export class SlurmRM implements ResourceManager {
       args.push(mpirunIsHydra(launcher, this.env) ? '-hosts' : '--host', hosts);
       if (spec.ppn > 0) args.push('-np', String(spec.nodes.length * spec.ppn));
     }
-    const child = spawn(launcher, [...args, ...spec.argv], { env: { ...this.env, ...spec.env, SLURM_JOB_NAME: name }, stdio: 'inherit' });
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.on('error', (e) => { process.stderr.write(`scr: ${launcher} did not start: ${e.message}\n`); resolve({ code: 127, signal: null }); });
-      child.on('close', (code, signal) => resolve({ code, signal }));
+    // srun's step is found by its name, an mpirun's daemon steps (orted, hydra_pmi_proxy) as new
+    // steps of those names (kill-plan.ts); every local process of the launch by the marker.
+    const mark = `${this.#job}.${name}`;
+    return launchGuarded({
+      cmd: launcher, args: [...args, ...spec.argv], graceSeconds: spec.graceSeconds ?? 60,
+      env: { ...this.env, ...spec.env, SLURM_JOB_NAME: name, SCRLAUNCH_ID: mark },
+      plan: { slurmStep: { job: this.#job, name, daemons: !isSrun }, marker: `SCRLAUNCH_ID=${mark}` },
     });
-    return { done, kill: (signal = 'SIGTERM') => { void this.#killStep(name, signal, child.exitCode === null && child.signalCode === null ? child.pid : undefined); } };
   }
 
-  /** Signals every task of the step named `name` (scancel), then srun itself. */
-  async #killStep(name: string, signal: NodeJS.Signals, srunPid: number | undefined): Promise<void> {
-    const steps = await this.#query('squeue', ['-h', '-s', '-j', this.#job, '-o', '%i|%j']).catch(() => '');
-    const ids = steps.split('\n').map((l) => l.split('|')).filter(([, n]) => n === name).map(([id]) => id!);
-    for (const id of ids) await collect('scancel', [`--signal=${signal.replace(/^SIG/, '')}`, id], { env: this.env, timeoutMs: QUERY_MS });
-    if (srunPid) try { process.kill(srunPid, signal); } catch { /* already gone */ }
+  /** The job's time limit in seconds (squeue %l); null when unlimited or unknown. */
+  async timeLimit(): Promise<number | null> {
+    return parseRemaining((await this.#query('squeue', ['-h', '-j', this.#job, '-o', '%l'])).trim());
   }
 
   exec(nodes: string[], argv: string[], timeoutMs: number): Promise<NodeResult[]> {

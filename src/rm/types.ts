@@ -13,12 +13,15 @@ export interface LaunchSpec {
   launcherArgs?: string[];
   argv: string[];
   env: Record<string, string>;
+  /** Seconds the launch gets to end after SIGTERM if the wrapper dies (SCR_HALT_GRACE; default 60):
+   * the launcher runs under a guard that then ends it (src/rm/guard.ts). */
+  graceSeconds?: number;
 }
 
 export interface Run {
   /** Resolves to the exit code (or null if killed by a signal) when the run ends. */
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Ends the run (all ranks on every node). */
+  /** Sends `signal` (default SIGTERM) to the run: the launcher and all ranks on every node. */
   kill(signal?: NodeJS.Signals): void;
 }
 

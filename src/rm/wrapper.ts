@@ -5,21 +5,27 @@
 //  - its own halt SCR_HALT_SECONDS before the allocation ends (asked of the resource manager every
 //    30 s, so an extended time limit is seen), not depending on the signal;
 //  - `scr halt --immediate` ends the running step;
+//  - once asked to stop (SIGTERM/SIGINT, `scr halt --immediate`), it waits at most SCR_HALT_GRACE
+//    seconds for the run to end, then kills it (launcher and ranks; a run launched through the
+//    guard of guard.ts never outlives the wrapper, however the wrapper ends);
+//  - a halt it could not write is said and written again at the next tick (every second);
 //  - at the end, postrun's scavenge, then (last, because it ends the job) requeue when asked and the
-//    job stopped only because its time ran out.
+//    job stopped only because its time ran out (stop code 'time'), unless the requeue guard
+//    (requeue-guard.ts) says why not.
 // A halt reason the wrapper set is removed again before it returns, so it never halts the next job.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { readHalt, updateHalt } from '../halt/index.js';
+import { haltFilePath, readHalt, updateHalt } from '../halt/index.js';
 import { type NodeAccess, scavenge, type ScavengeProgress, type ScavengeReport } from '../scavenge/scavenge.js';
 import { cancelSummary } from './cancel-summary.js';
 import { excludedNodes } from './down.js';
-import { runLoop, type LoopResult } from './loop.js';
+import { runLoop, type LoopResult, type StopCode } from './loop.js';
+import { newestCheckpoint, requeueBlockers } from './requeue-guard.js';
 import type { ResourceManager, Run } from './types.js';
 
 export interface WrapOptions {
-  rm: ResourceManager & { requeue?(): Promise<void> };
+  rm: ResourceManager & { requeue?(): Promise<void>; timeLimit?(): Promise<number | null> };
   cfg: ResolvedConfig;
   need: number | null;
   ppn: number;
@@ -50,6 +56,8 @@ export interface WrapOptions {
 export interface WrapResult extends LoopResult {
   scavenge: ScavengeReport;
   requeued: boolean;
+  /** Why a job that ran out of time was not requeued (the requeue guard), if it was not. */
+  notRequeued?: string[];
   /** The halt reason the wrapper set (signal or time), if any. */
   haltedBy?: string;
 }
@@ -61,39 +69,75 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   const prefix = o.cfg.str('SCR_PREFIX');
   await mkdir(join(prefix, '.scr'), { recursive: true, mode: 0o700 });
   const haltSeconds = o.cfg.int('SCR_HALT_SECONDS');
+  const grace = o.cfg.int('SCR_HALT_GRACE');
   let current: Run | undefined;
-  /** The halt reason the wrapper wrote, and whether it was for lack of time (requeue-worthy). */
-  let ours: string | undefined;
-  let timeUp = false;
+  /** The halt the wrapper wrote (its reason and stop code); `wanted` one it could not write yet. */
+  let ours: { reason: string; code: StopCode } | undefined;
+  let wanted: { reason: string; code: StopCode; tries: number } | undefined;
+  let writing = false;
+  /** A cancel (SIGTERM/SIGINT): the loop stops after this run even if the halt file is unwritable. */
+  let cancelled: { reason: string; code: StopCode } | undefined;
   let endings = 0;
-  /** SIGTERM/SIGINT: the job is being cancelled (scancel, Ctrl-C), which is no node failure. */
-  let cancelled: NodeJS.Signals | null = null;
   const startedAt = Date.now();
+  const timers: NodeJS.Timeout[] = [];
 
-  const halt = async (reason: string, forTime: boolean): Promise<void> => {
-    if (ours) return;
-    ours = reason;
-    timeUp = forTime;
-    const h = await updateHalt(prefix, (old) => (old.reason ? undefined : { ...old, reason }));
-    if (h.reason !== reason) ours = undefined; // someone else's reason stands; not ours to remove
-    o.say(h.reason === reason ? `halting the job: ${reason}` : `${reason}; the job is already halting (${h.reason})`);
+  /** Writes the wanted halt reason; on failure says so (once) and leaves it for the next tick. */
+  const writeHalt = async (): Promise<void> => {
+    if (!wanted || writing) return;
+    writing = true;
+    const w = wanted;
+    try {
+      const h = await updateHalt(prefix, (old) => (old.reason ? undefined : { ...old, reason: w.reason }));
+      wanted = undefined;
+      if (h.reason === w.reason) ours = { reason: w.reason, code: w.code };
+      const late = w.tries > 0 ? ` (written at attempt ${w.tries + 1})` : '';
+      o.say(h.reason === w.reason ? `halting the job: ${w.reason}${late}` : `${w.reason}; the job is already halting (${h.reason})`);
+    } catch (e) {
+      if (w.tries++ === 0) {
+        o.say(`could not write the halt file ${haltFilePath(prefix)}: ${(e as Error).message}; the job is not told to halt yet. ` +
+          `Retrying every second: make ${join(prefix, '.scr')} writable (or free space there)`);
+      }
+    } finally {
+      writing = false;
+    }
+  };
+  const halt = async (reason: string, code: StopCode): Promise<void> => {
+    if (ours || wanted) return;
+    wanted = { reason, code, tries: 0 };
+    await writeHalt();
+  };
+  /** Kills `run` (SIGKILL: launcher and ranks) if it has not ended SCR_HALT_GRACE seconds from now. */
+  const killAfterGrace = (run: Run, why: string): void => {
+    let over = false;
+    void run.done.then(() => { over = true; });
+    timers.push(setTimeout(() => {
+      if (over) return;
+      o.say(`the run did not end within SCR_HALT_GRACE=${grace} s of ${why}: killing the launcher and its ranks`);
+      run.kill('SIGKILL');
+    }, grace * 1000));
   };
   const onSignal = (sig: NodeJS.Signals): void => {
     // SIGTERM/SIGINT are a cancel (scancel, Ctrl-C), not the allocation running out: no requeue.
-    if (ENDINGS.includes(sig)) cancelled ??= sig;
     if (ENDINGS.includes(sig) && ++endings > 1) { o.say(`${sig} again: ending the run now`); current?.kill('SIGKILL'); return; }
     const warning = WARNINGS.includes(sig);
-    void halt(warning ? `${sig} from the scheduler: the allocation is ending` : `${sig}: the job is being ended`, warning)
-      .catch((e) => o.say(`could not write the halt file: ${(e as Error).message}`));
+    const reason = warning ? `${sig} from the scheduler: the allocation is ending` : `${sig}: the job is being ended`;
+    if (!warning) {
+      // The job gets SCR_HALT_GRACE seconds to checkpoint and exit, then it is killed; no relaunch.
+      cancelled = { reason, code: 'signal' };
+      if (current) killAfterGrace(current, sig);
+    }
+    void halt(reason, warning ? 'time' : 'signal');
   };
   const handlers = () => { for (const s of [...WARNINGS, ...ENDINGS]) process.off(s, onSignal); };
   for (const s of [...WARNINGS, ...ENDINGS]) process.on(s, onSignal);
 
-  // Every second: act on `scr halt --immediate`; and halt SCR_HALT_SECONDS before the allocation
-  // ends, asking for the end every 30 s, or sooner when the halt point comes before that.
+  // Every second: write a halt that could not be written; act on `scr halt --immediate`; and halt
+  // SCR_HALT_SECONDS before the allocation ends, asking for the end every 30 s, or sooner when the
+  // halt point comes before that.
   let nextEndCheck = 0;
   const watch = setInterval(() => {
     void (async () => {
+      if (wanted) await writeHalt();
       const h = await readHalt(prefix).catch(() => ({} as Awaited<ReturnType<typeof readHalt>>));
       if (h.immediate && current) {
         const run = current;
@@ -102,15 +146,15 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
         // One shot: the flag goes, the reason stays (the loop stops on it).
         await updateHalt(prefix, (x) => ({ ...x, immediate: undefined })).catch(() => undefined);
         run.kill('SIGTERM');
-        setTimeout(() => run.kill('SIGKILL'), 5000).unref();
+        killAfterGrace(run, 'scr halt --immediate');
       }
       const now = Date.now() / 1000;
-      if (haltSeconds > 0 && !ours && now >= nextEndCheck) {
+      if (haltSeconds > 0 && !ours && !wanted && now >= nextEndCheck) {
         nextEndCheck = now + (o.endPollSeconds ?? 30);
         const end = await o.rm.endTime().catch(() => null);
         if (end === null) return;
         const left = end - now;
-        if (left < haltSeconds) await halt(`the allocation ends in ${Math.max(0, Math.floor(left))} s (SCR_HALT_SECONDS=${haltSeconds})`, true);
+        if (left < haltSeconds) await halt(`the allocation ends in ${Math.max(0, Math.floor(left))} s (SCR_HALT_SECONDS=${haltSeconds})`, 'time');
         else nextEndCheck = Math.min(nextEndCheck, end - haltSeconds + 0.5);
       }
     })().catch(() => undefined);
@@ -119,7 +163,16 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   let result: LoopResult;
   let report: ScavengeReport;
   let requeued = false;
+  let notRequeued: string[] | undefined;
   try {
+    // What the job can restart from now: the requeue guard compares it with what it can at the end.
+    const before = o.requeue ? await newestCheckpoint(prefix, o.say) : undefined;
+    // The watchdog sees checkpoints complete in the event log only.
+    let watchdog = o.cfg.int('SCR_WATCHDOG_TIMEOUT');
+    if (watchdog > 0 && !o.cfg.bool('SCR_LOG_ENABLE')) {
+      o.say(`SCR_WATCHDOG_TIMEOUT=${watchdog} is ignored: the watchdog sees checkpoints complete in the event log, which SCR_LOG_ENABLE=0 turns off`);
+      watchdog = 0;
+    }
     const excluded = new Map([...await excludedNodes(o.cfg, o.rm.jobId()), ...(o.extraExclude ?? [])]);
     for (const [n, why] of excluded) if (o.rm.nodes().includes(n)) o.say(`leaving out ${n}: ${why}`);
     result = await runLoop({
@@ -128,8 +181,10 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
       minNodes: o.cfg.optInt('SCR_MIN_NODES') ?? 1,
       exclude: [...excluded.keys()],
       haltSeconds, say: o.say, probe: o.probe,
+      graceSeconds: grace, watchdog, logEvents: o.cfg.bool('SCR_LOG_ENABLE'),
+      ownHalt: (reason) => (ours?.reason === reason ? ours.code : undefined),
+      stop: () => cancelled,
       onLaunch: (run, nodes, attempt) => { current = run; o.onLaunch?.(run, nodes, attempt); },
-      cancelled: () => (cancelled ? `cancelled (${cancelled})` : null),
     });
     // No run is left to watch; the outer finally also stops the watch if the loop threw.
     clearInterval(watch);
@@ -140,7 +195,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
     // completing job's nodes only until each is done), so none is called down; the SIGKILL may
     // come at any moment, so our halt reason goes first (it must not stop the next job), then
     // what was saved and what not; the scavenge is tried only for what is not saved.
-    if (cancelled) await removeOurs(prefix, ours).catch(() => undefined);
+    if (cancelled) await removeOurs(prefix, ours?.reason).catch(() => undefined);
     const atCancel = cancelled ? await cancelSummary(prefix, startedAt) : null;
     for (const line of atCancel?.lines ?? []) o.say(line);
     if (atCancel?.lost.length) o.say('trying to scavenge them from the node caches before the allocation ends');
@@ -155,13 +210,19 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
 
     // Out of time: a warning signal or our SCR_HALT_SECONDS halt, or the library's allocation-end
     // rule (SCR_END_TIME with SCR_HALT_SECONDS or `scr halt --seconds`).
-    const outOfTime = (ours !== undefined && timeUp) || /^allocation end/.test(result.reason);
-    if (o.requeue && !result.finalized && outOfTime) {
-      if (!o.rm.requeue) o.say(`--requeue: the ${o.rm.name} resource manager cannot requeue a job`);
+    if (o.requeue && result.code === 'time') {
+      const blockers = requeueBlockers({
+        prefix, haltSeconds, before, after: await newestCheckpoint(prefix, o.say),
+        timeLimit: o.rm.timeLimit ? await o.rm.timeLimit().catch(() => null) : null,
+      });
+      if (blockers.length) {
+        notRequeued = blockers;
+        o.say(`not requeueing the job: ${blockers.join('; and ')}`);
+      } else if (!o.rm.requeue) o.say(`--requeue: the ${o.rm.name} resource manager cannot requeue a job`);
       else {
         // Requeueing makes Slurm signal this process: nothing may write a halt after this point.
         handlers();
-        await removeOurs(prefix, ours);
+        await removeOurs(prefix, ours?.reason);
         o.say('requeueing the job (scontrol requeue): it resumes from its checkpoint when it starts again');
         await o.rm.requeue();
         requeued = true;
@@ -169,13 +230,14 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
     }
   } finally {
     clearInterval(watch);
+    for (const t of timers) clearTimeout(t);
     handlers();
     // A late signal while we exit must not kill the wrapper with a signal status.
     ignoreLateWarnings();
     // Our own halt reason belongs to this allocation only; a requeued or next job must not see it.
-    await removeOurs(prefix, ours).catch((e: Error) => o.say(`warning: could not remove the wrapper's halt reason: ${e.message}`));
+    await removeOurs(prefix, ours?.reason).catch((e: Error) => o.say(`warning: could not remove the wrapper's halt reason: ${e.message}`));
   }
-  return { ...result, scavenge: report, requeued, ...(ours ? { haltedBy: ours } : {}) };
+  return { ...result, scavenge: report, requeued, ...(notRequeued ? { notRequeued } : {}), ...(ours ? { haltedBy: ours.reason } : {}) };
 }
 
 let lateIgnored = false;

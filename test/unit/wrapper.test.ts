@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/resolve.js';
 import { readHalt, updateHalt } from '../../src/halt/index.js';
+import { updateIndex } from '../../src/pfs/index.js';
 import { writeBadNodes } from '../../src/rm/bad-nodes.js';
 import type { LaunchSpec, NodeResult, ResourceManager, Run } from '../../src/rm/types.js';
 import { runWrapped, type WrapOptions } from '../../src/rm/wrapper.js';
@@ -55,8 +56,14 @@ describe('run wrapper (scripted resource manager)', function () {
   });
   const exit = (code: number): Script => (_s, end) => { setTimeout(() => end({ code, signal: null }), 10); };
   const finish: Script = async (_s, end) => { await updateHalt(join(dir, 'p'), (h) => ({ ...h, finalized: true })); end({ code: 0, signal: null }); };
-  /** A run that ends (exit 0) once a halt reason appears, as an application calling shouldExit does. */
+  /** A checkpoint reaches the prefix (as a flush or the scavenge records it): progress, for the requeue guard. */
+  const checkpoint = (id: number) => updateIndex(join(dir, 'p'), (idx) => {
+    idx.datasets[String(id)] = { id, name: `ckpt.${id}`, flags: { checkpoint: true, output: false }, created: Date.now(), ranks: 2,
+      complete: true, flushed: true, failed: false, bytes: 0, files: 0 };
+  });
+  /** A run that checkpoints, then ends (exit 0) once a halt reason appears, as an application calling shouldExit does. */
   const haltable: Script = async (_s, end) => {
+    await checkpoint(1);
     while (!(await readHalt(join(dir, 'p'))).reason) await new Promise((r) => setTimeout(r, 20));
     end({ code: 0, signal: null });
   };
@@ -131,7 +138,7 @@ describe('run wrapper (scripted resource manager)', function () {
   });
 
   it('the library\'s allocation-end halt is requeued; a user\'s halt reason is not, and stays', async () => {
-    let rm = new FakeRM(['a', 'b'], [(_s, end) => end({ code: 0, signal: null })]);
+    let rm = new FakeRM(['a', 'b'], [async (_s, end) => { await checkpoint(1); end({ code: 0, signal: null }); }]);
     // As `scr halt --seconds` with the allocation nearly over: runShouldStop says "allocation ends …".
     await updateHalt(join(dir, 'p'), () => ({ seconds: 1_000_000 }));
     const endTime = Math.floor(Date.now() / 1000) + 600;
