@@ -2,7 +2,7 @@
 // if the application finalized, a halt condition holds, SCR_RUNS is used up or fewer than
 // SCR_MIN_NODES nodes remain; otherwise relaunch without the down nodes (down once, down for the
 // allocation), a failed node's place taken by the first unused spare.
-import { readHalt, runShouldStop, updateHalt } from '../halt/index.js';
+import { readHalt, runShouldStop, startJob } from '../halt/index.js';
 import type { ResourceManager, Run } from './types.js';
 
 export interface LoopOptions {
@@ -39,8 +39,8 @@ export interface LoopResult {
 }
 
 export async function runLoop(o: LoopOptions): Promise<LoopResult> {
-  // A new allocation starts afresh: the previous job's "finalize was called" marker is cleared.
-  await updateHalt(o.prefix, (h) => ({ ...h, finalized: undefined }));
+  // What an earlier job left in the halt file is announced; its finalize marker does not stop this job (src/halt/stale.ts).
+  { const early = await startJob(o.prefix, o.rm.jobId(), o.haltSeconds, o.say); if (early) return { ...early, runs: 0, lastCode: null }; }
   const down = new Set(o.exclude.filter((n) => o.rm.nodes().includes(n)));
   let placement: string[] = [];
   let attempt = 0;

@@ -120,6 +120,7 @@ const FIELDS: ReadonlyArray<readonly [keyof HaltRecord, string, (v: unknown, now
   ['seconds', 'seconds', (v) => `${v as number} s`],
   ['reason', 'reason', (v) => JSON.stringify(v)],
   ['finalized', 'finalized', (v) => (v ? 'yes' : 'no')],
+  ['finalizedJob', 'finalized by job', (v) => String(v)],
   ['checkpointNow', 'checkpoint-now requests', (v) => String(v)],
   ['immediate', 'end the running step now', (v) => (v ? 'yes' : 'no')],
 ];
@@ -182,7 +183,7 @@ function list(path: string, halt: HaltRecord, io: Io, ctx: HaltContext): void {
     exitAfter: 'halt once it has passed',
     seconds: 'halt when fewer remain before the allocation ends or "exit before"; overrides SCR_HALT_SECONDS',
     reason: 'any reason halts at once',
-    finalized: 'the job ended on purpose: the run wrapper does not relaunch it',
+    finalized: 'the job ended on purpose: the run wrapper does not relaunch it (a later job id clears it)',
   };
   FIELDS.forEach(([key], i) => { if (h[key] !== undefined && notes[key]) rows[i]!.push(notes[key]!); });
   for (const key of Object.keys(h)) if (!KNOWN.has(key)) rows.push([key, showUnknown(h[key])]);

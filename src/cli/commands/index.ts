@@ -1,5 +1,6 @@
 // Every command, in the order `scr --help` lists them. One file a command.
 import type { CommandSpec } from '../spec.js';
+import { cleanCommand } from './clean.js';
 import { configCommand } from './config.js';
 import { crc32Command } from './crc32.js';
 import { haltCommand } from './halt.js';
@@ -16,6 +17,6 @@ import { runCommand } from './run.js';
 import { srunCommand } from './srun.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  prerunCommand, srunCommand, runCommand, simCommand, postrunCommand, haltCommand, shouldExitCommand, listDownNodesCommand,
+  prerunCommand, srunCommand, runCommand, simCommand, postrunCommand, cleanCommand, haltCommand, shouldExitCommand, listDownNodesCommand,
   indexCommand, envCommand, configCommand, printCommand, hostlistCommand, crc32Command,
 ];
