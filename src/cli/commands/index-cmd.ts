@@ -9,7 +9,7 @@ import { humanBytes } from '../../common/bytes.js';
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
 import type { CommandSpec, Io } from '../spec.js';
-import { checkPrefixScr, prefixOf } from '../prefix.js';
+import { checkPrefixScr, existingPrefix } from '../prefix.js';
 
 const oldestFirst = (idx: PfsIndex): IndexEntry[] => Object.values(idx.datasets).sort((a, b) => a.id - b.id);
 const currentId = (idx: PfsIndex): number | undefined => (idx.current ? byName(idx, idx.current)?.id : undefined);
@@ -232,7 +232,7 @@ export const indexCommand: CommandSpec = {
   ],
   exitCodes: [
     [0, 'done; --verify: every file matched; --build: every missing file was rebuilt (or none was missing); --unfail: every file matched and the mark is cleared'],
-    [1, 'a problem the message names: a prefix .scr that is a symlink or another user\'s, an unknown dataset, one that cannot be current, --verify found damage (the dataset is then marked failed), an unreadable index, --build cannot rebuild (the set and ranks are named; nothing changed), --unfail found damage (the mark stays)'],
+    [1, 'a problem the message names: a missing prefix directory, a prefix .scr that is a symlink or another user\'s, an unknown dataset, one that cannot be current, --verify found damage (the dataset is then marked failed), an unreadable index, --build cannot rebuild (the set and ranks are named; nothing changed), --unfail found damage (the mark stays)'],
     [2, 'usage: a bad option, or more than one of --current, --drop (--remove), --verify, --build (--add) and --unfail'],
   ],
   configure(cmd) {
@@ -264,7 +264,7 @@ export const indexCommand: CommandSpec = {
     const actions = [opts.current, opts.drop, opts.verify, opts.build, opts.unfail].filter((v) => v !== undefined);
     if (actions.length > 1) throw new UserError('choose one of --current, --drop, --verify, --build and --unfail: one action at a time', { exitCode: 2 });
     if (actions.length && opts.json) throw new UserError('--json goes with the listing, not with --current, --drop, --verify, --build or --unfail', { exitCode: 2 });
-    const prefix = prefixOf(opts, io);
+    const prefix = existingPrefix(opts, io, 1);
     // Every action reads the index first, so a missing .scr is not created here.
     await checkPrefixScr(prefix, 1);
     if (opts.current !== undefined) return setCurrent(prefix, opts.current as string, io);

@@ -10,7 +10,7 @@ import { fetchable, indexPath, type IndexEntry, readIndex, restartCandidates } f
 import { planVerify, runVerify } from '../../pfs/verify.js';
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
-import { checkPrefixScr, prefixOf } from '../prefix.js';
+import { checkPrefixScr, existingPrefix } from '../prefix.js';
 import type { CommandSpec } from '../spec.js';
 
 interface Inspected {
@@ -72,7 +72,7 @@ export const inspectCommand: CommandSpec = {
   },
   async run(args, opts, io) {
     if (args[0] !== undefined && opts.prefix !== undefined && opts.prefix !== args[0]) throw new UserError(`two prefixes: ${args[0]} and --prefix ${String(opts.prefix)}; give one`, { exitCode: 2 });
-    const prefix = prefixOf(args[0] !== undefined ? { prefix: args[0] } : opts, io);
+    const prefix = existingPrefix(args[0] !== undefined ? { prefix: args[0] } : opts, io, 1);
     await checkPrefixScr(prefix, 1);
     const idx = await readIndex(prefix);
     const entries = Object.values(idx.datasets).sort((a, b) => b.id - a.id);
