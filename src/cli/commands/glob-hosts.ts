@@ -27,7 +27,7 @@ export const globHostsCommand: CommandSpec = {
     'comma-separated list; the host list is -h (or an argument). Without -c, -n or -e it prints the list compressed.\n' +
     'scr hostlist does the same with its own spellings (-c there compresses).',
   examples: [
-    ['scr_glob_hosts -c -h "n[1-4,7]"', '5'],
+    ['scr glob-hosts -c -h "n[1-4,7]"', '5 (the same as scr_glob_hosts -c -h …)'],
     ['scr_glob_hosts -n 1 -h "$SLURM_JOB_NODELIST"', 'the first node of the job'],
     ['scr_glob_hosts -m "n[1-8]:n[3,5]"', 'n[1-2,4,6-8]: the hosts of the first list not in the second'],
     ['scr_glob_hosts -i "n[1-8]:n[3,5,9]"', 'n[3,5]: the hosts in both'],
