@@ -27,7 +27,7 @@ export function existingPrefix(opts: Record<string, unknown>, io: Io, exitCode: 
   try {
     isDir = statSync(prefix).isDirectory();
   } catch {
-    throw new UserError(`the prefix directory ${prefix} does not exist (it comes from ${prefixSource(opts, io)})`, { exitCode, hint: 'create it, or give another with --prefix DIR or SCR_PREFIX' });
+    throw new UserError(`the prefix directory ${prefix} does not exist`, { exitCode, hint: `it comes from ${prefixSource(opts, io)}; create it, or give another with --prefix DIR or SCR_PREFIX` });
   }
   if (!isDir) throw new UserError(`the prefix ${prefix} is not a directory`, { exitCode, hint: 'give --prefix DIR or SCR_PREFIX' });
   return prefix;

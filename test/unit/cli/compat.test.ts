@@ -99,7 +99,7 @@ describe('SCR-compatible command lines and actionable messages', function () {
     assert.equal(r.code, 2);
     r = as('scr_inspect', [join(dir, 'nope')]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /the prefix directory .*nope does not exist \(it comes from --prefix\)/);
+    assert.match(r.stderr, /the prefix directory .*nope does not exist\nhint: it comes from --prefix; create it/);
   });
 
   it('scr_glob_hosts takes SCR\'s options; scr glob-hosts is the same command', () => {
