@@ -83,9 +83,11 @@ async function collect(bases: readonly Base[], user: string): Promise<{ byJob: M
       const m = /^scr\.(.+)$/.exec(name);
       if (!m) continue;
       const dir = join(userDir, name);
-      const js = await lstat(dir);
+      const js = await lstat(dir).catch(() => null);
+      if (!js) continue; // removed meanwhile (another node's scr clean, on a shared directory)
       if (js.isSymbolicLink() || !js.isDirectory()) { skipped.push({ path: dir, why: 'not a real directory: not followed' }); continue; }
-      const r = await walk(dir).catch((e: Error) => ({ foreign: `${dir}: ${e.message}` }));
+      const r = await walk(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : { foreign: `${dir}: ${e.message}` }));
+      if (r === null) continue;
       if ('foreign' in r) { skipped.push({ path: dir, why: `${r.foreign}: not this user's, left alone` }); continue; }
       const list = byJob.get(m[1]!) ?? [];
       list.push({ ...b, dir, bytes: r.bytes });
@@ -155,6 +157,7 @@ export async function removeJob(job: JobDirs): Promise<string[]> {
       // rm does not follow symlinks: a link inside is removed, not what it points to.
       await rm(d.dir, { recursive: true, force: true, maxRetries: 2 });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // gone already
       problems.push(`could not remove ${d.dir} (${d.setting}): ${(e as Error).message}`);
     }
   }
