@@ -67,7 +67,7 @@ async function walk(path: string): Promise<{ bytes: number } | { foreign: string
 }
 
 /** The job directories of `user` under each base, by job id; what cannot be looked into is skipped. */
-async function collect(bases: readonly Base[], user: string): Promise<{ byJob: Map<string, JobDir[]>; skipped: Skipped[] }> {
+async function collect(bases: readonly Base[], user: string, only?: string): Promise<{ byJob: Map<string, JobDir[]>; skipped: Skipped[] }> {
   const byJob = new Map<string, JobDir[]>();
   const skipped: Skipped[] = [];
   const seen = new Set<string>();
@@ -81,7 +81,7 @@ async function collect(bases: readonly Base[], user: string): Promise<{ byJob: M
     if (st.uid !== uid()) { skipped.push({ path: userDir, why: `belongs to uid ${st.uid}, not this user (${uid()})` }); continue; }
     for (const name of await readdir(userDir)) {
       const m = /^scr\.(.+)$/.exec(name);
-      if (!m) continue;
+      if (!m || (only !== undefined && m[1] !== only)) continue;
       const dir = join(userDir, name);
       const js = await lstat(dir).catch(() => null);
       if (!js) continue; // removed meanwhile (another node's scr clean, on a shared directory)
@@ -122,9 +122,10 @@ export function slurmJobs(env: NodeJS.ProcessEnv): Set<string> | null | { error:
  * This user's job directories under `bases`, each with whether the job still runs. `current`: job
  * ids that are running by definition (the caller's own job). `queue`: the resource manager's
  * answer (slurmJobs), given so a caller can ask once for many nodes; asked here when undefined.
+ * `only`: look at this job id alone.
  */
-export async function scanJobs(bases: readonly Base[], user: string, opts: { current?: readonly string[]; env?: NodeJS.ProcessEnv; queue?: ReturnType<typeof slurmJobs> } = {}): Promise<Scan> {
-  const { byJob, skipped } = await collect(bases, user);
+export async function scanJobs(bases: readonly Base[], user: string, opts: { current?: readonly string[]; env?: NodeJS.ProcessEnv; queue?: ReturnType<typeof slurmJobs>; only?: string } = {}): Promise<Scan> {
+  const { byJob, skipped } = await collect(bases, user, opts.only);
   const slurmIds = [...byJob.keys()].some((id) => /^\d+$/.test(id));
   const queue = opts.queue !== undefined ? opts.queue : slurmIds ? slurmJobs(opts.env ?? process.env) : null;
   const jobs: JobDirs[] = [];

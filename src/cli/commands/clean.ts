@@ -34,8 +34,9 @@ export function basesOf(cfg: ResolvedConfig): Base[] {
 /** Scans this node and removes the stale jobs' directories unless `dryRun`. */
 export async function cleanNode(cfg: ResolvedConfig, env: NodeJS.ProcessEnv, dryRun: boolean): Promise<CleanReport> {
   const user = cfg.str('SCR_USER_NAME');
-  // The job this runs in is never stale, whatever squeue says.
-  const current = [env.SLURM_JOB_ID, env.SCR_JOB_ID].filter((x): x is string => Boolean(x));
+  // The job this runs in is never stale, whatever squeue says; nor is the configured job id (outside
+  // a resource manager, the prefix's own nojob-… id, whose cache the next run there restores from).
+  const current = [env.SLURM_JOB_ID, env.SCR_JOB_ID, cfg.str('SCR_JOB_ID')].filter((x): x is string => Boolean(x));
   const scan = await scanJobs(basesOf(cfg), user, { current, env });
   const report: CleanReport = { node: cfg.str('SCR_NODE_NAME'), user, dryRun, stale: [], kept: [], skipped: scan.skipped,
     problems: scan.queueError ? [`${scan.queueError} (its Slurm jobs were kept; check that squeue works here, e.g. SLURM_CONF)`] : [] };
@@ -70,7 +71,8 @@ export const cleanCommand: CommandSpec = {
     'on the node it runs on. A job still runs if squeue lists it (a Slurm job id: any state, pending or requeued\n' +
     'too), or if a live process holds its in-use mark (inuse.json, which the library keeps in each node\'s\n' +
     'control directory from init to finalize, and scr sim for its whole run); the job this runs in always counts\n' +
-    'as running. A Slurm job id is kept when squeue is not installed. Only this user\'s real directories are\n' +
+    'as running, and so does the configured SCR_JOB_ID (outside an allocation, the prefix\'s own nojob-… id,\n' +
+    'whose cache the next run in that prefix restores from). A Slurm job id is kept when squeue is not installed. Only this user\'s real directories are\n' +
     'touched: a symlink is never followed, and a job directory holding anything of another user is left alone.\n' +
     'To clean every node of an allocation, run it through srun (srun --ntasks-per-node=1 scr clean) or set\n' +
     'SCR_CLEAN_STALE=1 for scr prerun. Note: a crashed job\'s cache may hold its only copy of a checkpoint that was\n' +

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { humanBytes } from '../../common/bytes.js';
 import { ensureSafeDir } from '../../common/dirs.js';
+import { fsErrorText, isFsError } from '../../common/errno.js';
 import { markInUse } from '../../cache/in-use.js';
 import { jobDir, nodeDir } from '../../cache/paths.js';
 import { removeJob, scanJobs } from '../../cache/stale-jobs.js';
@@ -70,7 +71,12 @@ export const simCommand: CommandSpec = {
     say(`job ${jobId}: ${n} node(s) x ${ppn} rank(s), ${spares} spare(s), prefix ${prefix}`);
     // The whole job is in use while the simulation runs (scr clean leaves it alone), between runs too.
     const cntlJob = jobDir(cfg.str('SCR_CNTL_BASE'), { ...ident, node: '' });
-    await ensureSafeDir(cntlJob, { base: cfg.str('SCR_CNTL_BASE') });
+    try {
+      await ensureSafeDir(cntlJob, { base: cfg.str('SCR_CNTL_BASE') });
+    } catch (e) {
+      if (!isFsError(e)) throw e;
+      throw new UserError(`cannot create the job's control directory ${cntlJob} under SCR_CNTL_BASE=${cfg.str('SCR_CNTL_BASE')}: ${fsErrorText(e)}`, { exitCode: 1, cause: e, hint: 'set SCR_CNTL_BASE to a writable node-local directory' });
+    }
     const release = await markInUse(cntlJob, jobId, prefix);
 
     const result = await runWrapped({
@@ -100,7 +106,7 @@ export const simCommand: CommandSpec = {
     else if (result.scavenge.skipped.length) {
       say(`kept the simulated nodes' cache and control directories: the scavenge could not save ${result.scavenge.skipped.join('; ')}, so they may hold its only copy (${jobDirsText(cfg, ident)})`);
     } else {
-      const job = (await scanJobs(basesOf(cfg), ident.user, { queue: null })).jobs.find((j) => j.jobId === jobId);
+      const job = (await scanJobs(basesOf(cfg), ident.user, { queue: null, only: jobId })).jobs[0];
       if (job) {
         const problems = await removeJob(job);
         say(`removed the simulated nodes' cache and control directories (${humanBytes(job.bytes)}): ${job.dirs.map((d) => d.dir).join(', ')}; --keep keeps them`);

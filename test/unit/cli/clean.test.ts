@@ -65,6 +65,20 @@ describe('scr clean, and stale caches in scr prerun and scr sim', function () {
     assert.ok(has('simlive') && has('current1'), 'the running jobs stay');
   });
 
+  it('outside an allocation, the prefix\'s own nojob-… id is the current job: kept', () => {
+    const e = env();
+    delete e.SCR_JOB_ID;
+    const id = scr(['env', '--jobid'], { env: e, cwd: dir }).stdout.trim();
+    assert.match(id, /^nojob-[0-9a-f]{10}$/);
+    job(id, 100);
+    job('nojob-0123456789', 100);
+    const r = scr(['clean'], { env: e, cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^kept job ${id}: 100 B \\(the current job\\)$`, 'm'));
+    assert.match(r.stdout, /^removed job nojob-0123456789: /m);
+    assert.ok(has(id) && !has('nojob-0123456789'));
+  });
+
   it('a Slurm job id is kept when squeue cannot be asked (not installed here: PATH without it)', () => {
     job('4242', 100);
     const r = scr(['clean'], { env: env({ PATH: join(dir, 'nobin') }), cwd: dir });
