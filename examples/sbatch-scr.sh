@@ -49,6 +49,10 @@ export SCR_CACHE_NEED=${SCR_CACHE_NEED:-1GiB}
 # Seconds the job gets to stop cleanly after scancel (SIGTERM) or `scr halt --immediate` before it
 # is killed; keep it below Slurm's KillWait / preemption GraceTime:
 # export SCR_HALT_GRACE=60
+# prerun removes the cache and control directories your earlier jobs left on these nodes (crashed
+# or cancelled ones; squeue says which have ended). 0: it only lists them. By hand, on a node:
+# scr clean --dry-run, then scr clean.
+export SCR_CLEAN_STALE=${SCR_CLEAN_STALE:-1}
 
 mkdir -p "$SCR_PREFIX"
 echo "job $SLURM_JOB_ID, start ${SLURM_RESTART_COUNT:-0} on $SLURM_JOB_NODELIST"
@@ -57,7 +61,9 @@ echo "job $SLURM_JOB_ID, start ${SLURM_RESTART_COUNT:-0} on $SLURM_JOB_NODELIST"
 # USR1); scr srun still halts the job in time on its own (SCR_HALT_SECONDS).
 trap 'echo "USR1 before the run started: scr srun halts on its own SCR_HALT_SECONDS before the end"' USR1
 
-# Checks every node's cache and control directories. A bad node is named and left out.
+# Checks every node's cache and control directories. A bad node is named and left out. It also
+# announces a halt condition or finalize marker an earlier job left in $SCR_PREFIX, with the
+# scr halt command that clears it.
 "${SCR[@]}" prerun
 
 # The application (change this): 4 nodes, one rank each. Open MPI needs --mpi=pmix, MPICH --mpi=pmi2.

@@ -7,11 +7,14 @@ import { open, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { humanBytes } from '../common/bytes.js';
 import { ensureSafeDir } from '../common/dirs.js';
+import { fsErrorText } from '../common/errno.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { type Identity, nodeDir } from './paths.js';
 
 export interface DirCheck {
   kind: 'control' | 'cache';
+  /** The setting its base comes from: SCR_CNTL_BASE, SCR_CACHE_BASE or STORE=<path>. */
+  setting?: string;
   /** The node's directory (`<base>/<user>/scr.<jobid>/node.<node>`). */
   path: string;
   ok: boolean;
@@ -28,9 +31,9 @@ export interface NodeCheck {
   dirs: DirCheck[];
 }
 
-async function probe(kind: DirCheck['kind'], base: string, id: Identity, need: number): Promise<DirCheck> {
+async function probe(kind: DirCheck['kind'], setting: string, base: string, id: Identity, need: number): Promise<DirCheck> {
   const path = nodeDir(base, id);
-  const out: DirCheck = { kind, path, ok: false, ...(kind === 'cache' ? { need } : {}) };
+  const out: DirCheck = { kind, setting, path, ok: false, ...(kind === 'cache' ? { need } : {}) };
   try {
     await ensureSafeDir(path, { base });
     const file = join(path, `.prerun-probe.${randomBytes(4).toString('hex')}`);
@@ -50,7 +53,7 @@ async function probe(kind: DirCheck['kind'], base: string, id: Identity, need: n
     }
     out.ok = true;
   } catch (e) {
-    out.problem = `${(e as NodeJS.ErrnoException).code ?? 'error'}: ${(e as Error).message}`;
+    out.problem = `cannot create or write it under ${setting}=${base}: ${fsErrorText(e)}`;
   }
   return out;
 }
@@ -63,7 +66,7 @@ export function checkProblems(c: NodeCheck): string {
 /** Checks the control directory and every enabled cache store of node `id.node`. */
 export async function checkNode(cfg: ResolvedConfig, id: Identity): Promise<NodeCheck> {
   const need = cfg.int('SCR_CACHE_NEED');
-  const dirs = [await probe('control', cfg.str('SCR_CNTL_BASE'), id, 0)];
-  for (const s of cfg.stores.filter((x) => x.enabled)) dirs.push(await probe('cache', s.path, id, need));
+  const dirs = [await probe('control', 'SCR_CNTL_BASE', cfg.str('SCR_CNTL_BASE'), id, 0)];
+  for (const s of cfg.stores.filter((x) => x.enabled)) dirs.push(await probe('cache', s.source.kind === 'implied' ? 'SCR_CACHE_BASE' : `STORE=${s.path}`, s.path, id, need));
   return { node: id.node, ok: dirs.every((d) => d.ok), dirs };
 }

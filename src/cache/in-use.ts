@@ -70,3 +70,11 @@ export async function markInUse(cntlDir: string, jobId: string, prefix: string):
     await rm(path, { force: true });
   }
 }
+
+/** The mark at `path` if its process is alive (or on another host, so cannot be checked); null when
+ * there is none, it is torn, or its process is gone. For `scr clean` (src/cache/stale-jobs.ts). */
+export async function inUseAlive(path: string): Promise<InUse | null> {
+  let held: InUse;
+  try { held = JSON.parse(await readFile(path, 'utf8')) as InUse; } catch { return null; }
+  return typeof held?.pid === 'number' && alive(held) ? held : null;
+}

@@ -10,7 +10,7 @@ export class UserError extends Error {
 }
 
 /** Error codes of the domain modules that describe a user-facing problem, not a bug. */
-const USER_CODES = /^(ERR_SCR_|ERR_META_|ERR_LOCK_|ERR_HOSTLIST|ERR_UNSAFE_DIR|ENOENT$|EACCES$|EPERM$|ENOTDIR$|EISDIR$|ENOSPC$)/;
+const USER_CODES = /^(ERR_SCR_|ERR_META_|ERR_LOCK_|ERR_HOSTLIST|ERR_UNSAFE_DIR|ENOENT$|EACCES$|EPERM$|ENOTDIR$|EISDIR$|ENOSPC$|EROFS$|EDQUOT$)/;
 
 export function isUserError(e: unknown): e is Error & { code: string } {
   return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && USER_CODES.test((e as unknown as { code: string }).code);

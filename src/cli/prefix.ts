@@ -6,12 +6,18 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DirSafetyError, ensurePrefixScrDir } from '../common/dirs.js';
+import { fsErrorText, isFsError } from '../common/errno.js';
 import { UserError } from './errors.js';
 import type { Io } from './spec.js';
 
 export function prefixOf(opts: Record<string, unknown>, io: Io): string {
   const p = (opts.prefix as string | undefined) ?? (io.env.SCR_PREFIX?.trim() ? io.env.SCR_PREFIX : undefined) ?? io.cwd;
   return resolve(io.cwd, p);
+}
+
+/** Where the prefix came from, for messages. */
+export function prefixSource(opts: Record<string, unknown>, io: Io): string {
+  return opts.prefix !== undefined ? '--prefix' : io.env.SCR_PREFIX?.trim() ? 'SCR_PREFIX' : 'the current directory, as neither --prefix nor SCR_PREFIX is set';
 }
 
 /** The prefix, which must be an existing directory; otherwise a UserError with `exitCode`. */
@@ -21,7 +27,7 @@ export function existingPrefix(opts: Record<string, unknown>, io: Io, exitCode: 
   try {
     isDir = statSync(prefix).isDirectory();
   } catch {
-    throw new UserError(`the prefix directory ${prefix} does not exist`, { exitCode, hint: 'give --prefix DIR or SCR_PREFIX' });
+    throw new UserError(`the prefix directory ${prefix} does not exist`, { exitCode, hint: `it comes from ${prefixSource(opts, io)}; create it, or give another with --prefix DIR or SCR_PREFIX` });
   }
   if (!isDir) throw new UserError(`the prefix ${prefix} is not a directory`, { exitCode, hint: 'give --prefix DIR or SCR_PREFIX' });
   return prefix;
@@ -35,6 +41,10 @@ export async function checkPrefixScr(prefix: string, exitCode: number, opts: { c
     await ensurePrefixScrDir(prefix, { create: opts.create ?? false });
   } catch (e) {
     if (e instanceof DirSafetyError) throw new UserError(e.message, { exitCode, cause: e });
+    if (isFsError(e)) {
+      throw new UserError(`the prefix directory ${prefix} (SCR_PREFIX or --prefix) cannot hold scr's .scr directory: ${fsErrorText(e)}`,
+        { exitCode, cause: e, hint: 'give a prefix directory on a writable file system that you own (--prefix DIR or SCR_PREFIX)' });
+    }
     throw e;
   }
 }

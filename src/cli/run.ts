@@ -23,6 +23,24 @@ export function commandFromProgramName(path: string | undefined): string | undef
   return m ? m[1]!.replace(/_/g, '-') : undefined;
 }
 
+/** Commands whose last argument is an application command line with options of its own. */
+const WRAPPERS: Readonly<Record<string, string>> = {
+  sim: 'scr sim --nodes 2 --ppn 1 -- node app.js --steps 100',
+  srun: 'scr srun [--requeue] [--runs N] -n 8 -- node app.js --steps 100',
+  run: 'scr run [--requeue] [--runs N] mpirun -np 8 -- node app.js --steps 100',
+};
+
+/** A hint for a commander parse error, or undefined. */
+function parseHint(e: CommanderError, args: string[]): string | undefined {
+  const name = args.find((a) => !a.startsWith('-'));
+  if (e.code === 'commander.unknownOption' && name && WRAPPERS[name]) {
+    return `scr ${name}'s own options come first; put -- before the application and its arguments, e.g. ${WRAPPERS[name]}`;
+  }
+  if (e.code === 'commander.unknownOption') return `scr ${name && COMMANDS.some((c) => c.name === name) ? `${name} ` : ''}--help lists the options`;
+  if (e.code === 'commander.unknownCommand') return 'scr --help lists the commands';
+  return undefined;
+}
+
 function report(spec: CommandSpec | undefined, e: unknown, io: Io): number {
   const who = spec ? `scr ${spec.name}` : 'scr';
   if (isUserError(e)) {
@@ -65,8 +83,13 @@ export async function runMain(argv: string[], opts: { programName?: string; io?:
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      // Help and version are successes; commander already printed the message otherwise.
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.OK : EXIT.USAGE;
+      // Help and version are successes; commander already printed the message otherwise. A bare
+      // `scr` (help shown because no command was given) is a usage error.
+      if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.OK;
+      const hint = parseHint(e, args);
+      if (hint) io.err(`hint: ${hint}\n`);
+      return EXIT.USAGE;
     }
     return report(current, e, io);
   }

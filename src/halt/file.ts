@@ -30,6 +30,10 @@ export interface HaltRecord {
   /** finalize() was called, so the job ended on purpose: the run wrapper stops relaunching. Not a
    * halt condition for the application. */
   finalized?: boolean;
+  /** The job id (SCR_JOB_ID) of the run that set `finalized`. A run wrapper of another job id
+   * clears an earlier job's marker when it starts (src/halt/stale.ts); one of the same job id
+   * stops. Halt files written before this field have `finalized` alone: an earlier job's. */
+  finalizedJob?: string;
   /** Request counter: each `scr halt --checkpoint-now` adds 1 and the job checkpoints once when it
    * sees a larger value than before. Never reset (clearHalt keeps it), so no request is missed. */
   checkpointNow?: number;
@@ -48,6 +52,7 @@ const CHECKS: ReadonlyMap<string, Check> = new Map<keyof HaltRecord, Check>([
   ['seconds', [(v) => isTime(v) && (v as number) >= 0, 'a non-negative number of seconds']],
   ['reason', [(v) => typeof v === 'string', 'a string']],
   ['finalized', [(v) => typeof v === 'boolean', 'true or false']],
+  ['finalizedJob', [(v) => typeof v === 'string', 'a string']],
   ['checkpointNow', [isCount, 'a non-negative integer']],
   ['immediate', [(v) => typeof v === 'boolean', 'true or false']],
 ]);

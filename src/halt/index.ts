@@ -6,3 +6,5 @@ export { haltReason, runShouldStop, afterCheckpoint } from './conditions.js';
 export type { HaltContext } from './conditions.js';
 export { CheckpointPolicy } from './policy.js';
 export type { PolicyOptions } from './policy.js';
+export { announce, clearCommand, leftOver, startJob } from './stale.js';
+export type { LeftCondition, LeftOver } from './stale.js';

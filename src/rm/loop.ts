@@ -4,8 +4,9 @@
 // allocation), a failed node's place taken by the first unused spare. A run the watchdog killed
 // (SCR_WATCHDOG_TIMEOUT: no checkpoint for that long) is a hang, not a node failure: it is
 // relaunched on the same nodes, without probing them. Each stop has a code (StopCode) that the
-// wrapper decides on (requeue or not); the reason is for people.
-import { type HaltContext, haltReason, type HaltRecord, readHalt, runShouldStop, updateHalt } from '../halt/index.js';
+// wrapper decides on (requeue or not); the reason is for people. Halt state left by an earlier job
+// is announced (and another job's finalize marker cleared) before the first launch (startJob).
+import { type HaltContext, haltReason, type HaltRecord, readHalt, runShouldStop, startJob, updateHalt } from '../halt/index.js';
 import { logWrapperEvent } from './events.js';
 import type { ResourceManager, Run } from './types.js';
 import { type Watch, watchRun } from './watchdog.js';
@@ -81,8 +82,9 @@ export function haltStop(halt: HaltRecord, ctx: HaltContext, own?: (reason: stri
 }
 
 export async function runLoop(o: LoopOptions): Promise<LoopResult> {
-  // A new allocation starts afresh: the previous job's "finalize was called" marker is cleared.
-  await updateHalt(o.prefix, (h) => ({ ...h, finalized: undefined }));
+  // What an earlier job left in the halt file is announced; its finalize marker does not stop this job (src/halt/stale.ts).
+  const early = await startJob(o.prefix, o.rm.jobId(), o.haltSeconds, o.say);
+  if (early) return { ...early, code: early.finalized ? 'finalized' : 'halted', runs: 0, lastCode: null, hangs: 0 };
   const down = new Set(o.exclude.filter((n) => o.rm.nodes().includes(n)));
   let placement: string[] = [];
   let attempt = 0;

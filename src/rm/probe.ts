@@ -12,10 +12,10 @@ export interface Probe {
   bad: Map<string, string>;
 }
 
-export async function probeNodes(rm: ResourceManager, scrMain: string, prefix: string, nodes: string[], timeoutMs: number): Promise<Probe> {
+export async function probeNodes(rm: ResourceManager, scrMain: string, prefix: string, nodes: string[], timeoutMs: number, extra: string[] = []): Promise<Probe> {
   const out: Probe = { checks: [], bad: new Map() };
   if (!nodes.length) return out;
-  for (const r of await rm.exec(nodes, [process.execPath, scrMain, 'prerun', '--prefix', prefix, '--this-node'], timeoutMs)) {
+  for (const r of await rm.exec(nodes, [process.execPath, scrMain, 'prerun', '--prefix', prefix, '--this-node', ...extra], timeoutMs)) {
     const check = lastJsonLine<NodeCheck>(r.stdout);
     if (!check) {
       out.bad.set(r.node, `the node check did not run: ${tailOf(r.stderr) || `exit ${r.code}`}`);

@@ -101,7 +101,7 @@ export async function closeSession(s: Session): Promise<void> {
  * requeues it. A damaged halt file is set aside and replaced. */
 async function recordFinalized(s: Session): Promise<void> {
   const ctx = s.ctx;
-  const mark = () => updateHalt(ctx.prefix, (h) => (s.haltReason(h) === null && s.termAt === null ? { ...h, finalized: true } : undefined));
+  const mark = () => updateHalt(ctx.prefix, (h) => (s.haltReason(h) === null && s.termAt === null ? { ...h, finalized: true, finalizedJob: ctx.cfg.str('SCR_JOB_ID') } : undefined));
   try {
     await mark();
   } catch (e) {

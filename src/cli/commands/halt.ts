@@ -120,6 +120,7 @@ const FIELDS: ReadonlyArray<readonly [keyof HaltRecord, string, (v: unknown, now
   ['seconds', 'seconds', (v) => `${v as number} s`],
   ['reason', 'reason', (v) => JSON.stringify(v)],
   ['finalized', 'finalized', (v) => (v ? 'yes' : 'no')],
+  ['finalizedJob', 'finalized by job', (v) => String(v)],
   ['checkpointNow', 'checkpoint-now requests', (v) => String(v)],
   ['immediate', 'end the running step now', (v) => (v ? 'yes' : 'no')],
 ];
@@ -182,7 +183,7 @@ function list(path: string, halt: HaltRecord, io: Io, ctx: HaltContext): void {
     exitAfter: 'halt once it has passed',
     seconds: 'halt when fewer remain before the allocation ends or "exit before"; overrides SCR_HALT_SECONDS',
     reason: 'any reason halts at once',
-    finalized: 'the job ended on purpose: the run wrapper does not relaunch it',
+    finalized: 'the job ended on purpose: the run wrapper does not relaunch it (a later job id clears it)',
   };
   FIELDS.forEach(([key], i) => { if (h[key] !== undefined && notes[key]) rows[i]!.push(notes[key]!); });
   for (const key of Object.keys(h)) if (!KNOWN.has(key)) rows.push([key, showUnknown(h[key])]);
@@ -225,6 +226,9 @@ export const haltCommand: CommandSpec = {
     ['scr halt --unset before --unset reason', 'remove those two conditions'],
     ['scr halt --remove', 'remove every condition (the checkpoint-now counter stays)'],
     ['scr halt --list --json --prefix /p/lustre/me/run1', 'the conditions and what they mean now, as JSON'],
+    ['scr_halt -c 10 -b 08:30 /p/lustre/me/run1', 'SCR\'s spellings: 10 more checkpoints or before 8:30, the prefix as an argument'],
+    ['scr_halt --unset-before --unset-reason', 'SCR\'s --unset-KEY spellings of --unset KEY'],
+    ['scr_halt -r', 'SCR\'s -r: the same as --remove (clears a finished job\'s marker too)'],
   ],
   exitCodes: [
     [0, 'done (changes and the listing are printed)'],
@@ -232,21 +236,27 @@ export const haltCommand: CommandSpec = {
     [2, 'usage: a bad option, number or TIME, an unknown --unset key, or setting and unsetting the same key'],
   ],
   configure(cmd) {
-    cmd.option('--prefix <dir>', 'prefix directory (default: SCR_PREFIX, else the current directory)')
-      .option('--checkpoints <n>', 'halt after N more checkpoints (0: at once)')
-      .option('--before <time>', 'halt before TIME, leaving "seconds" (or SCR_HALT_SECONDS) to spare')
-      .option('--after <time>', 'halt once TIME has passed')
-      .option('--seconds <n>', 'halt when fewer than N seconds of the allocation remain (overrides SCR_HALT_SECONDS)')
+    cmd.argument('[prefix]', 'prefix directory, as SCR\'s scr_halt takes it (the same as --prefix)')
+      .option('--prefix <dir>', 'prefix directory (default: SCR_PREFIX, else the current directory)')
+      .option('-c, --checkpoints <n>', 'halt after N more checkpoints (0: at once)')
+      .option('-b, --before <time>', 'halt before TIME, leaving "seconds" (or SCR_HALT_SECONDS) to spare')
+      .option('-a, --after <time>', 'halt once TIME has passed')
+      .option('-s, --seconds <n>', 'halt when fewer than N seconds of the allocation remain (overrides SCR_HALT_SECONDS)')
       .option('--reason <text>', 'halt at the next check, giving this reason')
-      .option('--immediate', 'end the running job step now (the run wrapper kills it; reason "halt --immediate" unless --reason)')
+      .option('-i, --immediate', 'end the running job step now (the run wrapper kills it; reason "halt --immediate" unless --reason)')
       .option('--checkpoint-now', 'ask the job to checkpoint at its next needCheckpoint (not a halt)')
       .option('--unset <key>', 'remove one condition: checkpoints, before, after, seconds or reason (repeatable)',
-        (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((k) => k.trim()).filter(Boolean)])
-      .option('--remove', 'remove every condition and the finalized marker (the checkpoint-now counter stays)')
+        (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((k) => k.trim()).filter(Boolean)]);
+    for (const k of Object.keys(UNSET_KEYS)) cmd.option(`--unset-${k}`, `the same as --unset ${k} (SCR's spelling)`);
+    cmd.option('-r, --remove', 'remove every condition and the finalized marker (the checkpoint-now counter stays)')
       .option('-l, --list', 'show the conditions and whether the job should halt now')
       .option('--json', 'show the listing (and the changes) as JSON');
   },
-  async run(_args, opts, io) {
+  async run(args, opts, io) {
+    if (args[0] !== undefined) {
+      if (opts.prefix !== undefined && opts.prefix !== args[0]) throw new UserError(`two prefixes: ${args[0]} and --prefix ${String(opts.prefix)}; give one`, { exitCode: 2 });
+      opts = { ...opts, prefix: args[0] };
+    }
     const now = new Date();
     const set: HaltRecord = {};
     if (opts.checkpoints !== undefined) set.checkpointsLeft = count(opts.checkpoints, '--checkpoints');
@@ -258,7 +268,8 @@ export const haltCommand: CommandSpec = {
       set.reason = String(opts.reason);
     } else if (opts.immediate) set.reason = 'halt --immediate';
     if (opts.immediate) set.immediate = true;
-    const unset = (opts.unset as string[] | undefined) ?? [];
+    const unset = [...(opts.unset as string[] | undefined) ?? [],
+      ...Object.keys(UNSET_KEYS).filter((k) => opts[`unset${k[0]!.toUpperCase()}${k.slice(1)}`] === true)];
     for (const k of unset) {
       if (!(k in UNSET_KEYS)) throw new UserError(`--unset: unknown key "${k}"; the keys are ${Object.keys(UNSET_KEYS).join(', ')}`, { exitCode: 2 });
       if (set[UNSET_KEYS[k]!] !== undefined) {

@@ -9,7 +9,7 @@ import { humanBytes } from '../../common/bytes.js';
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
 import type { CommandSpec, Io } from '../spec.js';
-import { checkPrefixScr, prefixOf } from '../prefix.js';
+import { checkPrefixScr, existingPrefix } from '../prefix.js';
 
 const oldestFirst = (idx: PfsIndex): IndexEntry[] => Object.values(idx.datasets).sort((a, b) => a.id - b.id);
 const currentId = (idx: PfsIndex): number | undefined => (idx.current ? byName(idx, idx.current)?.id : undefined);
@@ -225,27 +225,46 @@ export const indexCommand: CommandSpec = {
     ['scr index --verify ckpt.40', 'only that one'],
     ['scr index --build 40', 'rebuild the missing files of dataset 40 from its scavenged redundancy files'],
     ['scr index --build ckpt.40', 'the same, by name'],
+    ['scr_index --list /p/lustre/me/run1', 'SCR\'s spellings: --list (-l), the prefix as an argument'],
+    ['scr_index --add 40', 'SCR\'s name for --build 40'],
+    ['scr_index --remove ckpt.41', 'SCR\'s name for --drop ckpt.41'],
     ['scr index --unfail ckpt.40', 'ckpt.40 was marked failed (the listing says why): check every CRC and clear the mark'],
   ],
   exitCodes: [
     [0, 'done; --verify: every file matched; --build: every missing file was rebuilt (or none was missing); --unfail: every file matched and the mark is cleared'],
-    [1, 'a problem the message names: a prefix .scr that is a symlink or another user\'s, an unknown dataset, one that cannot be current, --verify found damage (the dataset is then marked failed), an unreadable index, --build cannot rebuild (the set and ranks are named; nothing changed), --unfail found damage (the mark stays)'],
-    [2, 'usage: a bad option, or more than one of --current, --drop, --verify, --build and --unfail'],
+    [1, 'a problem the message names: a missing prefix directory, a prefix .scr that is a symlink or another user\'s, an unknown dataset, one that cannot be current, --verify found damage (the dataset is then marked failed), an unreadable index, --build cannot rebuild (the set and ranks are named; nothing changed), --unfail found damage (the mark stays)'],
+    [2, 'usage: a bad option, or more than one of --current, --drop (--remove), --verify, --build (--add) and --unfail'],
   ],
   configure(cmd) {
-    cmd.option('--prefix <dir>', 'prefix directory (default: SCR_PREFIX, else the current directory)')
+    cmd.argument('[prefix]', 'prefix directory, as SCR\'s scr_index takes it (the same as --prefix)')
+      .option('-p, --prefix <dir>', 'prefix directory (default: SCR_PREFIX, else the current directory)')
+      .option('-l, --list', 'list the datasets (what it does without an action; SCR\'s spelling)')
       .option('--json', 'print the datasets as JSON')
       .option('--current <name>', 'make this dataset the one restarts start from')
       .option('--drop <name>', 'remove this dataset from the index (its files stay)')
       .option('--verify [name]', 'check sizes and CRCs of the files of this dataset, or of every flushed one')
       .option('--build <id>', 'rebuild the missing files of this dataset (an id or a name) from its scavenged redundancy files')
-      .option('--unfail <name>', 'clear the failed mark of this dataset once every file matches its recorded CRC');
+      .option('--unfail <name>', 'clear the failed mark of this dataset once every file matches its recorded CRC')
+      .option('-a, --add <id>', 'SCR\'s name for --build: check a scavenged dataset, rebuild what is missing, and add it to the index')
+      .option('-r, --remove <name>', 'SCR\'s name for --drop: remove the dataset from the index (its files stay)');
   },
-  async run(_args, opts, io) {
+  async run(args, opts, io) {
+    if (args[0] !== undefined) {
+      if (opts.prefix !== undefined && opts.prefix !== args[0]) throw new UserError(`two prefixes: ${args[0]} and --prefix ${String(opts.prefix)}; give one`, { exitCode: 2 });
+      opts = { ...opts, prefix: args[0] };
+    }
+    for (const [scr, ours] of [['add', 'build'], ['remove', 'drop']] as const) {
+      if (opts[scr] === undefined) continue;
+      if (opts[ours] !== undefined) throw new UserError(`--${scr} is another name for --${ours}: give one of them`, { exitCode: 2 });
+      opts = { ...opts, [ours]: opts[scr] };
+    }
+    if (opts.list && [opts.current, opts.drop, opts.verify, opts.build, opts.unfail].some((v) => v !== undefined)) {
+      throw new UserError('--list goes alone (or with --json), not with an action', { exitCode: 2 });
+    }
     const actions = [opts.current, opts.drop, opts.verify, opts.build, opts.unfail].filter((v) => v !== undefined);
     if (actions.length > 1) throw new UserError('choose one of --current, --drop, --verify, --build and --unfail: one action at a time', { exitCode: 2 });
     if (actions.length && opts.json) throw new UserError('--json goes with the listing, not with --current, --drop, --verify, --build or --unfail', { exitCode: 2 });
-    const prefix = prefixOf(opts, io);
+    const prefix = existingPrefix(opts, io, 1);
     // Every action reads the index first, so a missing .scr is not created here.
     await checkPrefixScr(prefix, 1);
     if (opts.current !== undefined) return setCurrent(prefix, opts.current as string, io);

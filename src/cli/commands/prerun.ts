@@ -10,9 +10,23 @@ import { detectRM } from '../../rm/detect.js';
 import { probeNodes } from '../../rm/probe.js';
 import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
+import { announce, leftOver } from '../../halt/index.js';
+import type { ResolvedConfig } from '../../config/resolve.js';
 import { checkPrefixScr, usablePrefix } from '../prefix.js';
-import type { CommandSpec } from '../spec.js';
+import type { CommandSpec, Io } from '../spec.js';
+import { type CleanReport, cleanNode, describeClean } from './clean.js';
 import { SCR_MAIN } from './postrun.js';
+
+type NodeResult = NodeCheck & { stale?: CleanReport; staleError?: string };
+
+/** This node's stale job directories (scanned, or removed with mode 'clean'), for the node's JSON. */
+async function staleOf(cfg: ResolvedConfig, io: Io, mode: string): Promise<Pick<NodeResult, 'stale' | 'staleError'>> {
+  try {
+    return { stale: await cleanNode(cfg, io.env, mode !== 'clean') };
+  } catch (e) {
+    return { staleError: (e as Error).message };
+  }
+}
 
 
 export const prerunCommand: CommandSpec = {
@@ -22,10 +36,15 @@ export const prerunCommand: CommandSpec = {
     'each cache store\'s directory as private directories, writes and syncs a probe file in each, and checks the\n' +
     'free space against SCR_CACHE_NEED. Nodes that fail, or that the resource manager says are down, are named\n' +
     'and recorded: scr srun / scr run leave them out and scr list-down-nodes lists them. Outside an allocation it\n' +
-    'checks this node. --this-node is what it runs on each node (it prints that node\'s result as JSON).',
+    'checks this node. --this-node is what it runs on each node (it prints that node\'s result as JSON).\n' +
+    'It also looks on every node for cache and control directories of this user\'s jobs that are no longer running\n' +
+    '(as scr clean --dry-run) and names them with their sizes; with SCR_CLEAN_STALE=1 it removes them (as scr clean).\n' +
+    'It announces what an earlier job left in the halt file: a "finalize was called" marker (another job id\'s does\n' +
+    'not stop this job) and halt conditions, each with the scr halt command that clears it.',
   examples: [
     ['scr prerun', 'in the batch script, before scr srun'],
     ['SCR_CACHE_NEED=16GiB scr prerun --json', 'require 16 GiB free in every cache store; the result as JSON'],
+    ['SCR_CLEAN_STALE=1 scr prerun', 'also remove what ended jobs left in the nodes\' caches'],
   ],
   exitCodes: [[0, 'the prefix is ready and at least one node is usable (bad nodes are named and left out)'],
     [1, 'the prefix cannot be prepared (missing, or its .scr a symlink or another user\'s), or no node is usable'], [2, 'usage or configuration error']],
@@ -33,6 +52,7 @@ export const prerunCommand: CommandSpec = {
     cmd.option('--prefix <dir>', 'prefix directory (default SCR_PREFIX, else the current directory)')
       .option('--this-node', 'check only the node it runs on and print the result as JSON')
       .option('--timeout <seconds>', 'how long a node may take to answer', '60')
+      .option('--stale <mode>', 'with --this-node: scan (list) or clean (remove) the directories of ended jobs')
       .option('--json', 'print the result as JSON');
   },
   async run(_args, opts, io) {
@@ -40,7 +60,8 @@ export const prerunCommand: CommandSpec = {
     const cfg = loadConfig({ env: io.env, cwd: io.cwd, prefix });
     const user = cfg.str('SCR_USER_NAME');
     if (opts.thisNode) {
-      const r = await checkNode(cfg, { user, jobId: cfg.str('SCR_JOB_ID'), node: cfg.str('SCR_NODE_NAME') });
+      const r: NodeResult = await checkNode(cfg, { user, jobId: cfg.str('SCR_JOB_ID'), node: cfg.str('SCR_NODE_NAME') });
+      if (opts.stale !== undefined) Object.assign(r, await staleOf(cfg, io, String(opts.stale)));
       io.out(JSON.stringify(r) + '\n');
       return r.ok ? 0 : 1;
     }
@@ -49,14 +70,17 @@ export const prerunCommand: CommandSpec = {
     await checkPrefixScr(prefix, 1, { create: true });
     const rm = detectRM(io.env, cfg);
     const jobId = rm?.jobId() ?? cfg.str('SCR_JOB_ID');
+    for (const line of announce(await leftOver(prefix, jobId, cfg.int('SCR_HALT_SECONDS')), prefix, jobId, false)) io.err(`scr prerun: ${line}\n`);
+    const staleMode = cfg.bool('SCR_CLEAN_STALE') ? 'clean' : 'scan';
     const bad = new Map<string, string>();
-    const checks: NodeCheck[] = [];
+    const checks: NodeResult[] = [];
     if (!rm) {
-      checks.push(await checkNode(cfg, { user, jobId, node: cfg.str('SCR_NODE_NAME') }));
+      const node = cfg.str('SCR_NODE_NAME');
+      checks.push({ ...await checkNode(cfg, { user, jobId, node }), ...await staleOf(cfg, io, staleMode) });
     } else {
       const down = await rm.downNodes().catch((e: Error) => { io.err(`scr prerun: warning: ${e.message}; checking every node\n`); return new Map<string, string>(); });
       for (const [n, why] of down) bad.set(n, why);
-      const probe = await probeNodes(rm, SCR_MAIN, prefix, rm.nodes().filter((n) => !down.has(n)), timeout * 1000);
+      const probe = await probeNodes(rm, SCR_MAIN, prefix, rm.nodes().filter((n) => !down.has(n)), timeout * 1000, ['--stale', staleMode]);
       checks.push(...probe.checks);
       for (const [n, why] of probe.bad) bad.set(n, why);
     }
@@ -72,11 +96,27 @@ export const prerunCommand: CommandSpec = {
         io.out(`scr prerun: ${c.node}: ok (cache ${cache})\n`);
       }
       for (const [n, why] of bad) io.out(`scr prerun: ${n}: BAD: ${why}\n`);
-      io.out(`scr prerun: ${good.length} of ${nodes.length} node(s) usable${good.length ? `: ${compressHostlist(good)}` : ''}; ${prefixScrDir(prefix)} ready\n`);
+      reportStale(checks, staleMode, io);
+      io.out(good.length
+        ? `scr prerun: ${good.length} of ${nodes.length} node(s) usable: ${compressHostlist(good)}; ${prefixScrDir(prefix)} ready\n`
+        : `scr prerun: no node is usable (0 of ${nodes.length}): the job cannot run; fix what is named above (or leave those nodes out) and run scr prerun again\n`);
     }
     return good.length ? 0 : 1;
   },
 };
+
+/** What each node's scan found: ended jobs' directories (listed or removed), and scans that failed. */
+function reportStale(checks: NodeResult[], mode: string, io: Io): void {
+  let found = 0;
+  for (const c of checks) {
+    if (c.staleError) io.out(`scr prerun: ${c.node}: could not look for directories of ended jobs: ${c.staleError}\n`);
+    if (!c.stale || (!c.stale.stale.length && !c.stale.problems.length)) continue;
+    found += c.stale.stale.length;
+    const r = { ...c.stale, kept: [], skipped: [] };
+    for (const l of describeClean(r, `scr prerun: ${c.node}: `)) io.out(`${l}\n`);
+  }
+  if (found && mode !== 'clean') io.out('scr prerun: to remove the directories of ended jobs, run scr clean on those nodes, or set SCR_CLEAN_STALE=1 for scr prerun\n');
+}
 
 function gib(n: number | undefined): string {
   return n === undefined ? '?' : `${(n / 2 ** 30).toFixed(1)} GiB`;

@@ -38,10 +38,12 @@ export const shouldExitCommand: CommandSpec = {
   async run(_args, opts, io) {
     const prefix = await usablePrefix(opts, io, 2);
     let ctx: HaltContext;
+    let jobId = '';
     try {
       const cfg = loadConfig({ env: io.env, cwd: io.cwd, prefix });
       for (const w of cfg.warnings) io.err(`scr should-exit: warning: ${w}\n`);
       ctx = { now: Date.now() / 1000, endTime: cfg.optInt('SCR_END_TIME'), haltSeconds: cfg.int('SCR_HALT_SECONDS') };
+      jobId = cfg.str('SCR_JOB_ID');
     } catch (e) {
       if (e instanceof ScrConfigError) {
         throw new UserError(`the configuration has errors, so there is no answer:\n${e.message}`, { exitCode: 2, hint: 'see scr config', cause: e });
@@ -56,7 +58,9 @@ export const shouldExitCommand: CommandSpec = {
       if (isUserError(e)) throw new UserError(`cannot read the halt file, so there is no answer: ${e.message}`, { exitCode: 2, cause: e });
       throw e;
     }
-    const reason = runShouldStop(halt, ctx);
+    // The finalize marker of another job id is an earlier job's: it does not stop this one.
+    const earlier = halt.finalized === true && halt.finalizedJob !== undefined && halt.finalizedJob !== jobId;
+    const reason = runShouldStop(earlier ? { ...halt, finalized: undefined } : halt, ctx);
     if (opts.json) {
       io.out(toJson({ exit: reason !== null, reason }, 0) + '\n');
     } else if (reason !== null) {
@@ -64,6 +68,7 @@ export const shouldExitCommand: CommandSpec = {
     } else if (opts.verbose) {
       io.out('go on: no halt condition holds\n');
     }
+    if (opts.verbose && !opts.json && earlier) io.out(`(the finalize marker is job ${halt.finalizedJob}'s, an earlier job's: it does not stop job ${jobId})\n`);
     if (opts.verbose && !opts.json) {
       io.out(`(halt file ${path}${Object.keys(halt).length ? '' : ', absent or empty'}; at ${localIso(ctx.now)}; ` +
         `SCR_END_TIME=${ctx.endTime ?? 'unset'}; SCR_HALT_SECONDS=${ctx.haltSeconds}${halt.seconds !== undefined ? ` (the halt file's seconds=${halt.seconds} overrides it)` : ''})\n`);

@@ -1,6 +1,11 @@
 // scr sim: the run loop on a simulated cluster (SPEC §9), then postrun.
 import { existsSync, readFileSync } from 'node:fs';
-import { nodeDir } from '../../cache/paths.js';
+import { humanBytes } from '../../common/bytes.js';
+import { ensureSafeDir } from '../../common/dirs.js';
+import { fsErrorText, isFsError } from '../../common/errno.js';
+import { markInUse } from '../../cache/in-use.js';
+import { jobDir, nodeDir } from '../../cache/paths.js';
+import { removeJob, scanJobs } from '../../cache/stale-jobs.js';
 import { loadConfig } from '../../config/resolve.js';
 import { SimCluster } from '../../rm/sim.js';
 import { runWrapped } from '../../rm/wrapper.js';
@@ -8,6 +13,7 @@ import { logPath } from '../../scr/log.js';
 import { UserError } from '../errors.js';
 import { scavengeBar } from '../progress.js';
 import type { CommandSpec } from '../spec.js';
+import { basesOf } from './clean.js';
 
 interface FailPlan { node: string; after: number }
 
@@ -24,7 +30,11 @@ export const simCommand: CommandSpec = {
   summary: 'run an MPI job on a simulated cluster: relaunch after node failures, then scavenge',
   description: 'Nodes n0…n(N−1) run the job, N+S−1 more wait as spares; each rank group gets its own SCR_NODE_NAME, so\n' +
     'its own node.<name> directories. --fail kills a node\'s ranks after its K-th checkpoint and deletes its cache\n' +
-    'and control directories; the job is relaunched with that node\'s ranks on the first unused spare.',
+    'and control directories; the job is relaunched with that node\'s ranks on the first unused spare.\n' +
+    'When it ends, after the scavenge, it removes the simulated nodes\' cache and control directories (the job\'s\n' +
+    '<base>/<user>/scr.<jobid>/), saying what it removed; --keep keeps them. They are kept anyway when the scavenge\n' +
+    'could not save a dataset (they may hold its only copy). While it runs, the job\'s control directory holds an\n' +
+    'in-use mark (inuse.json), so scr clean elsewhere leaves it alone.',
   examples: [
     ['scr sim --nodes 4 --ppn 2 --spares 1 -- node app.js', '8 ranks on n0..n3, n4 spare'],
     ['scr sim --nodes 4 --ppn 1 --spares 1 --fail node=n1,after=3 -- node examples/heat.js', 'rehearse losing n1 after its 3rd checkpoint'],
@@ -37,6 +47,7 @@ export const simCommand: CommandSpec = {
       .option('--fail <spec>', 'node=NAME,after=K: fail NAME after its K-th checkpoint (repeatable)', parseFail, [])
       .option('--runs <n>', 'launches allowed (default: spares + 1)', Number)
       .option('--prefix <dir>', 'prefix directory (default SCR_PREFIX, else the current directory)')
+      .option('--keep', 'keep the simulated nodes\' cache and control directories when it ends')
       .argument('<command...>', 'the application, after --');
   },
   async run(args, opts, io) {
@@ -58,6 +69,15 @@ export const simCommand: CommandSpec = {
     const runs = opts.runs !== undefined ? Number(opts.runs) : io.env.SCR_RUNS ? cfg.int('SCR_RUNS') : spares + 1;
     const dirsOf = (node: string) => [...cfg.stores.map((s) => nodeDir(s.path, { ...ident, node })), nodeDir(cfg.str('SCR_CNTL_BASE'), { ...ident, node })];
     say(`job ${jobId}: ${n} node(s) x ${ppn} rank(s), ${spares} spare(s), prefix ${prefix}`);
+    // The whole job is in use while the simulation runs (scr clean leaves it alone), between runs too.
+    const cntlJob = jobDir(cfg.str('SCR_CNTL_BASE'), { ...ident, node: '' });
+    try {
+      await ensureSafeDir(cntlJob, { base: cfg.str('SCR_CNTL_BASE') });
+    } catch (e) {
+      if (!isFsError(e)) throw e;
+      throw new UserError(`cannot create the job's control directory ${cntlJob} under SCR_CNTL_BASE=${cfg.str('SCR_CNTL_BASE')}: ${fsErrorText(e)}`, { exitCode: 1, cause: e, hint: 'set SCR_CNTL_BASE to a writable node-local directory' });
+    }
+    const release = await markInUse(cntlJob, jobId, prefix);
 
     const result = await runWrapped({
       rm: sim, cfg, need: n, ppn, argv: args, runs, requeue: false, say, bar: scavengeBar(io),
@@ -81,8 +101,23 @@ export const simCommand: CommandSpec = {
           }
         }, 20);
       },
-    });
+    }).finally(release);
+    if (opts.keep) say(`kept the simulated nodes' cache and control directories (--keep): ${jobDirsText(cfg, ident)}`);
+    else if (result.scavenge.skipped.length) {
+      say(`kept the simulated nodes' cache and control directories: the scavenge could not save ${result.scavenge.skipped.join('; ')}, so they may hold its only copy (${jobDirsText(cfg, ident)})`);
+    } else {
+      const job = (await scanJobs(basesOf(cfg), ident.user, { queue: null, only: jobId })).jobs[0];
+      if (job) {
+        const problems = await removeJob(job);
+        say(`removed the simulated nodes' cache and control directories (${humanBytes(job.bytes)}): ${job.dirs.map((d) => d.dir).join(', ')}; --keep keeps them`);
+        for (const p of problems) say(`warning: could not remove ${p}`);
+      }
+    }
     return result.finalized && result.scavenge.skipped.length === 0 ? 0 : 1;
   },
 };
+
+function jobDirsText(cfg: ReturnType<typeof loadConfig>, ident: { user: string; jobId: string }): string {
+  return [...new Set(basesOf(cfg).map((b) => jobDir(b.path, { ...ident, node: '' })))].join(', ');
+}
 

@@ -51,7 +51,7 @@ describe('halt file', () => {
   it('round trip: every field written is read back, as a halt record with mode 0600 in a 0700 .scr', async () => {
     const rec: Required<HaltRecord> = {
       checkpointsLeft: 3, exitBefore: 1_795_000_000, exitAfter: 1_794_000_000.5, seconds: 600,
-      reason: 'maintenance ✓', finalized: true, checkpointNow: 2, immediate: true,
+      reason: 'maintenance ✓', finalized: true, finalizedJob: '4711', checkpointNow: 2, immediate: true,
     };
     const out = await updateHalt(prefix, () => rec);
     assert.deepEqual(out, rec);

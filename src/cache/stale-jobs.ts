@@ -1,0 +1,166 @@
+// Stale job directories on this node (`scr clean`, `scr prerun` with SCR_CLEAN_STALE=1, and the end
+// of `scr sim`): a job's control and cache directories, <base>/<user>/scr.<jobid>/, stay behind when
+// nothing removes them (a crash, a cancelled job, a node that was not scavenged). A job's
+// directories are stale when the job is no longer running:
+//  - a live in-use mark (inuse.json of src/cache/in-use.ts: in a node's control directory from the
+//    library's init to finalize, and in the job's control directory for the whole of `scr sim`) means
+//    it runs; a mark from another host cannot be checked and counts as running;
+//  - a Slurm job id (digits) runs while `squeue` lists it (any state: pending, running, requeued,
+//    suspended, completing); without squeue, or when it fails, it cannot be told and is kept;
+//  - any other id (nojob-…, sim…) runs only while it has a live mark.
+// Safety: only <base>/<user> that is a real directory owned by this user is looked into; a job
+// directory is removed only if it and everything in it are this user's and none is a symlink
+// followed (symlinks inside are removed as links, never followed); the current job is never stale.
+import { spawnSync } from 'node:child_process';
+import { lstat, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inUseAlive, inUsePath } from './in-use.js';
+
+export interface Base {
+  /** The setting it comes from, e.g. SCR_CNTL_BASE, SCR_CACHE_BASE, or STORE=<path>. */
+  setting: string;
+  kind: 'control' | 'cache';
+  path: string;
+}
+
+export interface JobDir extends Base {
+  /** <base>/<user>/scr.<jobid>. */
+  dir: string;
+  bytes: number;
+}
+
+export interface JobDirs {
+  jobId: string;
+  dirs: JobDir[];
+  bytes: number;
+  /** Whether the job still runs, and how that was decided. */
+  running: boolean;
+  why: string;
+}
+
+export interface Skipped {
+  path: string;
+  why: string;
+}
+
+export interface Scan {
+  jobs: JobDirs[];
+  skipped: Skipped[];
+  /** squeue did not answer: why (its Slurm jobs are kept). */
+  queueError?: string;
+}
+
+const uid = (): number => process.getuid?.() ?? -1;
+
+/** Bytes under `path` (lstat: links are not followed), or a reason it is not all this user's. */
+async function walk(path: string): Promise<{ bytes: number } | { foreign: string }> {
+  const st = await lstat(path);
+  if (st.uid !== uid()) return { foreign: `${path} belongs to uid ${st.uid}` };
+  if (!st.isDirectory()) return { bytes: st.isFile() ? st.size : 0 };
+  let bytes = 0;
+  for (const name of await readdir(path)) {
+    const r = await walk(join(path, name));
+    if ('foreign' in r) return r;
+    bytes += r.bytes;
+  }
+  return { bytes };
+}
+
+/** The job directories of `user` under each base, by job id; what cannot be looked into is skipped. */
+async function collect(bases: readonly Base[], user: string, only?: string): Promise<{ byJob: Map<string, JobDir[]>; skipped: Skipped[] }> {
+  const byJob = new Map<string, JobDir[]>();
+  const skipped: Skipped[] = [];
+  const seen = new Set<string>();
+  for (const b of bases) {
+    const userDir = join(b.path, user);
+    if (seen.has(userDir)) continue;
+    seen.add(userDir);
+    let st;
+    try { st = await lstat(userDir); } catch { continue; } // nothing there
+    if (st.isSymbolicLink() || !st.isDirectory()) { skipped.push({ path: userDir, why: `not a real directory (${b.setting}): not followed` }); continue; }
+    if (st.uid !== uid()) { skipped.push({ path: userDir, why: `belongs to uid ${st.uid}, not this user (${uid()})` }); continue; }
+    for (const name of await readdir(userDir)) {
+      const m = /^scr\.(.+)$/.exec(name);
+      if (!m || (only !== undefined && m[1] !== only)) continue;
+      const dir = join(userDir, name);
+      const js = await lstat(dir).catch(() => null);
+      if (!js) continue; // removed meanwhile (another node's scr clean, on a shared directory)
+      if (js.isSymbolicLink() || !js.isDirectory()) { skipped.push({ path: dir, why: 'not a real directory: not followed' }); continue; }
+      const r = await walk(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : { foreign: `${dir}: ${e.message}` }));
+      if (r === null) continue;
+      if ('foreign' in r) { skipped.push({ path: dir, why: `${r.foreign}: not this user's, left alone` }); continue; }
+      const list = byJob.get(m[1]!) ?? [];
+      list.push({ ...b, dir, bytes: r.bytes });
+      byJob.set(m[1]!, list);
+    }
+  }
+  return { byJob, skipped };
+}
+
+/** Whether a live in-use mark is in the job's control directory or one of its node directories. */
+async function liveMark(dirs: readonly JobDir[]): Promise<string | null> {
+  for (const d of dirs.filter((x) => x.kind === 'control')) {
+    const places = [d.dir, ...(await readdir(d.dir).catch(() => [] as string[])).filter((n) => n.startsWith('node.')).map((n) => join(d.dir, n))];
+    for (const p of places) {
+      const held = await inUseAlive(inUsePath(p));
+      if (held) return `in use by process ${held.pid} on ${held.host} (${inUsePath(p)})`;
+    }
+  }
+  return null;
+}
+
+/** The Slurm job ids squeue lists for this user; null when squeue is not installed; `{ error }`
+ * when it is installed but did not answer (then no Slurm job may be called ended). */
+export function slurmJobs(env: NodeJS.ProcessEnv): Set<string> | null | { error: string } {
+  const r = spawnSync('squeue', ['-h', '-u', String(uid()), '-o', '%A'], { env, encoding: 'utf8', timeout: 30_000 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+  if (r.status !== 0) return { error: `squeue failed: ${(r.stderr.trim().split('\n').at(-1) || r.error?.message || `exit ${r.status}`).trim()}` };
+  return new Set(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+}
+
+/**
+ * This user's job directories under `bases`, each with whether the job still runs. `current`: job
+ * ids that are running by definition (the caller's own job). `queue`: the resource manager's
+ * answer (slurmJobs), given so a caller can ask once for many nodes; asked here when undefined.
+ * `only`: look at this job id alone.
+ */
+export async function scanJobs(bases: readonly Base[], user: string, opts: { current?: readonly string[]; env?: NodeJS.ProcessEnv; queue?: ReturnType<typeof slurmJobs>; only?: string } = {}): Promise<Scan> {
+  const { byJob, skipped } = await collect(bases, user, opts.only);
+  const slurmIds = [...byJob.keys()].some((id) => /^\d+$/.test(id));
+  const queue = opts.queue !== undefined ? opts.queue : slurmIds ? slurmJobs(opts.env ?? process.env) : null;
+  const jobs: JobDirs[] = [];
+  for (const [jobId, dirs] of [...byJob].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))) {
+    const bytes = dirs.reduce((n, d) => n + d.bytes, 0);
+    const mark = await liveMark(dirs);
+    let running: boolean;
+    let why: string;
+    if (opts.current?.includes(jobId)) { running = true; why = 'the current job'; }
+    else if (mark) { running = true; why = mark; }
+    else if (/^\d+$/.test(jobId)) {
+      if (queue === null) { running = true; why = 'a Slurm job id, but squeue is not available to ask: kept'; }
+      else if (!(queue instanceof Set)) { running = true; why = `a Slurm job id, but ${queue.error}: kept`; }
+      else if (queue.has(jobId)) { running = true; why = 'squeue lists it'; }
+      else { running = false; why = 'squeue does not list it: the job has ended'; }
+    } else { running = false; why = 'no live in-use mark: no process of it runs'; }
+    jobs.push({ jobId, dirs, bytes, running, why });
+  }
+  return { jobs, skipped, ...(queue && !(queue instanceof Set) ? { queueError: queue.error } : {}) };
+}
+
+/** Removes a stale job's directories (each re-checked as this user's real directory first);
+ * resolves to the problems, one line each (empty when all went). */
+export async function removeJob(job: JobDirs): Promise<string[]> {
+  const problems: string[] = [];
+  for (const d of job.dirs) {
+    try {
+      const st = await lstat(d.dir);
+      if (st.isSymbolicLink() || !st.isDirectory() || st.uid !== uid()) { problems.push(`${d.dir} changed since it was looked at: left alone`); continue; }
+      // rm does not follow symlinks: a link inside is removed, not what it points to.
+      await rm(d.dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // gone already
+      problems.push(`could not remove ${d.dir} (${d.setting}): ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
