@@ -6,7 +6,7 @@
 // relaunched on the same nodes, without probing them. Each stop has a code (StopCode) that the
 // wrapper decides on (requeue or not); the reason is for people. Halt state left by an earlier job
 // is announced (and another job's finalize marker cleared) before the first launch (startJob).
-import { type HaltContext, haltReason, type HaltRecord, readHalt, runShouldStop, startJob, updateHalt } from '../halt/index.js';
+import { type HaltContext, haltReason, type HaltRecord, readHalt, runShouldStop, startJob } from '../halt/index.js';
 import { logWrapperEvent } from './events.js';
 import type { ResourceManager, Run } from './types.js';
 import { type Watch, watchRun } from './watchdog.js';
