@@ -54,8 +54,8 @@ export interface LoopOptions {
   logEvents?: boolean;
   /** The code of a halt reason the wrapper itself wrote ('time', 'signal'); others are 'halted'. */
   ownHalt?: (reason: string) => StopCode | undefined;
-  /** A stop the wrapper decided (e.g. a cancel whose halt file could not be written), checked
-   * after each run when the halt file implies none. */
+  /** A stop the wrapper decided (a cancel: SIGTERM/SIGINT), checked before each launch and after
+   * each run, before the halt file: a cancel stops the job even when the halt file is unwritable. */
   stop?: () => { code: StopCode; reason: string } | undefined;
 }
 
@@ -145,7 +145,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     lastCode = res.code;
     o.say(`run ${attempt} ended: ${res.code === 0 ? 'exit 0' : res.signal ? `killed by ${res.signal}` : `exit ${res.code}`}${hung ? ' (watchdog)' : ''}`);
     const halt = await readHalt(o.prefix).catch(() => ({}));
-    const stop = haltStop(halt, { now: Date.now() / 1000, endTime: end, haltSeconds: o.haltSeconds }, o.ownHalt) ?? o.stop?.();
+    // A stop the wrapper decided (a cancel) comes first: its reason says what happened.
+    const stop = o.stop?.() ?? haltStop(halt, { now: Date.now() / 1000, endTime: end, haltSeconds: o.haltSeconds }, o.ownHalt);
     if (stop) return result(stop.code, stop.reason, stop.code === 'finalized');
     if (res.code === 0) return result('exit0', 'the application exited 0 without calling finalize()');
     if (o.runs >= 0 && attempt >= o.runs) return result('runs', `SCR_RUNS=${o.runs} launches used up${hung ? ' (the last run hung)' : ''}`);

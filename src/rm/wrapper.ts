@@ -123,7 +123,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
     const reason = warning ? `${sig} from the scheduler: the allocation is ending` : `${sig}: the job is being ended`;
     if (!warning) {
       // The job gets SCR_HALT_GRACE seconds to checkpoint and exit, then it is killed; no relaunch.
-      cancelled = { reason, code: 'signal' };
+      cancelled = { reason: `cancelled (${sig})`, code: 'signal' };
       if (current) killAfterGrace(current, sig);
     }
     void halt(reason, warning ? 'time' : 'signal');

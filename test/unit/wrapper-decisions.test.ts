@@ -133,7 +133,7 @@ describe('run wrapper decisions: stop codes, requeue guard, halt retries, grace'
     assert.equal(rm.launches.length, 1);
     assert.deepEqual(rm.kills, ['SIGKILL']);
     assert.equal(r.code, 'signal');
-    assert.equal(r.reason, 'SIGTERM: the job is being ended');
+    assert.equal(r.reason, 'cancelled (SIGTERM)');
     said(/^the run did not end within SCR_HALT_GRACE=1 s of SIGTERM: killing the launcher and its ranks$/);
     said(/^could not write the halt file/);
     assert.equal(rm.requeues, 0);

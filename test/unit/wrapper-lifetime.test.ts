@@ -111,7 +111,7 @@ describe('run wrapper: process lifetime, grace and watchdog (scr sim)', function
     assert.match(out, /halting the job: SIGTERM: the job is being ended/);
     assert.match(out, /the run did not end within SCR_HALT_GRACE=2 s of SIGTERM: killing the launcher and its ranks/);
     assert.match(out, /run 1 ended: (killed by SIGKILL|exit \d+)/);
-    assert.match(out, /stopping: halt requested: SIGTERM: the job is being ended/);
+    assert.match(out, /stopping: cancelled \(SIGTERM\)/);
     assert.ok(took >= 2 && took < 15, `the wrapper ended ${took} s after SIGTERM`);
     assert.deepEqual(pidsOf(mark), [], 'nothing of the job is left');
   });
