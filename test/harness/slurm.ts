@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { builtFlavours } from '../../src/native/paths.js';
 
 export interface SlurmCluster {
   dir: string;
@@ -66,6 +67,17 @@ function canUnshare(): boolean {
  * nodes do, and this process finds node X's files under `<nodeLocal>.X`. Without mount namespaces
  * (not root), every node shares `nodeLocal` and `cluster.nodeLocal` says so.
  */
+/** For a suite's `before`: starts a cluster of `nodes` fake nodes, or skips the suite (saying why)
+ * where Slurm or the Open MPI binding is missing (scripts/setup installs both, so CI runs it). */
+export async function slurmOrSkip(ctx: Mocha.Context, nodes: number, needMpi = true): Promise<SlurmCluster> {
+  const missing = slurmMissing() ?? (!needMpi || builtFlavours().includes('openmpi') ? null : 'the Open MPI binding is not built');
+  if (missing) {
+    console.log(`    skipped: ${missing}`);
+    ctx.skip();
+  }
+  return startSlurm({ nodes });
+}
+
 export async function startSlurm(opts: { nodes?: number; cpus?: number } = {}): Promise<SlurmCluster> {
   const n = opts.nodes ?? 5;
   const dir = mkdtempSync('/tmp/scr-slurm-');

@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtFlavours } from '../../src/native/paths.js';
-import { jobState, sbatch, type SlurmCluster, slurmMissing, startSlurm, waitJob } from '../harness/slurm.js';
+import { jobState, sbatch, type SlurmCluster, slurmOrSkip, waitJob } from '../harness/slurm.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const MAIN = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -22,12 +21,7 @@ describe('plain scancel on real Slurm keeps the newest checkpoint (SCR_HALT_ON_T
   let count = 0;
 
   before(async function () {
-    const missing = slurmMissing() ?? (builtFlavours().includes('openmpi') ? null : 'the Open MPI binding is not built');
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
-    c = await startSlurm({ nodes: 4 });
+    c = await slurmOrSkip(this, 4);
   });
 
   after(async () => {

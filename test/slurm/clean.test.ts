@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { jobState, sbatch, type SlurmCluster, slurmMissing, startSlurm, waitJob } from '../harness/slurm.js';
+import { jobState, sbatch, type SlurmCluster, slurmOrSkip, waitJob } from '../harness/slurm.js';
 import { cleanEnv, scr } from '../harness/cli.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -19,12 +19,7 @@ describe('scr clean on real Slurm (3 fake nodes)', function () {
   let c: SlurmCluster;
 
   before(async function () {
-    const missing = slurmMissing();
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
-    c = await startSlurm({ nodes: 3 });
+    c = await slurmOrSkip(this, 3, false);
   });
   after(async () => { await c?.stop(); });
 

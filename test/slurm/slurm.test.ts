@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { killByEnv } from '../../src/rm/sim.js';
 import { builtFlavours } from '../../src/native/paths.js';
-import { jobState, sbatch, sbatchFile, type SlurmCluster, slurmMissing, startSlurm, waitJob } from '../harness/slurm.js';
+import { jobState, sbatch, sbatchFile, type SlurmCluster, slurmOrSkip, waitJob } from '../harness/slurm.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const SCR = `${process.execPath} ${join(root, 'dist', 'src', 'cli', 'main.js')}`;
@@ -20,15 +20,9 @@ describe('scr on real Slurm (5 fake nodes)', function () {
   let count = 0;
 
   before(async function () {
-    const missing = slurmMissing() ?? (builtFlavours().includes('openmpi') ? null : 'the Open MPI binding is not built');
-    if (missing) {
-      // Only where Slurm cannot be installed; scripts/setup installs it, so CI always runs these.
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
     // Cache and control directories go under c.local: one path, separate contents on each fake
     // node (mount namespaces), as node-local storage is on real nodes.
-    c = await startSlurm({ nodes: 5 });
+    c = await slurmOrSkip(this, 5);
   });
 
   after(async () => {

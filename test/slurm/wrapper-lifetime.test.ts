@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtFlavours } from '../../src/native/paths.js';
-import { jobState, sbatch, type SlurmCluster, slurmMissing, startSlurm, waitJob } from '../harness/slurm.js';
+import { jobState, sbatch, type SlurmCluster, slurmOrSkip, waitJob } from '../harness/slurm.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const SCR = `${process.execPath} ${join(root, 'dist', 'src', 'cli', 'main.js')}`;
@@ -36,12 +36,7 @@ describe('scr srun / scr run on real Slurm: requeue guard, no orphans, watchdog'
   const finished = (s: string) => !/PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED/.test(s);
 
   before(async function () {
-    const missing = slurmMissing() ?? (builtFlavours().includes('openmpi') ? null : 'the Open MPI binding is not built');
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
-    c = await startSlurm({ nodes: 3 });
+    c = await slurmOrSkip(this, 3);
   });
   after(async () => { await c?.stop(); });
 
