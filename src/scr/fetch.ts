@@ -176,7 +176,7 @@ export async function fetchCheckpoint(ctx: Context, wanted: string | null, tried
         res = await gatherOutcomes(ctx, outcomeOf(err));
       }
       if (res.ok) {
-        await logEvent(ctx, 'FETCH', { name: rec.name, id: rec.id, bytes: cand.bytes, seconds: (performance.now() - t0) / 1000, ...(copy ? {} : { where: 'in place' }) });
+        await logEvent(ctx, 'FETCH', { name: rec.name, id: rec.id, bytes: cand.bytes, seconds: (performance.now() - t0) / 1000, ...(copy ? {} : { where: JSON.stringify('in place') }) });
         return copy ? { rec } : { rec: { ...rec, bypass: true }, inPlace: placed };
       }
       if (copy) await removeDataset(ctx, rec).catch(() => undefined);
