@@ -28,9 +28,10 @@ const ordinal = (k: number) => `${k}${k % 10 === 1 && k !== 11 ? 'st' : k % 10 =
 export const simCommand: CommandSpec = {
   name: 'sim',
   summary: 'run an MPI job on a simulated cluster: relaunch after node failures, then scavenge',
-  description: 'Nodes n0…n(N−1) run the job, N+S−1 more wait as spares; each rank group gets its own SCR_NODE_NAME, so\n' +
-    'its own node.<name> directories. --fail kills a node\'s ranks after its K-th checkpoint and deletes its cache\n' +
-    'and control directories; the job is relaunched with that node\'s ranks on the first unused spare.\n' +
+  description: 'With --nodes N and --spares S, nodes n0…n(N−1) run the job and nN…n(N+S−1) wait as spares. Each\n' +
+    'rank group gets its own SCR_NODE_NAME, so its own node.<name> directories. --fail kills a node\'s ranks after\n' +
+    'its K-th checkpoint and deletes its cache and control directories; the job is relaunched with that node\'s\n' +
+    'ranks on the first unused spare.\n' +
     'When it ends, after the scavenge, it removes the simulated nodes\' cache and control directories (the job\'s\n' +
     '<base>/<user>/scr.<jobid>/), saying what it removed; --keep keeps them. They are kept anyway when the scavenge\n' +
     'could not save a dataset (they may hold its only copy). While it runs, the job\'s control directory holds an\n' +
@@ -43,7 +44,7 @@ export const simCommand: CommandSpec = {
   configure(cmd) {
     cmd.requiredOption('--nodes <n>', 'nodes the job runs on', Number)
       .requiredOption('--ppn <n>', 'ranks per node', Number)
-      .option('--spares <n>', 'spare nodes', Number, 0)
+      .option('--spares <n>', 'spare nodes, named after the working ones (nN…)', Number, 0)
       .option('--fail <spec>', 'node=NAME,after=K: fail NAME after its K-th checkpoint (repeatable)', parseFail, [])
       .option('--runs <n>', 'launches allowed (default: spares + 1)', Number)
       .option('--prefix <dir>', 'prefix directory (default SCR_PREFIX, else the current directory)')
