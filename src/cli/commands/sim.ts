@@ -38,7 +38,7 @@ export const simCommand: CommandSpec = {
     'in-use mark (inuse.json), so scr clean elsewhere leaves it alone.',
   examples: [
     ['scr sim --nodes 4 --ppn 2 --spares 1 -- node app.js', '8 ranks on n0..n3, n4 spare'],
-    ['scr sim --nodes 4 --ppn 1 --spares 1 --fail node=n1,after=3 -- node examples/heat.js', 'rehearse losing n1 after its 3rd checkpoint'],
+    ['scr sim --nodes 4 --ppn 1 --spares 1 --fail node=n1,after=3 -- node dist/examples/heat.js', 'rehearse losing n1 after its 3rd checkpoint'],
   ],
   exitCodes: [[0, 'the application finished (called finalize)'], [1, 'it did not: runs used up, too few nodes, or halted'], [2, 'usage or configuration error']],
   configure(cmd) {
