@@ -91,6 +91,8 @@ describe(`the parallel file system side (${flavour})`, function () {
     wipeCaches(job);
     r = await ckpts(2, { SCR_FETCH_BYPASS: '1' });
     assert.deepEqual(rankLines<Line>(r).map((l) => [l.restored, l.verified]), nodes.map(() => ['ckpt.1', true]));
+    // The log's values with blanks are JSON strings, so every field stays key=value.
+    assert.match(readFileSync(join(job.prefix, '.scr', 'log'), 'utf8'), /FETCH name=ckpt\.1 id=\d+ bytes=\d+ seconds=[\d.]+ where="in place" MiB\/s=/);
   });
 
   it('SCR_PREFIX_SIZE=2 keeps the newest two checkpoints on the file system, deleting older files and directories', async () => {
