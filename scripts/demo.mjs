@@ -15,7 +15,7 @@ const app = ['node', join(root, 'dist', 'examples', 'heat.js'), '--steps', '60',
 const work = mkdtempSync(join('/dev/shm', 'scr-demo-'));
 
 function sim(title, job, extra) {
-  console.log(`\n== ${title}\n$ scr sim --nodes 4 --ppn 1 --spares 1 ${extra.join(' ')} -- node examples/heat.js …`);
+  console.log(`\n== ${title}\n$ scr sim --nodes 4 --ppn 1 --spares 1 ${extra.join(' ')} -- node dist/examples/heat.js …`);
   const env = { ...process.env, SCR_PREFIX: join(work, job, 'prefix'), SCR_CACHE_BASE: join(work, job, 'cache'), SCR_CNTL_BASE: join(work, job, 'cntl'),
     SCR_JOB_ID: job, SCR_COPY_TYPE: 'XOR', SCR_FLUSH: '0', SCR_SYSTEM_CONF: '/dev/null' };
   mkdirSync(env.SCR_PREFIX, { recursive: true });
