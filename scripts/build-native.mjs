@@ -8,7 +8,7 @@
 // (its flavour is detected: Open MPI's wrapper answers --showme, MPICH-derived ones do not).
 // scripts/install-native.mjs (npm's "install" script) uses the functions exported here.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
@@ -36,6 +36,17 @@ export function flavourOf(mpicc) {
 export function build(name, defines) {
   const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
   const out = join(root, 'build', name);
+  // CMake keeps what it found in its cache (FindMPI's libraries for one mpicc): a build directory
+  // configured with other settings (another MPICC) is started afresh, not reused.
+  const cache = join(out, 'CMakeCache.txt');
+  if (existsSync(cache)) {
+    const text = readFileSync(cache, 'utf8');
+    const stale = Object.entries(defines).some(([k, v]) => {
+      const m = new RegExp(`^${k}:[A-Z]+=(.*)$`, 'm').exec(text);
+      return m !== null && m[1] !== String(v);
+    });
+    if (stale) rmSync(out, { recursive: true, force: true });
+  }
   mkdirSync(out, { recursive: true });
   const args = [cmakeJs, 'compile', '-d', root, '-O', out, ...(debug ? ['-D'] : [])];
   // CMakeLists.txt asks node-addon-api for its headers with this node, not whichever is on PATH.

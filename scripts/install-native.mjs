@@ -16,7 +16,8 @@ import { build, explicitMpi, foundMpis, recordFlavour, root, which } from './bui
 const name = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).name;
 const say = (line) => process.stdout.write(`scr: ${line}\n`);
 const warn = (line) => process.stderr.write(`scr: ${line}\n`);
-const DEBIAN = 'Debian/Ubuntu: apt-get install g++ cmake, and for MPI libopenmpi-dev openmpi-bin (Open MPI) or libmpich-dev mpich (MPICH)';
+const MPI_PKGS = 'libopenmpi-dev openmpi-bin (Open MPI) or libmpich-dev mpich (MPICH)';
+const DEBIAN = `Debian/Ubuntu: apt-get install g++ cmake, and for MPI ${MPI_PKGS}`;
 const AGAIN = `then run 'npm rebuild ${name}' in your application's directory (or install it again)`;
 
 function cmakeVersion() {
@@ -62,19 +63,8 @@ if (cmakeProblem || cxxProblem) {
   ]);
 }
 
-function tail(text, n = 40) {
-  const lines = text.trim().split('\n');
-  return lines.slice(-n).join('\n');
-}
-
-try {
-  build('kernels', { SCR_TARGET: 'kernels' });
-  say('built the native kernels (build/kernels)');
-} catch (e) {
-  fail([e.message, `${name} needs its native kernels. Check the compiler output above (${DEBIAN}), ${AGAIN}.`]);
-}
-
-let targets;
+// An MPI named by MPICC / MPI_HOME that is not there fails before anything is built.
+let targets = [];
 let explicit = false;
 try {
   const asked = explicitMpi();
@@ -82,6 +72,13 @@ try {
   targets = asked ? [asked] : foundMpis();
 } catch (e) {
   fail([e.message]);
+}
+
+try {
+  build('kernels', { SCR_TARGET: 'kernels' });
+  say('built the native kernels (build/kernels)');
+} catch (e) {
+  fail([e.message, `${name} needs its native kernels. Check the compiler output above (${DEBIAN}), ${AGAIN}.`]);
 }
 
 const built = [];
@@ -93,8 +90,14 @@ for (const t of targets) {
     built.push(t.flavour);
     say(`built the MPI binding for ${t.flavour} with ${t.mpicc} (build/mpi-${t.flavour})`);
   } catch (e) {
-    failed.push(`${t.flavour} (${t.mpicc}): ${tail(e.message)}`);
+    failed.push(`${t.flavour} with ${t.mpicc} (${e.message})`);
   }
+}
+if (failed.length > 0) {
+  fail([
+    `building the MPI binding failed for ${failed.join('; ')}`,
+    `Point MPICC at a working MPI's compiler wrapper (MPICC=/path/to/mpicc, or MPI_HOME=/path/to/mpi for its bin/mpicc), or install its development files (Debian/Ubuntu: apt-get install ${MPI_PKGS}); ${AGAIN}.`,
+  ]);
 }
 // A binding left by an earlier install against an MPI not found now would be loaded and fail.
 for (const f of ['openmpi', 'mpich']) {
@@ -103,13 +106,7 @@ for (const f of ['openmpi', 'mpich']) {
     say(`removed the MPI binding for ${f} an earlier install built: that MPI was not found or not built now`);
   }
 }
-if (failed.length > 0) {
-  fail([
-    `building the MPI binding failed for ${failed.join('; ')}`,
-    `Point MPICC at a working MPI's compiler wrapper (MPICC=/path/to/mpicc, or MPI_HOME=/path/to/mpi for its bin/mpicc), or install its development files (${DEBIAN}); ${AGAIN}.`,
-  ]);
-}
 if (built.length === 0 && !explicit) {
   warn('warning: no MPI found (no mpicc, mpicc.openmpi or mpicc.mpich on PATH; MPICC and MPI_HOME are not set).');
-  warn(`The commands (scr …) and the kernels work; the library's init() needs the MPI binding. To build it, install Open MPI or MPICH with its development files (${DEBIAN}), or set MPICC=/path/to/mpicc or MPI_HOME=/path/to/mpi, ${AGAIN}.`);
+  warn(`the kernels are built and the commands (scr …) work, but the library's init() needs the MPI binding. To build it, install Open MPI or MPICH with its development files (Debian/Ubuntu: apt-get install ${MPI_PKGS}), or set MPICC=/path/to/mpicc or MPI_HOME=/path/to/mpi for another MPI, ${AGAIN}.`);
 }
