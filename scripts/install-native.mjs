@@ -6,7 +6,7 @@
 //   - no MPI: builds the kernels only and says how to add the binding later; the install succeeds;
 //   - MPICC / MPI_HOME: builds against that MPI only; a wrong path fails.
 // In a checkout (scripts/setup, `npm ci`, npm's preparation of a git dependency) it builds nothing:
-// scripts/setup and `npm run build:native` do. SCR_BUILD_NATIVE=0 never builds, =1 always does.
+// scripts/setup and `npm run build:native` do. BUILD_SCR_NATIVE=0 never builds, =1 always does.
 // Running it again rebuilds (cmake-js reuses build/) and drops bindings of MPIs no longer found.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -38,14 +38,14 @@ function fail(lines) {
   process.exit(1);
 }
 
-const setting = process.env.SCR_BUILD_NATIVE?.trim();
+const setting = process.env.BUILD_SCR_NATIVE?.trim();
 const installed = root.split(sep).includes('node_modules');
 if (setting === '0') {
-  say(`SCR_BUILD_NATIVE=0: native modules not built; build them later with 'npm rebuild ${name}'`);
+  say(`BUILD_SCR_NATIVE=0: native modules not built; build them later with 'npm rebuild ${name}'`);
   process.exit(0);
 }
 if (!installed && setting !== '1') {
-  say('a checkout, not an installed package: native modules not built here (scripts/setup or npm run build:native builds them; SCR_BUILD_NATIVE=1 builds them at npm install)');
+  say('a checkout, not an installed package: native modules not built here (scripts/setup or npm run build:native builds them; BUILD_SCR_NATIVE=1 builds them at npm install)');
   process.exit(0);
 }
 
