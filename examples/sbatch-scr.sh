@@ -31,8 +31,12 @@
 set -euo pipefail
 cd "${SLURM_SUBMIT_DIR:-.}"
 
-# scr, if installed (npm install -g); else the checkout this script is submitted from.
-if command -v scr >/dev/null; then SCR=(scr); else SCR=(node "$PWD/dist/src/cli/main.js"); fi
+# scr: the application's own (npm install @scr-hpc/scr in the submit directory,
+# docs/getting-started.md), else one on PATH (npm install -g @scr-hpc/scr), else the checkout
+# this script is submitted from.
+if [ -x node_modules/.bin/scr ]; then SCR=("$PWD/node_modules/.bin/scr")
+elif command -v scr >/dev/null; then SCR=(scr)
+else SCR=(node "$PWD/dist/src/cli/main.js"); fi
 
 # Where checkpoints go on the parallel file system (change this).
 export SCR_PREFIX=${SCR_PREFIX:-$PWD/heat-run}

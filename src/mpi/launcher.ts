@@ -1,6 +1,6 @@
 // Which MPI launched this process, and which build of the binding must therefore be loaded.
 // Loading the wrong one would not fail loudly: each rank would become a singleton.
-import { builtFlavours, type MpiFlavour, MPI_FLAVOURS } from '../native/paths.js';
+import { builtFlavours, type MpiFlavour, MPI_FLAVOURS, nativeBuildCommand } from '../native/paths.js';
 
 export interface LauncherInfo {
   /** The MPI whose launcher started us, or null when none is recognised (a singleton run). */
@@ -63,12 +63,13 @@ export function chooseFlavour(env: Env = process.env, built: MpiFlavour[] = buil
   } else if (built.length > 0) {
     flavour = built[0]!;
   } else {
-    throw new Error(`scr's MPI binding is not built: run 'npm run build:native' (needs Open MPI or MPICH development files)`);
+    throw new Error(`scr's MPI binding is not built: run '${nativeBuildCommand()}' (needs Open MPI or MPICH development files: ` +
+      `Debian libopenmpi-dev openmpi-bin, or libmpich-dev mpich; or MPICC=/path/to/mpicc or MPI_HOME=/path/to/mpi for another MPI)`);
   }
   if (!built.includes(flavour)) {
     const how = flavour === 'openmpi' ? 'libopenmpi-dev openmpi-bin' : 'libmpich-dev mpich';
     throw new Error(`scr's MPI binding for ${flavour} is not built, but ${launcher.flavour === flavour ? `this process was launched by ${flavour} (${launcher.evidence})` : `SCR_MPI=${flavour}`}: ` +
-      `install ${how} and run 'node scripts/build-native.mjs --mpi ${flavour}'` +
+      `install ${how} and run '${nativeBuildCommand() === 'npm run build:native' ? `node scripts/build-native.mjs --mpi ${flavour}` : nativeBuildCommand()}'` +
       (built.length ? ` (built: ${built.join(', ')})` : ''));
   }
   return flavour;

@@ -1,7 +1,7 @@
 // Loads scr_kernels.node (no MPI inside, so commands may load it).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { kernelsModulePath } from './paths.js';
+import { kernelsModulePath, nativeBuildCommand } from './paths.js';
 
 const require = createRequire(import.meta.url);
 
@@ -30,7 +30,7 @@ export function kernelsAddon(): KernelsAddon {
   if (cached) return cached;
   const path = kernelsModulePath();
   if (!existsSync(path)) {
-    throw new Error(`scr's native kernels are not built (${path} is missing): run 'npm run build:native' or scripts/setup`);
+    throw new Error(`scr's native kernels are not built (${path} is missing): run '${nativeBuildCommand()}' (docs/building.md)`);
   }
   cached = require(path) as KernelsAddon;
   return cached;
