@@ -52,7 +52,7 @@ export SCR_CACHE_NEED=${SCR_CACHE_NEED:-1GiB}
 # export SCR_WATCHDOG_TIMEOUT=1800
 # Seconds the job gets to stop cleanly after scancel (SIGTERM) or `scr halt --immediate` before it
 # is killed; keep it below Slurm's KillWait / preemption GraceTime:
-# export SCR_HALT_GRACE=60
+# export SCR_HALT_GRACE=20
 # prerun removes the cache and control directories your earlier jobs left on these nodes (crashed
 # or cancelled ones; squeue says which have ended). 0: it only lists them. By hand, on a node:
 # scr clean --dry-run, then scr clean.

@@ -11,10 +11,15 @@
 // Safety: only <base>/<user> that is a real directory owned by this user is looked into; a job
 // directory is removed only if it and everything in it are this user's and none is a symlink
 // followed (symlinks inside are removed as links, never followed); the current job is never stale.
+// Nothing safely written is lost: a job whose cache holds a complete checkpoint newer than the newest
+// one on its prefix's file system (the prefix each cache-index record names) is reported, not
+// removed, unless the caller forces it.
 import { spawnSync } from 'node:child_process';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readIndex } from '../pfs/index.js';
 import { inUseAlive, inUsePath } from './in-use.js';
+import { readCacheIndex } from './records.js';
 
 export interface Base {
   /** The setting it comes from, e.g. SCR_CNTL_BASE, SCR_CACHE_BASE, or STORE=<path>. */
@@ -36,6 +41,10 @@ export interface JobDirs {
   /** Whether the job still runs, and how that was decided. */
   running: boolean;
   why: string;
+  /** For a job that no longer runs: checkpoints its caches hold that are newer than the newest one
+   * on its prefix's file system (or a cache index that cannot be read). Removing the directories
+   * would lose them, so scr clean and scr sim keep such a job (scr clean --force removes it). */
+  unsaved: string[];
 }
 
 export interface Skipped {
@@ -97,6 +106,33 @@ async function collect(bases: readonly Base[], user: string, only?: string): Pro
   return { byJob, skipped };
 }
 
+/** Complete checkpoints in the job's node cache indexes that are newer than the newest checkpoint
+ * on their prefix's file system, by name; an unreadable cache index counts too (it may list one). */
+export async function unsavedCheckpoints(dirs: readonly JobDir[]): Promise<string[]> {
+  const found = new Map<string, string>();
+  const newestSaved = new Map<string, number>();
+  const saved = async (prefix: string | undefined): Promise<number> => {
+    if (!prefix) return 0; // a record without its prefix (older versions): nothing is known to be saved
+    if (!newestSaved.has(prefix)) {
+      const idx = await readIndex(prefix, () => undefined).catch(() => ({ datasets: {} }));
+      const ids = Object.values(idx.datasets).filter((d) => d.flags.checkpoint && d.flushed && !d.failed && !d.superseded).map((d) => d.id);
+      newestSaved.set(prefix, Math.max(0, ...ids));
+    }
+    return newestSaved.get(prefix)!;
+  };
+  for (const d of dirs.filter((x) => x.kind === 'control')) {
+    for (const n of (await readdir(d.dir).catch(() => [] as string[])).filter((x) => x.startsWith('node.'))) {
+      const idx = await readCacheIndex(join(d.dir, n)).catch((e: Error) => e);
+      if (idx instanceof Error) { found.set(join(d.dir, n), `an unreadable cache index in ${join(d.dir, n)} (${idx.message})`); continue; }
+      for (const r of Object.values(idx.datasets)) {
+        if (!r.flags.checkpoint || !r.complete || r.failed || r.bypass || r.flushed) continue;
+        if (r.id > await saved(r.prefix)) found.set(`${r.prefix ?? ''}\0${r.id}`, `${r.name} (id ${r.id}${r.prefix ? `, prefix ${r.prefix}` : ''})`);
+      }
+    }
+  }
+  return [...found.values()];
+}
+
 /** Whether a live in-use mark is in the job's control directory or one of its node directories. */
 async function liveMark(dirs: readonly JobDir[]): Promise<string | null> {
   for (const d of dirs.filter((x) => x.kind === 'control')) {
@@ -142,7 +178,7 @@ export async function scanJobs(bases: readonly Base[], user: string, opts: { cur
       else if (queue.has(jobId)) { running = true; why = 'squeue lists it'; }
       else { running = false; why = 'squeue does not list it: the job has ended'; }
     } else { running = false; why = 'no live in-use mark: no process of it runs'; }
-    jobs.push({ jobId, dirs, bytes, running, why });
+    jobs.push({ jobId, dirs, bytes, running, why, unsaved: running ? [] : await unsavedCheckpoints(dirs) });
   }
   return { jobs, skipped, ...(queue && !(queue instanceof Set) ? { queueError: queue.error } : {}) };
 }

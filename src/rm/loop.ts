@@ -117,13 +117,14 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     }
     const moved = o.need === null ? [] : placement.map((n, i) => (n !== next[i] ? `${n}→${next[i]}` : '')).filter(Boolean);
     placement = next;
-    // A cancel that came before this launch: no launch.
+    const end = await o.rm.endTime().catch(() => null);
+    // A cancel that came before this launch: no launch. (No await between this check and the
+    // launch, so a cancel arriving later finds the run and bounds it by the grace time.)
     const pre = o.stop?.();
     if (pre) return result(pre.code, pre.reason);
     attempt++;
     const spares = usable.filter((n) => !placement.includes(n));
     o.say(`run ${attempt}${o.runs >= 0 ? ` of at most ${o.runs}` : ''} on ${placement.join(',')}${moved.length ? ` (moved: ${moved.join(', ')})` : ''}${spares.length ? `; spares: ${spares.join(',')}` : ''}`);
-    const end = await o.rm.endTime().catch(() => null);
     const run = o.rm.launch({ nodes: placement, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, graceSeconds: o.graceSeconds,
       env: { ...o.env, ...(end ? { SCR_END_TIME: String(end) } : {}) } });
     o.onLaunch?.(run, placement, attempt);
@@ -145,8 +146,10 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     lastCode = res.code;
     o.say(`run ${attempt} ended: ${res.code === 0 ? 'exit 0' : res.signal ? `killed by ${res.signal}` : `exit ${res.code}`}${hung ? ' (watchdog)' : ''}`);
     const halt = await readHalt(o.prefix).catch(() => ({}));
-    // A stop the wrapper decided (a cancel) comes first: its reason says what happened.
-    const stop = o.stop?.() ?? haltStop(halt, { now: Date.now() / 1000, endTime: end, haltSeconds: o.haltSeconds }, o.ownHalt);
+    // A job that called finalize has finished, even if a cancel came after; otherwise a stop the
+    // wrapper decided (a cancel) comes first: its reason says what happened.
+    const fromHalt = haltStop(halt, { now: Date.now() / 1000, endTime: end, haltSeconds: o.haltSeconds }, o.ownHalt);
+    const stop = fromHalt?.code === 'finalized' ? fromHalt : o.stop?.() ?? fromHalt;
     if (stop) return result(stop.code, stop.reason, stop.code === 'finalized');
     if (res.code === 0) return result('exit0', 'the application exited 0 without calling finalize()');
     if (o.runs >= 0 && attempt >= o.runs) return result('runs', `SCR_RUNS=${o.runs} launches used up${hung ? ' (the last run hung)' : ''}`);

@@ -13,7 +13,7 @@ export interface LaunchSpec {
   launcherArgs?: string[];
   argv: string[];
   env: Record<string, string>;
-  /** Seconds the launch gets to end after SIGTERM if the wrapper dies (SCR_HALT_GRACE; default 60):
+  /** Seconds the launch gets to end after SIGTERM if the wrapper dies (SCR_HALT_GRACE; default 20):
    * the launcher runs under a guard that then ends it (src/rm/guard.ts). */
   graceSeconds?: number;
 }

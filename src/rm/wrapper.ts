@@ -135,10 +135,17 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   // SCR_HALT_SECONDS before the allocation ends, asking for the end every 30 s, or sooner when the
   // halt point comes before that.
   let nextEndCheck = 0;
+  // Once the loop is over, a tick still waiting (on squeue, on the halt file) must not act: it could
+  // write a halt reason after ours was removed, or arm a kill timer that keeps the wrapper alive.
+  let stopped = false;
+  let tick: Promise<void> = Promise.resolve();
+  const stopWatching = async (): Promise<void> => { stopped = true; clearInterval(watch); await tick; };
   const watch = setInterval(() => {
-    void (async () => {
+    if (stopped) return;
+    tick = (async () => {
       if (wanted) await writeHalt();
       const h = await readHalt(prefix).catch(() => ({} as Awaited<ReturnType<typeof readHalt>>));
+      if (stopped) return;
       if (h.immediate && current) {
         const run = current;
         current = undefined;
@@ -152,7 +159,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
       if (haltSeconds > 0 && !ours && !wanted && now >= nextEndCheck) {
         nextEndCheck = now + (o.endPollSeconds ?? 30);
         const end = await o.rm.endTime().catch(() => null);
-        if (end === null) return;
+        if (end === null || stopped) return;
         const left = end - now;
         if (left < haltSeconds) await halt(`the allocation ends in ${Math.max(0, Math.floor(left))} s (SCR_HALT_SECONDS=${haltSeconds})`, 'time');
         else nextEndCheck = Math.min(nextEndCheck, end - haltSeconds + 0.5);
@@ -187,7 +194,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
       onLaunch: (run, nodes, attempt) => { current = run; o.onLaunch?.(run, nodes, attempt); },
     });
     // No run is left to watch; the outer finally also stops the watch if the loop threw.
-    clearInterval(watch);
+    await stopWatching();
     o.say(`stopping: ${result.reason}`);
 
     const ident = { user: o.cfg.str('SCR_USER_NAME'), jobId: o.rm.jobId() };
@@ -229,7 +236,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
       }
     }
   } finally {
-    clearInterval(watch);
+    await stopWatching();
     for (const t of timers) clearTimeout(t);
     handlers();
     // A late signal while we exit must not kill the wrapper with a signal status.

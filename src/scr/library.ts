@@ -153,7 +153,8 @@ export class ScrLibrary {
     } finally {
       // A SIGTERM the ranks agreed on ends the process soon after finalize (term.ts), unless it
       // exits by itself first; without one, SIGTERM's default action applies again.
-      if (s.termAt !== null) s.term?.endSoon();
+      // A SIGTERM that came during finalize itself (after the ranks agreed) is not lost either.
+      if (s.termAt !== null || (s.term?.at ?? null) !== null) s.term?.endSoon();
       else s.term?.remove();
     }
   }

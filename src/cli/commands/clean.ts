@@ -17,7 +17,7 @@ export interface CleanReport {
   /** Jobs no longer running: removed (unless dryRun). */
   stale: Array<{ jobId: string; bytes: number; why: string; dirs: Array<{ path: string; setting: string; bytes: number }> }>;
   /** Jobs still running (or that cannot be told): kept. */
-  kept: Array<{ jobId: string; bytes: number; why: string }>;
+  kept: Array<{ jobId: string; bytes: number; why: string; unsaved?: string[] }>;
   skipped: Skipped[];
   /** What could not be removed. */
   problems: string[];
@@ -31,8 +31,9 @@ export function basesOf(cfg: ResolvedConfig): Base[] {
   ];
 }
 
-/** Scans this node and removes the stale jobs' directories unless `dryRun`. */
-export async function cleanNode(cfg: ResolvedConfig, env: NodeJS.ProcessEnv, dryRun: boolean): Promise<CleanReport> {
+/** Scans this node and removes the stale jobs' directories unless `dryRun`; a job whose cache holds
+ * a checkpoint not on the file system is kept unless `force`. */
+export async function cleanNode(cfg: ResolvedConfig, env: NodeJS.ProcessEnv, dryRun: boolean, force = false): Promise<CleanReport> {
   const user = cfg.str('SCR_USER_NAME');
   // The job this runs in is never stale, whatever squeue says; nor is the configured job id (outside
   // a resource manager, the prefix's own nojob-… id, whose cache the next run there restores from).
@@ -42,6 +43,11 @@ export async function cleanNode(cfg: ResolvedConfig, env: NodeJS.ProcessEnv, dry
     problems: scan.queueError ? [`${scan.queueError} (its Slurm jobs were kept; check that squeue works here, e.g. SLURM_CONF)`] : [] };
   for (const j of scan.jobs) {
     if (j.running) { report.kept.push({ jobId: j.jobId, bytes: j.bytes, why: j.why }); continue; }
+    if (j.unsaved.length && !force) {
+      report.kept.push({ jobId: j.jobId, bytes: j.bytes, unsaved: j.unsaved, why: `${j.why}, but its cache holds ${j.unsaved.join(', ')}, not on the file system: ` +
+        `save it with scr postrun --job-id ${j.jobId} --prefix <its prefix> on this node, or remove it anyway with scr clean --force` });
+      continue;
+    }
     report.stale.push({ jobId: j.jobId, bytes: j.bytes, why: j.why, dirs: j.dirs.map((d) => ({ path: d.dir, setting: d.setting, bytes: d.bytes })) });
     if (!dryRun) report.problems.push(...await removeJob(j));
   }
@@ -59,8 +65,10 @@ export function describeClean(r: CleanReport, who: string): string[] {
   for (const s of r.skipped) lines.push(`${who}left alone ${s.path}: ${s.why}`);
   for (const p of r.problems) lines.push(`${who}problem: ${p}`);
   const total = r.stale.reduce((n, s) => n + s.bytes, 0);
+  const unsaved = r.kept.filter((k) => k.unsaved).length;
+  const running = r.kept.length - unsaved;
   lines.push(`${who}${r.stale.length ? `${verb} ${r.stale.length} ended job(s), ${humanBytes(total)}` : 'no directories of ended jobs'}` +
-    `${r.kept.length ? `; kept ${r.kept.length} running job(s)` : ''}`);
+    `${running ? `; kept ${running} running job(s)` : ''}${unsaved ? `; kept ${unsaved} ended job(s) holding a checkpoint not on the file system` : ''}`);
   return lines;
 }
 
@@ -75,8 +83,9 @@ export const cleanCommand: CommandSpec = {
     'whose cache the next run in that prefix restores from). A Slurm job id is kept when squeue is not installed. Only this user\'s real directories are\n' +
     'touched: a symlink is never followed, and a job directory holding anything of another user is left alone.\n' +
     'To clean every node of an allocation, run it through srun (srun --ntasks-per-node=1 scr clean) or set\n' +
-    'SCR_CLEAN_STALE=1 for scr prerun. Note: a crashed job\'s cache may hold its only copy of a checkpoint that was\n' +
-    'never flushed; scr postrun in that job\'s allocation is the way to save it.',
+    'SCR_CLEAN_STALE=1 for scr prerun. An ended job whose cache holds a complete checkpoint newer than the newest\n' +
+    'one on its prefix\'s file system is kept and named (it may be the only copy; scr postrun --job-id saves it);\n' +
+    '--force removes it anyway.',
   examples: [
     ['scr clean --dry-run', 'list the directories of ended jobs on this node, with their sizes'],
     ['scr clean', 'remove them'],
@@ -90,12 +99,13 @@ export const cleanCommand: CommandSpec = {
   ],
   configure(cmd) {
     cmd.option('--dry-run', 'only list what would be removed, with sizes')
+      .option('--force', 'also remove ended jobs whose cache holds a checkpoint that is not on the file system')
       .option('--json', 'print the report as JSON')
       .option('--prefix <dir>', 'prefix directory whose configuration to use (default: SCR_PREFIX, else the current directory)');
   },
   async run(_args, opts, io) {
     const cfg = loadConfig({ env: io.env, cwd: io.cwd, prefix: opts.prefix as string | undefined });
-    const report = await cleanNode(cfg, io.env, Boolean(opts.dryRun));
+    const report = await cleanNode(cfg, io.env, Boolean(opts.dryRun), Boolean(opts.force));
     if (opts.json) io.out(toJson(report, 0) + '\n');
     else for (const l of describeClean(report, '')) io.out(`${l}\n`);
     return report.problems.length ? 1 : 0;

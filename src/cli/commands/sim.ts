@@ -108,7 +108,11 @@ export const simCommand: CommandSpec = {
       say(`kept the simulated nodes' cache and control directories: the scavenge could not save ${result.scavenge.skipped.join('; ')}, so they may hold its only copy (${jobDirsText(cfg, ident)})`);
     } else {
       const job = (await scanJobs(basesOf(cfg), ident.user, { queue: null, only: jobId })).jobs[0];
-      if (job) {
+      if (job?.running) {
+        say(`kept the simulated nodes' cache and control directories: ${job.why} (${jobDirsText(cfg, ident)})`);
+      } else if (job?.unsaved.length) {
+        say(`kept the simulated nodes' cache and control directories: they hold ${job.unsaved.join(', ')}, not on the file system (${jobDirsText(cfg, ident)})`);
+      } else if (job) {
         const problems = await removeJob(job);
         say(`removed the simulated nodes' cache and control directories (${humanBytes(job.bytes)}): ${job.dirs.map((d) => d.dir).join(', ')}; --keep keeps them`);
         for (const p of problems) say(`warning: could not remove ${p}`);

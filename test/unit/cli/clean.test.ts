@@ -9,6 +9,8 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, sym
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeCacheIndex } from '../../../src/cache/records.js';
+import { updateIndex } from '../../../src/pfs/index.js';
 import { cleanEnv, scr } from '../../harness/cli.js';
 
 const heat = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'examples', 'heat.js');
@@ -63,6 +65,31 @@ describe('scr clean, and stale caches in scr prerun and scr sim', function () {
     assert.deepEqual(rep.kept.map((s: { jobId: string }) => s.jobId).sort(), ['current1', 'simlive']);
     assert.ok(!has('simdead') && !has('nojob-abc'), 'the ended jobs are gone');
     assert.ok(has('simlive') && has('current1'), 'the running jobs stay');
+  });
+
+  it('an ended job whose cache holds a checkpoint newer than the newest on its prefix\'s file system is kept and named; --force removes it', async () => {
+    const prefix = join(dir, 'p');
+    const record = (id: number) => ({ id, name: `ckpt.${id}`, flags: { checkpoint: true, output: false }, created: Date.now(), store: join(dir, 'c'),
+      descriptor: 0, ranks: 1, complete: true, bytes: 1000, files: 1, prefix });
+    // ended1's cache holds ckpt.3, newer than anything on the file system; ended2's holds ckpt.1, which is flushed.
+    job('ended1', 1000, await deadPid());
+    await writeCacheIndex(join(dir, 'k', USER, 'scr.ended1', 'node.here'), { datasets: { 3: record(3) } });
+    job('ended2', 1000, await deadPid());
+    await writeCacheIndex(join(dir, 'k', USER, 'scr.ended2', 'node.here'), { datasets: { 1: record(1) } });
+    mkdirSync(join(prefix, '.scr'), { recursive: true });
+    await updateIndex(prefix, (idx) => {
+      idx.datasets['1'] = { id: 1, name: 'ckpt.1', flags: { checkpoint: true, output: false }, created: Date.now(), ranks: 1, complete: true, flushed: true, failed: false, bytes: 1000, files: 1 };
+    }, () => undefined);
+    let r = scr(['clean'], { env: env(), cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^kept job ended1: .*its cache holds ckpt\\.3 \\(id 3, prefix ${prefix}\\), not on the file system: save it with scr postrun --job-id ended1 .*or remove it anyway with scr clean --force\\)$`, 'm'));
+    assert.match(r.stdout, /^removed 1 ended job\(s\), .*; kept 1 ended job\(s\) holding a checkpoint not on the file system$/m);
+    assert.match(r.stdout, /^removed job ended2: /m, 'its checkpoint is on the file system: nothing is lost');
+    assert.ok(has('ended1') && !has('ended2'));
+    r = scr(['clean', '--force'], { env: env(), cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^removed job ended1: /m);
+    assert.ok(!has('ended1'));
   });
 
   it('outside an allocation, the prefix\'s own nojob-… id is the current job: kept', () => {
