@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeOrphanSegments } from './shm-orphans.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -83,6 +84,7 @@ function summarise(label, np, result) {
 }
 
 async function main() {
+  const started = Date.now();
   if (!has('--no-build')) {
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
     if (tsc.status !== 0) { console.log('scr: 0 passed, 1 failed'); process.exit(1); }
@@ -139,6 +141,8 @@ async function main() {
   }
   // A straggling rank of a killed job may still write its report: retry, and never fail on it.
   try { rmSync(reportDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }); } catch { /* left in the temp dir */ }
+  const segments = removeOrphanSegments(started - 1000);
+  if (segments) console.log(`\nremoved ${segments} shared-memory segment file(s) that killed Open MPI ranks left in /dev/shm`);
   console.log('\n=== summary ===');
   let passed = 0;
   let failed = 0;
