@@ -1,4 +1,5 @@
 // npm run bench:checkpoint [-- --workload default|test-api --mib 256 --rounds 5 --flavour openmpi]
+//   test-api only: [--only SINGLE,PARTNER,XOR,RS] [--lose n1[,n2…]] (nodes lost before the relaunch)
 //   default:  bench/checkpoint-default.ts (SCR_CACHE_SIZE=2, simulated nodes sharing /dev/shm).
 //   test-api: LLNL SCR's examples/test_api workload on 4 simulated nodes with private storage each
 //             (bench/test-api*.ts): every scheme with SCR_CRC_ON_COPY=0 and =1 against the raw
@@ -6,6 +7,7 @@
 //             XOR and RS, and the targets of issue 13 with PASS/FAIL. Exits 1 when a rebuild did
 //             not give every rank back the bytes of the newest checkpoint.
 import type { MpiFlavour } from '../src/native/paths.js';
+import type { Scheme } from './test-api.js';
 
 const arg = (n: string, d: string) => { const i = process.argv.indexOf(`--${n}`); return i >= 0 ? process.argv[i + 1]! : d; };
 const workload = arg('workload', 'default');
@@ -22,7 +24,10 @@ if (workload === 'default') {
   const t0 = performance.now();
   console.log(`bench:checkpoint --workload test-api — ${flavour}, 4 ranks on 4 simulated nodes with private storage, ${mib} MiB (+ rank bytes) per rank, SCR_CACHE_SIZE=1, 1 untimed + ${rounds} timed rounds, ${new Date().toISOString()}`);
   console.log('checkpoint time = rank 0 wall time from before startOutput to after completeOutput; raw write = the same bytes, blocking writes + fsync, same node-private file system, previous file deleted, until every rank is done');
-  const rows = await runTestApi(flavour, mib, rounds, (r) => console.log(rowLine(r)));
+  const lose = arg('lose', 'n1').split(',');
+  const onlyArg = arg('only', '');
+  const only = onlyArg ? (onlyArg.split(',') as Scheme[]) : null;
+  const rows = await runTestApi({ flavour, mib, rounds, lose, only }, (r) => console.log(rowLine(r)));
   const broken = report(rows);
   console.log(`\nwhole bench: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   if (broken) {

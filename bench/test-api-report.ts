@@ -82,8 +82,8 @@ export function report(rows: Row[]): number {
   }
   for (const r of rows.filter((x) => REBUILD_TARGET[x.scheme] !== undefined)) {
     const t = REBUILD_TARGET[r.scheme]!;
-    if (r.rebuildError) { verdict(false, `${r.label} rebuild of lost node n1 is BROKEN: ${r.rebuildError.split('\n')[0]}`); continue; }
-    verdict(rebuildRatio(r) <= t, `${r.label} rebuild of lost node n1: init ${f(r.rebuild!.initSeconds)} s = ${f(rebuildRatio(r))}× the raw write, target ≤ ${t} (SCR 3.1: ${SCR_REBUILD[r.scheme]})`);
+    if (r.rebuildError) { verdict(false, `${r.label} rebuild of lost node(s) ${r.lost.join(', ')} is BROKEN: ${r.rebuildError.split('\n')[0]}`); continue; }
+    verdict(rebuildRatio(r) <= t, `${r.label} rebuild of lost node(s) ${r.lost.join(', ')}: init ${f(r.rebuild!.initSeconds)} s = ${f(rebuildRatio(r))}× the raw write, target ≤ ${t} (SCR 3.1: ${SCR_REBUILD[r.scheme]})`);
   }
   for (const r of rows) verdict(rssPieces(r) <= RSS_PIECES_MAX, `${r.label} peak RSS ${f(rssPieces(r), 1)} SCR_MPI_BUF_SIZE pieces above the application's own, target ≤ ${RSS_PIECES_MAX}`);
   out.push(`${met} of ${total} targets met`);

@@ -1,7 +1,7 @@
 // Runs bench/checkpoint's test-api workload: for each row (scheme × SCR_CRC_ON_COPY) one job of 4
 // ranks on 4 simulated nodes with PRIVATE storage each (test/harness/nodes.ts: a mount namespace
 // per rank, the node's own directory seen at the same path), then for PARTNER, XOR and RS node
-// n1's storage is deleted and the job relaunched with an empty spare in its place.
+// n1's storage (or --lose's nodes') is deleted and the job relaunched with an empty spare in its place.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MpiFlavour } from '../src/native/paths.js';
@@ -19,11 +19,18 @@ export interface RebuildOut {
   initStats: { seconds: number; phases: Array<{ name: string; seconds: number }> } | null;
   timings: Array<{ id: number; name: string; seconds: number; moved: number[]; rebuilt: number[] }>;
 }
-export interface Row { scheme: Scheme; crc: boolean; label: string; write: WriteOut; rebuild: RebuildOut | null; rebuildError: string | null }
+export interface Row { scheme: Scheme; crc: boolean; label: string; lost: string[]; write: WriteOut; rebuild: RebuildOut | null; rebuildError: string | null }
 
 const worker = join(fileURLToPath(import.meta.url), '..', 'test-api-rank.js');
 const NODES = ['n0', 'n1', 'n2', 'n3'];
-const RELAUNCH = ['n0', 'spare', 'n2', 'n3'];
+
+export interface TestApiOptions {
+  flavour: MpiFlavour; mib: number; rounds: number;
+  /** Nodes whose storage is deleted before the relaunch (default n1; rank i runs on node ni). */
+  lose: string[];
+  /** Only these schemes (default all). */
+  only: Scheme[] | null;
+}
 
 export const ROWS: Array<{ scheme: Scheme; crc: boolean }> = (['SINGLE', 'PARTNER', 'XOR', 'RS'] as const)
   .flatMap((scheme) => [{ scheme, crc: false }, { scheme, crc: true }]);
@@ -38,16 +45,18 @@ function lastJson<T>(r: NodeRunResult, what: string): T {
   return JSON.parse(line) as T;
 }
 
-/** Why the relaunch did not rebuild n1's part of the newest checkpoint, or null if it did. */
-function rebuildProblem(rb: RebuildOut, rounds: number): string | null {
-  if (!rb.restored) return 'haveRestart() found no checkpoint after n1 was lost';
+/** Why the relaunch did not rebuild the lost nodes' part of the newest checkpoint, or null if it did. */
+function rebuildProblem(rb: RebuildOut, rounds: number, lostRanks: number[]): string | null {
+  if (!rb.restored) return 'haveRestart() found no checkpoint after the node loss';
   if (rb.restored !== `ckpt.${rounds}`) return `restarted from ${rb.restored}, not the newest checkpoint ckpt.${rounds}`;
   if (rb.ranksVerified !== rb.ranks) return `only ${rb.ranksVerified} of ${rb.ranks} ranks read back the bytes they wrote`;
-  if (!rb.timings.some((x) => x.name === rb.restored && x.rebuilt.includes(1))) return `init() reports no rebuild of rank 1's files (${JSON.stringify(rb.timings)})`;
+  const mine = rb.timings.find((x) => x.name === rb.restored);
+  if (!mine || !lostRanks.every((r) => mine.rebuilt.includes(r))) return `init() reports no rebuild of lost rank(s) ${lostRanks.join(', ')}'s files (${JSON.stringify(rb.timings)})`;
   return null;
 }
 
-export async function runRow(flavour: MpiFlavour, mib: number, rounds: number, scheme: Scheme, crc: boolean): Promise<Row> {
+export async function runRow(o: TestApiOptions, scheme: Scheme, crc: boolean): Promise<Row> {
+  const { flavour, mib, rounds, lose } = o;
   const label = rowLabel(scheme, crc);
   const job = newNodeJob({
     env: {
@@ -61,26 +70,29 @@ export async function runRow(flavour: MpiFlavour, mib: number, rounds: number, s
     let rebuild: RebuildOut | null = null;
     let rebuildError: string | null = null;
     if (scheme !== 'SINGLE') {
-      loseNode(job, 'n1');
+      for (const n of lose) loseNode(job, n);
+      const relaunch = NODES.map((n) => (lose.includes(n) ? `spare${n.slice(1)}` : n));
       try {
-        rebuild = lastJson<RebuildOut>(await runNodes(flavour, job, RELAUNCH, [worker, 'rebuild', ...args], { timeoutMs: 900_000 }), `${label} rebuild`);
-        rebuildError = rebuildProblem(rebuild, rounds);
+        rebuild = lastJson<RebuildOut>(await runNodes(flavour, job, relaunch, [worker, 'rebuild', ...args], { timeoutMs: 900_000 }), `${label} rebuild`);
+        rebuildError = rebuildProblem(rebuild, rounds, lose.map((n) => NODES.indexOf(n)));
       } catch (e) {
         rebuildError = (e as Error).message;
       }
     }
-    return { scheme, crc, label, write, rebuild, rebuildError };
+    return { scheme, crc, label, lost: lose, write, rebuild, rebuildError };
   } finally {
     cleanupNodeJob(job);
   }
 }
 
-export async function runTestApi(flavour: MpiFlavour, mib: number, rounds: number, onRow: (r: Row) => void): Promise<Row[]> {
+export async function runTestApi(o: TestApiOptions, onRow: (r: Row) => void): Promise<Row[]> {
+  const bad = o.lose.filter((n) => !NODES.includes(n));
+  if (bad.length || o.lose.length === 0) throw new Error(`--lose ${o.lose.join(',')}: name nodes among ${NODES.join(', ')}`);
   const missing = privateNodesMissing();
   if (missing) throw new Error(`private node storage is needed: ${missing}`);
   const rows: Row[] = [];
-  for (const { scheme, crc } of ROWS) {
-    const r = await runRow(flavour, mib, rounds, scheme, crc);
+  for (const { scheme, crc } of ROWS.filter((x) => !o.only || o.only.includes(x.scheme))) {
+    const r = await runRow(o, scheme, crc);
     rows.push(r);
     onRow(r);
   }
