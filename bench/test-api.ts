@@ -46,7 +46,7 @@ function lastJson<T>(r: NodeRunResult, what: string): T {
 }
 
 /** Why the relaunch did not rebuild the lost nodes' part of the newest checkpoint, or null if it did. */
-function rebuildProblem(rb: RebuildOut, rounds: number, lostRanks: number[]): string | null {
+export function rebuildProblem(rb: RebuildOut, rounds: number, lostRanks: number[]): string | null {
   if (!rb.restored) return 'haveRestart() found no checkpoint after the node loss';
   if (rb.restored !== `ckpt.${rounds}`) return `restarted from ${rb.restored}, not the newest checkpoint ckpt.${rounds}`;
   if (rb.ranksVerified !== rb.ranks) return `only ${rb.ranksVerified} of ${rb.ranks} ranks read back the bytes they wrote`;
