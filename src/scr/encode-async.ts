@@ -19,7 +19,9 @@ import type { Session } from './session.js';
 
 interface Pending {
   rec: DatasetRecord;
-  done: Promise<{ error: Error | null; redundancyBytes: number }>;
+  /** Starts the encode (once); its outcome. */
+  run: () => Promise<{ error: Error | null; redundancyBytes: number }>;
+  done: Promise<{ error: Error | null; redundancyBytes: number }> | null;
   startedAt: number;
 }
 
@@ -48,16 +50,23 @@ async function dupOf(ctx: Context, place: SetPlace): Promise<Comm> {
   return comm;
 }
 
-/** Starts the encode of `rec` (recorded complete and unprotected by the caller). Collective over
- * the set for the duplicate only; returns before any data moves. */
+/** Prepares the encode of `rec` (recorded complete and unprotected by the caller): collective
+ * over the set for the duplicate only. It starts with kickEncode, when completeOutput returns, so
+ * the call's own last collectives do not wait behind it. */
 export async function startEncode(s: Session, rec: DatasetRecord, d: CkptDescriptor, files: FileEntry[]): Promise<void> {
   const ctx = s.ctx;
   const place = await ctx.setsFor(d);
   const comm = await dupOf(ctx, place);
   // protect() takes the set from ctx.setsFor: this view of the context hands it the duplicate.
   const view = Object.create(ctx, { setsFor: { value: async () => ({ ...place, comm }) } }) as Context;
-  const done = protect(view, rec, d, files, false).catch((e: unknown) => ({ error: e instanceof Error ? e : new Error(String(e)), redundancyBytes: 0 }));
-  pending.set(s, { rec, done, startedAt: performance.now() });
+  const run = () => protect(view, rec, d, files, false).catch((e: unknown) => ({ error: e instanceof Error ? e : new Error(String(e)), redundancyBytes: 0 }));
+  pending.set(s, { rec, run, done: null, startedAt: performance.now() });
+}
+
+/** Starts the prepared encode, if any (local; every rank of the set starts it alike). */
+export function kickEncode(s: Session): void {
+  const p = pending.get(s);
+  if (p && !p.done) p.done = p.run();
 }
 
 /** Completes the running encode, if any (collective over the job): agree on it, then record the
@@ -68,7 +77,7 @@ export async function settleEncode(s: Session, evictDeferred: (s: Session) => Pr
   pending.delete(s);
   const ctx = s.ctx;
   const { rec } = p;
-  const { error } = await p.done;
+  const { error } = await (p.done ?? p.run());
   const waited = (performance.now() - p.startedAt) / 1000;
   let why: string | null = null;
   try {

@@ -13,7 +13,7 @@ import { CODES, sameOnEveryRank, ScrError, ScrStateError } from './errors.js';
 import { logEvent } from './log.js';
 import { current, forget } from './named.js';
 import { closeSession, openSession } from './open.js';
-import { freeEncodeComms, settleEncode } from './encode-async.js';
+import { freeEncodeComms, kickEncode, settleEncode } from './encode-async.js';
 import { completeOutput, evictDeferred, newRecord, type OutputPhase, type OutputStats, routeOutput, startOutput } from './output.js';
 import type { RestoreTiming } from './restore.js';
 import { completeRestart, haveRestart, type Offer, type RestartPhase, routeRestart, startRestart } from './restart.js';
@@ -251,6 +251,7 @@ export class ScrLibrary {
     const res = await completeOutput(s, out, ok);
     if (res.stats) this.#stats = res.stats;
     if (res.ok && out.rec.flags.checkpoint) await this.#afterCheckpoint(s, out.rec);
+    kickEncode(s); // a background encode (SCR_ENCODE_ASYNC=1) starts as the call returns
     return res.ok;
   }
 
