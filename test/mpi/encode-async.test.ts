@@ -1,12 +1,13 @@
 // SCR_ENCODE_ASYNC=1 on every rank: completeOutput returns with the checkpoint recorded but
 // unprotected, the previous protected checkpoint stays in cache (SCR_CACHE_SIZE=1) until the
 // encode is settled at the next collective call, a restart gets exactly the bytes written (CRC32
-// checked), and a checkpoint recorded unprotected is never restarted from.
+// checked), a checkpoint recorded unprotected is never restarted from, and an encode that fails
+// in the background is reported at the next call, the protected checkpoint staying.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { controlDir, datasetDir } from '../../src/cache/paths.js';
+import { controlDir, datasetDir, redDataPath } from '../../src/cache/paths.js';
 import { readCacheIndex, readFilemap, updateCacheIndex } from '../../src/cache/records.js';
 import * as scr from '../../src/index.js';
 
@@ -94,6 +95,30 @@ describe('background encode (SCR_ENCODE_ASYNC=1)', function () {
     assert.equal(await scr.haveRestart(), null, 'an unprotected checkpoint is not offered');
     assert.equal((await recorded())['3'], undefined, 'and it is removed from the cache index');
     assert.ok(!existsSync(dir(3)), 'and from cache');
+    await scr.finalize();
+  });
+
+  it('a background encode that fails is reported at the next call; the protected checkpoint stays', async function () {
+    if (w.size < 2) this.skip(); // one rank: XOR degrades to SINGLE, which writes no redundancy data
+    await scr.init();
+    await write('b4', 4);
+    const id4 = scr.lastOutputStats()!.id;
+    const id5 = id4 + 1; // ids count up from the newest dataset seen (none is left here)
+    assert.equal(await scr.needCheckpoint(), true);
+    await scr.startOutput('b5', scr.FLAG_CHECKPOINT);
+    writeFileSync(scr.routeFile(join(process.env.SCR_PREFIX!, `b5.r${w.rank}`)), bytesOf(5, w.rank));
+    // A directory where rank 0's redundancy data goes: its encode fails (the ring still runs).
+    if (w.rank === 0) mkdirSync(redDataPath(dir(id5), 0), { recursive: true });
+    assert.equal(await scr.completeOutput(true), true, 'completeOutput returned before the encode');
+    assert.equal((await recorded())[String(id5)]?.protected, false);
+    assert.equal(await scr.shouldExit(), false); // settles b5: failed, deleted
+    assert.equal((await recorded())[String(id5)], undefined, 'the failed dataset is deleted from the cache index');
+    assert.ok(!existsSync(dir(id5)), 'and from cache');
+    assert.equal((await recorded())[String(id4)]?.protected, true, 'b4 stays');
+    assert.equal(await scr.haveRestart(), 'b4');
+    await scr.startRestart();
+    assert.ok(readFileSync(scr.routeFile(join(process.env.SCR_PREFIX!, `b4.r${w.rank}`))).equals(bytesOf(4, w.rank)));
+    assert.equal(await scr.completeRestart(true), true);
     await scr.finalize();
   });
 });
