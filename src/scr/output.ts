@@ -3,7 +3,7 @@
 // record it, and run the flush policy. Arguments were checked and agreed by the caller.
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { type DatasetRecord, writeFilemap } from '../cache/records.js';
+import type { DatasetRecord } from '../cache/records.js';
 import type { CkptDescriptor } from '../config/resolve.js';
 import { agree, agreeKeepingMine, outcomeOf } from './agree.js';
 import type { Context } from './context.js';
@@ -175,16 +175,10 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
   const background = encodeInBackground(ctx, out.bypass, flushDue);
   const t0 = performance.now();
   let redundancyBytes = 0;
-  if (background) {
-    // Recorded now; the encode (and the CRC32s of its pass) rewrites the file map when done.
-    let mapErr: unknown = null;
-    try { await writeFilemap(dirOf(ctx, rec), { dataset: rec.id, rank: ctx.rank, files: files! }); } catch (e) { mapErr = e; }
-    try {
-      await agree(comm, `completeOutput(): recording the file maps of ${rec.name}`, outcomeOf(mapErr));
-    } catch (e) {
-      return fail((e as Error).message);
-    }
-  } else {
+  // In the background, the encode writes the file maps (with the CRC32s of its pass) and the
+  // redundancy records; until it is settled the cache index says the dataset is unprotected, and a
+  // restart drops it whatever files it finds (restore-unprotected.ts).
+  if (!background) {
     const res = await protect(ctx, rec, out.descriptor, files!, out.bypass);
     redundancyBytes = res.redundancyBytes;
     try {
