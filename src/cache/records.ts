@@ -43,6 +43,10 @@ export interface DatasetRecord {
   ranks: number;
   /** True once completeOutput agreed every rank wrote its files and redundancy was applied. */
   complete: boolean;
+  /** false while its redundancy encode runs in the background (SCR_ENCODE_ASYNC=1), true once
+   * every rank finished it and the ranks agreed. Absent (records of older versions, synchronous
+   * encodes) counts as protected. An unprotected dataset is never restored nor drained. */
+  protected?: boolean;
   /** Marked by completeRestart(false): never offered for restart again. */
   failed?: boolean;
   /** On the parallel file system, fsynced, and in its index. */

@@ -53,12 +53,13 @@ export interface ScavengeProgress {
 }
 
 /** The records of the complete datasets of this prefix node `id.node`'s cache index lists
- * (a dataset of another prefix under the same job id is not ours to drain). */
+ * (a dataset of another prefix under the same job id is not ours to drain; one whose background
+ * encode never finished, SCR_ENCODE_ASYNC=1, is not protected and has no CRC32s: not drained). */
 async function completeRecords(cfg: ResolvedConfig, id: Identity): Promise<DatasetRecord[]> {
   const cntl = nodeDir(cfg.str('SCR_CNTL_BASE'), id);
   if (!existsSync(cacheIndexPath(cntl))) return [];
   const prefix = cfg.str('SCR_PREFIX');
-  return Object.values((await readCacheIndex(cntl)).datasets).filter((rec) => rec.complete && (rec.prefix === undefined || rec.prefix === prefix));
+  return Object.values((await readCacheIndex(cntl)).datasets).filter((rec) => rec.complete && rec.protected !== false && (rec.prefix === undefined || rec.prefix === prefix));
 }
 
 /** The complete datasets node `id.node`'s cache index lists, with the ranks it holds of each. */

@@ -13,7 +13,8 @@ import { CODES, sameOnEveryRank, ScrError, ScrStateError } from './errors.js';
 import { logEvent } from './log.js';
 import { current, forget } from './named.js';
 import { closeSession, openSession } from './open.js';
-import { completeOutput, newRecord, type OutputPhase, type OutputStats, routeOutput, startOutput } from './output.js';
+import { freeEncodeComms, kickEncode, settleEncode } from './encode-async.js';
+import { completeOutput, evictDeferred, newRecord, type OutputPhase, type OutputStats, routeOutput, startOutput } from './output.js';
 import type { RestoreTiming } from './restore.js';
 import { completeRestart, haveRestart, type Offer, type RestartPhase, routeRestart, startRestart } from './restart.js';
 import type { Session } from './session.js';
@@ -53,6 +54,12 @@ export class ScrLibrary {
   /** What the last init() moved and rebuilt, per dataset, with the seconds it took. */
   get restoreStats(): RestoreTiming[] {
     return this.#restoreStats;
+  }
+
+  /** Completes a background encode (SCR_ENCODE_ASYNC=1) first thing in every collective call
+   * made in the idle state (encode-async.ts). */
+  async #settle(): Promise<void> {
+    if (this.#s) await settleEncode(this.#s, evictDeferred);
   }
 
   // ---- arguments, agreed ----
@@ -143,6 +150,8 @@ export class ScrLibrary {
 
   async finalize(): Promise<void> {
     this.#sm.expect('finalize()', 'idle');
+    await this.#settle();
+    if (this.#s) await freeEncodeComms(this.#s.ctx);
     const s = this.#s;
     this.#s = null;
     this.#offer = null;
@@ -173,6 +182,7 @@ export class ScrLibrary {
   // ---- policies ----
   async needCheckpoint(): Promise<boolean> {
     this.#sm.expect('needCheckpoint()', 'idle');
+    await this.#settle();
     const s = this.#s;
     if (!s) return true;
     await s.flushes.progress();
@@ -188,6 +198,7 @@ export class ScrLibrary {
 
   async shouldExit(): Promise<boolean> {
     this.#sm.expect('shouldExit()', 'idle');
+    await this.#settle();
     const s = this.#s;
     if (!s) return false;
     await s.flushes.progress();
@@ -200,6 +211,7 @@ export class ScrLibrary {
   // ---- output ----
   async startOutput(name: string | null | undefined, flags: number): Promise<void> {
     this.#sm.expect('startOutput()', 'idle');
+    await this.#settle();
     let argErr: ScrError | null = null;
     if (name !== null && name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
       argErr = new ScrError(`startOutput(): name must be a non-empty string without '/', or null for the default, got ${describe(name)}`, CODES.ARGUMENT);
@@ -239,6 +251,7 @@ export class ScrLibrary {
     const res = await completeOutput(s, out, ok);
     if (res.stats) this.#stats = res.stats;
     if (res.ok && out.rec.flags.checkpoint) await this.#afterCheckpoint(s, out.rec);
+    kickEncode(s); // a background encode (SCR_ENCODE_ASYNC=1) starts as the call returns
     return res.ok;
   }
 
@@ -266,6 +279,8 @@ export class ScrLibrary {
     reason = await ctx.comm.bcastObject(reason, 0);
     // A SIGTERM (logged as a HALT when agreed): this checkpoint goes to the file system now.
     const term = await s.termAgreed();
+    // Flushed now: its background encode (if any) completes first.
+    if (reason || term) await this.#settle();
     if (term) {
       s.termCheckpointed = true;
       await s.flushForTerm();
@@ -273,7 +288,9 @@ export class ScrLibrary {
     if (reason) {
       await logEvent(ctx, 'HALT', { reason: JSON.stringify(reason) });
       // A halting job leaves its newest checkpoint on the file system.
-      if (!rec.flushed && ctx.cfg.int('SCR_FLUSH') > 0) await s.flushes.flush(rec);
+      // (The newest protected one, should this one's background encode have failed just now.)
+      const newest = s.datasets.has(rec.id) ? rec : s.restartable()[0];
+      if (newest && !newest.flushed && ctx.cfg.int('SCR_FLUSH') > 0) await s.flushes.flush(newest);
       await s.flushes.progress('all');
     }
     if ((reason || term) && ctx.cfg.bool('SCR_HALT_EXIT')) {
@@ -287,6 +304,7 @@ export class ScrLibrary {
   // ---- current / drop / delete ----
   async current(name: string): Promise<void> {
     this.#sm.expect('current()', 'idle');
+    await this.#settle();
     await this.#agreeName('current()', name);
     await current(this.#enabled('current()'), name);
   }
@@ -294,6 +312,7 @@ export class ScrLibrary {
   /** SCR_Drop: forgets a dataset (index entry and cache); its files on the file system stay. */
   async drop(name: string): Promise<void> {
     this.#sm.expect('drop()', 'idle');
+    await this.#settle();
     await this.#agreeName('drop()', name);
     await forget(this.#enabled('drop()'), 'drop', name, { deleteFiles: false });
   }
@@ -302,6 +321,7 @@ export class ScrLibrary {
    * directories below the prefix) and from the index. */
   async deleteDataset(name: string): Promise<void> {
     this.#sm.expect('deleteDataset()', 'idle');
+    await this.#settle();
     await this.#agreeName('deleteDataset()', name);
     await forget(this.#enabled('deleteDataset()'), 'deleteDataset', name, { deleteFiles: true });
   }
@@ -314,6 +334,7 @@ export class ScrLibrary {
   // ---- restart ----
   async haveRestart(): Promise<string | null> {
     this.#sm.expect('haveRestart()', 'idle');
+    await this.#settle();
     this.#offer = this.#s ? await haveRestart(this.#s) : null;
     return this.#offer?.rec.name ?? null;
   }

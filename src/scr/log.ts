@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { prefixScrDir } from '../cache/paths.js';
 import type { Context } from './context.js';
 
-export type EventKind = 'START' | 'CHECKPOINT' | 'OUTPUT' | 'FLUSH' | 'FETCH' | 'REBUILD' | 'RESTART' | 'HALT' | 'FAILED' | 'FINALIZE';
+export type EventKind = 'START' | 'CHECKPOINT' | 'OUTPUT' | 'FLUSH' | 'FETCH' | 'REBUILD' | 'PROTECTED' | 'RESTART' | 'HALT' | 'FAILED' | 'FINALIZE';
 
 export function logPath(prefix: string): string {
   return join(prefixScrDir(prefix), 'log');

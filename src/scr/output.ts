@@ -8,6 +8,7 @@ import type { CkptDescriptor } from '../config/resolve.js';
 import { agree, agreeKeepingMine, outcomeOf } from './agree.js';
 import type { Context } from './context.js';
 import { createDatasetDir, dirOf, protect, recordDataset, type Routed, statRouted } from './dataset.js';
+import { encodeInBackground, pendingEncode, startEncode } from './encode-async.js';
 import { CODES, ScrError } from './errors.js';
 import { logEvent } from './log.js';
 import { removeStaged, stagePath } from '../pfs/commit.js';
@@ -29,8 +30,10 @@ export interface OutputStats {
   id: number;
   bytes: number;
   redundancyBytes: number;
-  /** Seconds spent applying redundancy (and CRCs) on this rank. */
+  /** Seconds spent applying redundancy (and CRCs) on this rank (0 when it runs in the background). */
   protectSeconds: number;
+  /** The encode runs in the background (SCR_ENCODE_ASYNC=1): redundancyBytes is not known yet. */
+  background?: boolean;
 }
 
 export function newRecord(ctx: Context, id: number, name: string | null, flags: { checkpoint: boolean; output: boolean }): DatasetRecord {
@@ -95,13 +98,19 @@ function lastGoodCopy(s: Session, rec: DatasetRecord): boolean {
 }
 
 /** After a dataset completed: the evictions startOutput deferred happen now, for those that are no
- * longer a last good copy (a newer checkpoint is complete; an output was flushed meanwhile). */
-async function evictDeferred(s: Session): Promise<void> {
-  for (const id of s.deferred) {
+ * longer a last good copy (a newer checkpoint is complete; an output was flushed meanwhile). While
+ * the new checkpoint's encode runs in the background (encode-async.ts), the previous protected
+ * one is still the last good copy: it stays deferred, and this runs again once the encode is
+ * settled. */
+export async function evictDeferred(s: Session): Promise<void> {
+  const waiting = pendingEncode(s) !== null;
+  for (const id of [...s.deferred]) {
     const rec = s.datasets.get(id);
-    if (rec && !lastGoodCopy(s, rec)) await s.drop(rec, { background: true });
+    if (rec && !lastGoodCopy(s, rec)) {
+      await s.drop(rec, { background: true });
+      s.deferred.delete(id);
+    } else if (!waiting || !rec) s.deferred.delete(id);
   }
-  s.deferred.clear();
 }
 
 /** routeFile() in an output phase: where to write `path` (local). */
@@ -159,19 +168,32 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
     await noteFullStore(s, rec);
     return fail(null);
   }
+  // Every output dataset reaches the file system; checkpoints every SCR_FLUSH-th id; a bypass
+  // dataset, already there under its staging names, is always recorded and put in place.
+  const every = ctx.cfg.int('SCR_FLUSH');
+  const flushDue = !!rec.bypass || rec.flags.output || (rec.flags.checkpoint && every > 0 && rec.id % every === 0);
+  const background = encodeInBackground(ctx, out.bypass, flushDue);
   const t0 = performance.now();
-  const { error, redundancyBytes } = await protect(ctx, rec, out.descriptor, files!, out.bypass);
-  const protectSeconds = (performance.now() - t0) / 1000;
-  try {
-    await agree(comm, `completeOutput(): applying redundancy to ${rec.name}`, outcomeOf(error));
-  } catch (e) {
-    return fail((e as Error).message);
+  let redundancyBytes = 0;
+  // In the background, the encode writes the file maps (with the CRC32s of its pass) and the
+  // redundancy records; until it is settled the cache index says the dataset is unprotected, and a
+  // restart drops it whatever files it finds (restore-unprotected.ts).
+  if (!background) {
+    const res = await protect(ctx, rec, out.descriptor, files!, out.bypass);
+    redundancyBytes = res.redundancyBytes;
+    try {
+      await agree(comm, `completeOutput(): applying redundancy to ${rec.name}`, outcomeOf(res.error));
+    } catch (e) {
+      return fail((e as Error).message);
+    }
   }
+  const protectSeconds = background ? 0 : (performance.now() - t0) / 1000;
   const bytes = files!.reduce((a, f) => a + f.size, 0);
   const totals = await comm.allreduce(Float64Array.of(bytes, files!.length), 'SUM');
   rec.complete = true;
   rec.bytes = totals[0]!;
   rec.files = totals[1]!;
+  if (background) rec.protected = false;
   let recErr: unknown = null;
   try { await recordDataset(ctx, rec); } catch (e) { recErr = e; }
   try {
@@ -180,15 +202,13 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
     return fail((e as Error).message);
   }
   s.datasets.set(rec.id, rec);
+  if (background) await startEncode(s, rec, out.descriptor, files!);
   await evictDeferred(s);
   if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointCompleted();
   await logEvent(ctx, rec.flags.checkpoint ? 'CHECKPOINT' : 'OUTPUT', { name: rec.name, id: rec.id, bytes: rec.bytes, seconds: (performance.now() - out.startedAt) / 1000, files: rec.files });
-  // Every output dataset reaches the file system; checkpoints every SCR_FLUSH-th id; a bypass
-  // dataset, already there under its staging names, is always recorded and put in place.
-  const every = ctx.cfg.int('SCR_FLUSH');
-  if (rec.bypass || rec.flags.output || (rec.flags.checkpoint && every > 0 && rec.id % every === 0)) await s.flushes.flush(rec);
+  if (flushDue) await s.flushes.flush(rec);
   await s.flushes.progress();
-  return { ok: true, stats: { id: rec.id, bytes, redundancyBytes, protectSeconds } };
+  return { ok: true, stats: { id: rec.id, bytes, redundancyBytes, protectSeconds, ...(background ? { background } : {}) } };
 }
 
 /** When a dataset is not complete and its store is (nearly) full on some node, says so: the

@@ -20,6 +20,7 @@ import type { Context } from './context.js';
 import { moveData } from './restore-move.js';
 import { decide, type Plan } from './restore-plan.js';
 import { notOwnFile, type NodeReport, scanNode } from './restore-scan.js';
+import { dropUnprotected } from './restore-unprotected.js';
 
 export interface RestoreTiming {
   id: number;
@@ -115,7 +116,7 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     }
   }
   const reports = ((await ctx.comm.allgatherObject(mine)) as Array<NodeReport | null>).filter((r): r is NodeReport => r !== null);
-  const { plans, drops, kept, maxId } = decide(ctx.nodeOf, ctx.size, reports, (rec) => ctx.cfg.ckpts.find((c) => c.index === rec.descriptor)?.type ?? 'its');
+  const { plans, drops, kept, maxId } = dropUnprotected(decide(ctx.nodeOf, ctx.size, reports, (rec) => ctx.cfg.ckpts.find((c) => c.index === rec.descriptor)?.type ?? 'its'), reports);
   const out: RestoreResult = { restored: [], kept, timings: [], maxId, dropped: [] };
   for (const f of reports.flatMap((r) => r.foreign.map((x) => ({ ...x, node: r.node })))) {
     ctx.note(`node ${f.node}'s cache holds dataset ${f.id} (${f.name}) of another prefix, ${f.prefix}, under the same job id: it is left alone`);

@@ -40,9 +40,9 @@ export class Session {
     this.flushes = new FlushQueue(ctx);
   }
 
-  /** Datasets in cache, newest first, that a restart may use. */
+  /** Datasets in cache, newest first, that a restart may use (protected ones: encode-async.ts). */
   restartable(): DatasetRecord[] {
-    return [...this.datasets.values()].filter((r) => r.complete && !r.failed && r.flags.checkpoint).sort((a, b) => b.id - a.id);
+    return [...this.datasets.values()].filter((r) => r.complete && !r.failed && r.flags.checkpoint && r.protected !== false).sort((a, b) => b.id - a.id);
   }
 
   /** Forgets a dataset and deletes this node's part; a failure to delete is only warned about
