@@ -7,6 +7,7 @@ import type { DatasetRecord } from '../cache/records.js';
 import { type ConfigQuery, answerQuery, applyConfigString, Layer, layerToText } from '../config/config-string.js';
 import { loadConfig, type ResolvedConfig } from '../config/resolve.js';
 import { afterCheckpoint, readHalt, updateHalt } from '../halt/index.js';
+import { counter } from '../common/count.js';
 import { Comm, mpi } from '../mpi/index.js';
 import { agreeKeepingMine } from './agree.js';
 import { CODES, sameOnEveryRank, ScrError, ScrStateError } from './errors.js';
@@ -160,13 +161,15 @@ export class ScrLibrary {
   }
 
   /** Runs one scr call; the SIGTERM watch counts the time outside calls (term.ts). */
-  async track<T>(call: () => Promise<T>): Promise<T> {
+  async track<T>(call: () => Promise<T>, name = 'call'): Promise<T> {
     const term = this.#s?.term;
     term?.enter();
+    const phase = counter.on ? counter.enter(name) : null; // SCR_COUNT_FILE
     try {
       return await call();
     } finally {
       term?.leave();
+      if (phase !== null) counter.leave(phase);
     }
   }
 
