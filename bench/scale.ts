@@ -6,10 +6,11 @@
 // rank counts (SCR_COUNT_FILE) the calls, MPI operations and bytes of every collective and
 // point-to-point call, and the metadata files read and written, per API call. Prints, per phase,
 // the max over ranks and rank 0's. Counts, not times: oversubscribed runs are fine.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Counts, Tally } from '../src/common/count.js';
+import { readCounts, type Summary, summarize } from './scale-summary.js';
 import type { MpiFlavour } from '../src/native/paths.js';
 import { cleanup, newSimJob, runOnNodes, type SimJob } from '../test/harness/sim.js';
 
@@ -22,46 +23,6 @@ const flavour = arg('flavour', 'openmpi') as MpiFlavour;
 const jsonOut = arg('json', '');
 const worker = join(fileURLToPath(import.meta.url), '..', 'scale-rank.js');
 
-/** What one rank did in one phase, summed by class of call. */
-export interface Summary {
-  /** Collectives on the whole job's communicator: calls, MPI operations, bytes sent, received. */
-  worldCalls: number; worldOps: number; worldSent: number; worldRecv: number;
-  /** Collectives on node and set communicators (bounded size), and the largest such comm. */
-  subCalls: number; subBytes: number; subMax: number;
-  /** Point-to-point messages (sends and receives) and their bytes. */
-  p2pMsgs: number; p2pBytes: number;
-  /** Metadata files read and written, and their bytes. */
-  metaFiles: number; metaBytes: number;
-  /** Bytes received by gathering collectives on the job's communicator (the linear suspects). */
-  gatherRecv: number;
-}
-
-const P2P = new Set(['send', 'recv', 'sendrecv']);
-const GATHERS = new Set(['allgather', 'gather', 'alltoall', 'bcastObject', 'bcast', 'splitByString']);
-
-export function summarize(calls: Record<string, Tally>): Summary {
-  const s: Summary = { worldCalls: 0, worldOps: 0, worldSent: 0, worldRecv: 0, subCalls: 0, subBytes: 0, subMax: 0, p2pMsgs: 0, p2pBytes: 0, metaFiles: 0, metaBytes: 0, gatherRecv: 0 };
-  for (const [key, t] of Object.entries(calls)) {
-    if (key.startsWith('read:') || key.startsWith('write:')) {
-      s.metaFiles += t.calls; s.metaBytes += t.sent + t.recv;
-      continue;
-    }
-    const [name, scope] = key.split('@') as [string, string];
-    if (P2P.has(name)) { s.p2pMsgs += t.ops; s.p2pBytes += t.sent + t.recv; continue; }
-    if (scope === 'world') {
-      s.worldCalls += t.calls; s.worldOps += t.ops; s.worldSent += t.sent; s.worldRecv += t.recv;
-      if (GATHERS.has(name)) s.gatherRecv += t.recv;
-    } else {
-      s.subCalls += t.calls; s.subBytes += t.sent + t.recv; s.subMax = Math.max(s.subMax, t.maxSize);
-    }
-  }
-  return s;
-}
-
-function readCounts(dir: string): Array<{ rank: number; counts: Counts }> {
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { rank: number; counts: Counts }).sort((a, b) => a.rank - b.rank);
-}
-
 async function run(job: SimJob, nodes: string[], mode: string, label: string, env: Record<string, string> = {}): Promise<Array<{ rank: number; counts: Counts }>> {
   const dir = join(job.root, `counts.${label}`);
   mkdirSync(dir);
@@ -73,7 +34,7 @@ async function run(job: SimJob, nodes: string[], mode: string, label: string, en
 }
 
 /** Per phase: the max over ranks of each field, and rank 0's. Phases are prefixed by the run. */
-type Table = Record<string, { max: Summary; rank0: Summary; calls: Record<string, Tally> }>;
+type Table = Record<string, { max: Summary; rank0: Summary; others?: Summary; calls: Record<string, Tally> }>;
 
 function tabulate(runs: Record<string, Array<{ rank: number; counts: Counts }>>): Table {
   const out: Table = {};
@@ -83,13 +44,15 @@ function tabulate(runs: Record<string, Array<{ rank: number; counts: Counts }>>)
       const per = ranks.map((r) => summarize(r.counts[ph] ?? {}));
       const max = { ...per[0]! };
       for (const s of per) for (const k of Object.keys(max) as Array<keyof Summary>) max[k] = Math.max(max[k], s[k]);
+      const others = { ...per[per.length > 1 ? 1 : 0]! };
+      for (const s of per.slice(1)) for (const k of Object.keys(others) as Array<keyof Summary>) others[k] = Math.max(others[k], s[k]);
       // Per call key: the max over ranks of each field (for the doc's detail).
       const calls: Record<string, Tally> = {};
       for (const r of ranks) for (const [k, t] of Object.entries(r.counts[ph] ?? {})) {
         const c = (calls[k] ??= { calls: 0, ops: 0, sent: 0, recv: 0, maxSize: 0 });
         for (const f of Object.keys(c) as Array<keyof Tally>) c[f] = Math.max(c[f], t[f]);
       }
-      out[`${label}:${ph}`] = { max, rank0: per[0]!, calls };
+      out[`${label}:${ph}`] = { max, rank0: per[0]!, others, calls };
     }
   }
   return out;
@@ -107,7 +70,49 @@ function print(title: string, t: Table): void {
 }
 
 const ORDER = ['init', 'startOutput', 'completeOutput', 'haveRestart', 'startRestart', 'completeRestart', 'finalize'];
-const all: Record<string, Record<number, Table>> = {};
+type All = Record<string, Record<number, Table>>;
+
+/** Least squares y = c + d·p over the sizes. */
+function fit(ps: number[], ys: number[]): { c: number; d: number } {
+  const mp = ps.reduce((a, b) => a + b, 0) / ps.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const v = ps.reduce((a, p) => a + (p - mp) ** 2, 0);
+  const d = v ? ps.reduce((a, p, i) => a + (p - mp) * (ys[i]! - my), 0) / v : 0;
+  return { c: my - d * mp, d };
+}
+
+const BIG = { p: 640_000, N: 10_000 };
+const human = (n: number) => (Math.abs(n) < 1024 ? `${Math.round(n)} B` : Math.abs(n) < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : Math.abs(n) < 1 << 30 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 2 ** 30).toFixed(2)} GiB`);
+
+/** Markdown: per scheme and phase, the world calls, the bytes received per rank (max over ranks,
+ * and rank 0) at each size, the fitted c + d·p and its value at 10,000 nodes × 64 ranks. */
+function model(all: All): string {
+  const lines: string[] = [];
+  for (const [scheme, bySize] of Object.entries(all)) {
+    const ps = Object.keys(bySize).map(Number).sort((a, b) => a - b);
+    const phases = Object.keys(bySize[ps[ps.length - 1]!]!);
+    lines.push(`\n${scheme}: bytes received per rank over job-wide communicators (max over ranks / rank 0), at p = ${ps.join(', ')}; fit c + d·p; value at p = ${BIG.p.toLocaleString('en')}`, '');
+    lines.push(`| phase | world calls (max) | ${ps.map((p) => `p=${p}`).join(' | ')} | fit, max rank | at 640k, max rank | fit, other ranks | p2p msgs (max) | meta files (max) | meta B, ${ps.map((p) => `p=${p}`).join('/')} |`);
+    lines.push(`|${'---|'.repeat(7 + ps.length + 1)}`);
+    for (const ph of phases) {
+      const at = (p: number) => bySize[p]?.[ph];
+      if (!ps.every((p) => at(p))) continue;
+      const maxR = ps.map((p) => at(p)!.max.worldRecv);
+      const f = fit(ps, maxR);
+      const g = fit(ps, ps.map((p) => at(p)!.others?.worldRecv ?? 0));
+      const show = (x: { c: number; d: number }) => `${x.c.toFixed(0)} + ${x.d.toFixed(1)}·p`;
+      lines.push(`| ${ph} | ${Math.max(...ps.map((p) => at(p)!.max.worldCalls))} | ${ps.map((p) => `${at(p)!.max.worldRecv} / ${at(p)!.rank0.worldRecv}`).join(' | ')} | ${show(f)} | ${human(f.c + f.d * BIG.p)} | ${show(g)} | ${Math.max(...ps.map((p) => at(p)!.max.p2pMsgs))} | ${Math.max(...ps.map((p) => at(p)!.max.metaFiles))} | ${ps.map((p) => at(p)!.max.metaBytes).join('/')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const from = arg('model-from', '');
+if (from) {
+  console.log(model(JSON.parse(readFileSync(from, 'utf8')) as All));
+  process.exit(0);
+}
+const all: All = {};
 console.log(`bench:scale — ${flavour}, ${kib} KiB (+rank bytes) per rank, ${perNode} ranks per node (4 ranks: 2 per node), counts per rank and phase`);
 for (const scheme of schemes) {
   for (const p of sizes) {
@@ -134,3 +139,4 @@ for (const scheme of schemes) {
   }
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(all, null, 1));
+console.log(model(all));

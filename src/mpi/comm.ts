@@ -256,6 +256,11 @@ export class Comm {
     }, 'scatter');
   }
 
+  /** Sends `values[i]` (msgpack-able) from `root` to rank i; every rank resolves to its own. */
+  async scatterObject<T>(values: T[] | undefined, root = 0): Promise<T> {
+    return unpack(await this.scatter(this.rank === root ? values?.map((v) => pack(v)) : undefined, root)) as T;
+  }
+
   /** Rank i sends `bufs[j]` to rank j (sizes may differ); resolves to what each rank sent here. */
   alltoall(bufs: Bytes[]): Promise<Buffer[]> {
     const id = this.#live('alltoall');
