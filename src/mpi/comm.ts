@@ -152,7 +152,6 @@ export class Comm {
   allreduceSync<T extends Reducible>(value: T, op: ReduceOp): T {
     const id = this.#live('allreduceSync');
     const p = prepareReduction(value, op, 'allreduceSync');
-    if (counter.on) this.#count('allreduceSync', 1, p.send.byteLength, p.recv.byteLength);
     const earlier = this.#order.firstUnposted;
     if (earlier !== null) {
       throw new Error(`allreduceSync: ${earlier}, called earlier on this communicator, has not been posted to MPI yet, ` +
@@ -160,6 +159,7 @@ export class Comm {
         `(ranks would then match collectives in different orders). Await the earlier call first, or use ` +
         `'await comm.allreduce(...)', which is queued behind it.`);
     }
+    if (counter.on) this.#count('allreduceSync', 1, p.send.byteLength, p.recv.byteLength);
     this.#native.allreduceSync(id, p.send, p.recv, p.code, op);
     return p.back(p.recv) as T;
   }
