@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { counter } from '../common/count.js';
 import { decodeMeta, encodeMeta, type MetaRecord } from './format.js';
 
 export interface WriteMetaOptions {
@@ -26,6 +27,7 @@ export function metaTempPath(path: string): string {
 /** Writes `value` as a `kind` record to `path` atomically and durably. */
 export async function writeMetaFile(path: string, kind: string, value: unknown, opts: WriteMetaOptions = {}): Promise<void> {
   const data = encodeMeta(kind, value);
+  if (counter.on) counter.add(`write:${kind}`, 1, data.length, 0);
   const tmp = metaTempPath(path);
   let fh: fsp.FileHandle | undefined;
   try {
@@ -47,6 +49,7 @@ export async function writeMetaFile(path: string, kind: string, value: unknown, 
 /** Synchronous {@link writeMetaFile}. */
 export function writeMetaFileSync(path: string, kind: string, value: unknown, opts: WriteMetaOptions = {}): void {
   const data = encodeMeta(kind, value);
+  if (counter.on) counter.add(`write:${kind}`, 1, data.length, 0);
   const tmp = metaTempPath(path);
   let fd: number | undefined;
   try {
@@ -65,10 +68,17 @@ export function writeMetaFileSync(path: string, kind: string, value: unknown, op
   syncDirSync(dirname(path));
 }
 
+/** Counts one read (SCR_COUNT_FILE): a missing file counts as a read of 0 bytes. */
+function countRead(opts: ReadMetaOptions, bytes: number): void {
+  counter.add(`read:${opts.expectKind ?? 'meta'}`, 1, 0, bytes);
+}
+
 /** Reads and checks a metadata file; resolves to its kind, format version and value.
  * A missing file rejects with Node's error (code 'ENOENT'); a bad one with a MetaError. */
 export async function readMetaFileWithHeader<T = unknown>(path: string, opts: ReadMetaOptions = {}): Promise<MetaRecord<T>> {
-  return decodeMeta<T>(await fsp.readFile(path), { expectKind: opts.expectKind, path });
+  const data = await fsp.readFile(path).catch((e: unknown) => { if (counter.on) countRead(opts, 0); throw e; });
+  if (counter.on) countRead(opts, data.length);
+  return decodeMeta<T>(data, { expectKind: opts.expectKind, path });
 }
 
 /** Reads and checks a metadata file; resolves to its value. */
@@ -82,15 +92,25 @@ export async function readMetaFileIfExists<T = unknown>(path: string, opts: Read
   try {
     data = await fsp.readFile(path);
   } catch (err) {
+    if (counter.on) countRead(opts, 0);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  if (counter.on) countRead(opts, data.length);
   return decodeMeta<T>(data, { expectKind: opts.expectKind, path }).value;
 }
 
 /** Synchronous {@link readMetaFileWithHeader}. */
 export function readMetaFileWithHeaderSync<T = unknown>(path: string, opts: ReadMetaOptions = {}): MetaRecord<T> {
-  return decodeMeta<T>(fs.readFileSync(path), { expectKind: opts.expectKind, path });
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(path);
+  } catch (err) {
+    if (counter.on) countRead(opts, 0);
+    throw err;
+  }
+  if (counter.on) countRead(opts, data.length);
+  return decodeMeta<T>(data, { expectKind: opts.expectKind, path });
 }
 
 /** Synchronous {@link readMetaFile}. */
@@ -104,9 +124,11 @@ export function readMetaFileIfExistsSync<T = unknown>(path: string, opts: ReadMe
   try {
     data = fs.readFileSync(path);
   } catch (err) {
+    if (counter.on) countRead(opts, 0);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  if (counter.on) countRead(opts, data.length);
   return decodeMeta<T>(data, { expectKind: opts.expectKind, path }).value;
 }
 

@@ -1,6 +1,7 @@
 // A communicator. Every communication method returns a Promise and does its work off the
 // JavaScript thread; collectives must be called in the same order on every rank, as in MPI.
 import { pack, unpack } from 'msgpackr';
+import { counter } from '../common/count.js';
 import type { MpiAddon } from '../native/mpi-addon.js';
 import { prepareReduction, type ReduceOp, type Reducible } from './datatypes.js';
 import { PostOrder } from './order.js';
@@ -59,6 +60,15 @@ export class Comm {
     return this.#freed;
   }
 
+  #countKey(call: string): string {
+    return `${call}@${this.size === this.#native.commSize(0) ? 'world' : 'sub'}`;
+  }
+
+  /** Counts one call (SCR_COUNT_FILE, src/common/count.ts); callers test counter.on first. */
+  #count(call: string, ops: number, sent: number, recv: number): void {
+    counter.add(this.#countKey(call), ops, sent, recv, this.size);
+  }
+
   // ---- argument checks: a TypeError or RangeError that names the argument ----
   #live(call: string): number {
     if (this.#freed) throw new TypeError(`${call}: the communicator has been freed`);
@@ -84,6 +94,7 @@ export class Comm {
   // ---- collectives ----
   barrier(): Promise<void> {
     const id = this.#live('barrier');
+    if (counter.on) this.#count('barrier', 1, 0, 0);
     return this.#order.post(() => this.#native.barrier(id));
   }
 
@@ -92,6 +103,7 @@ export class Comm {
     const id = this.#live('bcast');
     const b = bytesOf(buf, 'bcast', 'buf');
     const r = this.#rankArg(root, 'bcast', 'root');
+    if (counter.on) this.#count('bcast', 1, this.rank === r ? b.length : 0, this.rank === r ? 0 : b.length);
     return this.#order.post(() => this.#native.bcast(id, b, r)).then(() => buf);
   }
 
@@ -104,6 +116,7 @@ export class Comm {
       const len = Int32Array.of(data ? data.length : 0);
       await this.#native.bcast(id, len, r);
       const buf = data ?? Buffer.allocUnsafe(len[0]!);
+      if (counter.on) this.#count('bcastObject', 2, data ? 4 + buf.length : 0, data ? 0 : 4 + buf.length);
       const done = this.#native.bcast(id, buf, r);
       posted();
       await done;
@@ -117,6 +130,7 @@ export class Comm {
     const p = prepareReduction(value, op, 'reduce');
     const r = this.#rankArg(root, 'reduce', 'root');
     const mine = this.rank === r;
+    if (counter.on) this.#count('reduce', 1, p.send.byteLength, mine ? p.recv.byteLength : 0);
     return this.#order
       .post(() => this.#native.reduce(id, p.send, mine ? p.recv : null, p.code, op, r))
       .then(() => (mine ? (p.back(p.recv) as T) : undefined));
@@ -126,6 +140,7 @@ export class Comm {
   allreduce<T extends Reducible>(value: T, op: ReduceOp): Promise<T> {
     const id = this.#live('allreduce');
     const p = prepareReduction(value, op, 'allreduce');
+    if (counter.on) this.#count('allreduce', 1, p.send.byteLength, p.recv.byteLength);
     return this.#order.post(() => this.#native.allreduce(id, p.send, p.recv, p.code, op)).then(() => p.back(p.recv) as T);
   }
 
@@ -144,6 +159,7 @@ export class Comm {
         `(ranks would then match collectives in different orders). Await the earlier call first, or use ` +
         `'await comm.allreduce(...)', which is queued behind it.`);
     }
+    if (counter.on) this.#count('allreduceSync', 1, p.send.byteLength, p.recv.byteLength);
     this.#native.allreduceSync(id, p.send, p.recv, p.code, op);
     return p.back(p.recv) as T;
   }
@@ -155,6 +171,7 @@ export class Comm {
     const r = this.#rankArg(root, 'gather', 'root');
     const mine = this.rank === r;
     if (opts.uniform) {
+      if (counter.on) this.#count('gather', 1, b.length, mine ? b.length * this.size : 0);
       const recv = mine ? Buffer.allocUnsafe(b.length * this.size) : null;
       return this.#order.post(() => this.#native.gather(id, b, recv, r)).then(() => {
         if (!recv) return undefined;
@@ -165,6 +182,7 @@ export class Comm {
       const counts = mine ? new Int32Array(this.size) : null;
       await this.#native.gather(id, Int32Array.of(b.length), counts, r);
       const layout = counts ? offsets(counts) : null;
+      if (counter.on) this.#count('gather', 2, 4 + b.length, mine ? 4 * this.size + layout!.total : 0);
       const recv = layout ? Buffer.allocUnsafe(layout.total) : null;
       const done = this.#native.gatherv(id, b, recv, counts, layout?.displs ?? null, r);
       posted();
@@ -178,6 +196,7 @@ export class Comm {
     const id = this.#live('allgather');
     const b = bytesOf(buf, 'allgather', 'buf');
     if (opts.uniform) {
+      if (counter.on) this.#count('allgather', 1, b.length, b.length * this.size);
       const recv = Buffer.allocUnsafe(b.length * this.size);
       return this.#order.post(() => this.#native.allgather(id, b, recv)).then(() =>
         Array.from({ length: this.size }, (_, i) => recv.subarray(i * b.length, (i + 1) * b.length)));
@@ -191,6 +210,7 @@ export class Comm {
     const counts = new Int32Array(this.size);
     await this.#native.allgather(id, Int32Array.of(b.length), counts);
     const { displs, total } = offsets(counts);
+    if (counter.on) this.#count('allgather', 2, 4 + b.length, 4 * this.size + total);
     const recv = Buffer.allocUnsafe(total);
     const done = this.#native.allgatherv(id, b, recv, counts, displs);
     posted();
@@ -226,6 +246,7 @@ export class Comm {
       const mySize = new Int32Array(1);
       await this.#native.scatter(id, counts, mySize, r);
       const layout = counts ? offsets(counts) : null;
+      if (counter.on) this.#count('scatter', 2, layout ? 4 * this.size + layout.total : 0, 4 + mySize[0]!);
       const send = parts ? Buffer.concat(parts) : null;
       const recv = Buffer.allocUnsafe(mySize[0]!);
       const done = this.#native.scatterv(id, send, counts, layout?.displs ?? null, recv, r);
@@ -233,6 +254,11 @@ export class Comm {
       await done;
       return recv;
     }, 'scatter');
+  }
+
+  /** Sends `values[i]` (msgpack-able) from `root` to rank i; every rank resolves to its own. */
+  async scatterObject<T>(values: T[] | undefined, root = 0): Promise<T> {
+    return unpack(await this.scatter(this.rank === root ? values?.map((v) => pack(v)) : undefined, root)) as T;
   }
 
   /** Rank i sends `bufs[j]` to rank j (sizes may differ); resolves to what each rank sent here. */
@@ -248,6 +274,7 @@ export class Comm {
       await this.#native.alltoall(id, sendCounts, recvCounts, 4);
       const s = offsets(sendCounts);
       const rl = offsets(recvCounts);
+      if (counter.on) this.#count('alltoall', 2, 4 * this.size + s.total, 4 * this.size + rl.total);
       const recv = Buffer.allocUnsafe(rl.total);
       const done = this.#native.alltoallv(id, Buffer.concat(parts), sendCounts, s.displs, recv, recvCounts, rl.displs);
       posted();
@@ -263,6 +290,7 @@ export class Comm {
     const b = bytesOf(buf, 'isend', 'buf');
     const d = this.#rankArg(dest, 'isend', 'dest');
     const t = this.#tagArg(tag, 'isend');
+    if (counter.on) this.#count('send', 1, b.length, 0);
     return new Request(this.#order.post(() => this.#native.isend(id, b, d, t)));
   }
 
@@ -272,7 +300,10 @@ export class Comm {
     const b = bytesOf(buf, 'irecv', 'buf');
     const s = this.#rankArg(source, 'irecv', 'source', true);
     const t = this.#tagArg(tag, 'irecv', true);
-    return new Request(this.#order.post(() => this.#native.irecv(id, b, s, t)));
+    if (!counter.on) return new Request(this.#order.post(() => this.#native.irecv(id, b, s, t)));
+    this.#count('recv', 1, 0, 0);
+    const [ph, key] = [counter.phase, this.#countKey('recv')];
+    return new Request(this.#order.post(() => this.#native.irecv(id, b, s, t)).then((st) => { counter.addRecv(ph, key, st.count); return st; }));
   }
 
   send(buf: Bytes, dest: number, tag = 0): Promise<void> {
@@ -291,7 +322,10 @@ export class Comm {
     const d = this.#rankArg(dest, 'sendrecv', 'dest');
     const src = this.#rankArg(source, 'sendrecv', 'source', true);
     const t = this.#tagArg(tag, 'sendrecv');
-    return this.#order.post(() => this.#native.sendrecv(id, s, d, t, r, src, t));
+    if (!counter.on) return this.#order.post(() => this.#native.sendrecv(id, s, d, t, r, src, t));
+    this.#count('sendrecv', 2, s.length, 0);
+    const [ph, key] = [counter.phase, this.#countKey('sendrecv')];
+    return this.#order.post(() => this.#native.sendrecv(id, s, d, t, r, src, t)).then((st) => { counter.addRecv(ph, key, st.count); return st; });
   }
 
   // ---- communicators ----
@@ -301,6 +335,7 @@ export class Comm {
     const id = this.#live('split');
     if (color !== null && !Number.isInteger(color)) throw new TypeError(`split: color must be an integer or null, got ${String(color)}`);
     if (!Number.isInteger(key)) throw new TypeError(`split: key must be an integer, got ${String(key)}`);
+    if (counter.on) this.#count('split', 1, 8, 8 * this.size);
     const newId = await this.#native.split(id, color === null ? -1 : color, key);
     return newId < 0 ? null : new Comm(this.#native, newId, this.#k);
   }
@@ -312,6 +347,7 @@ export class Comm {
     if (!Number.isInteger(key)) throw new TypeError(`splitByString: key must be an integer, got ${String(key)}`);
     const id = this.#live('splitByString');
     return this.#order.staged(async (posted) => {
+      if (counter.on) this.#count('splitByString', 1, 8, 8 * this.size);
       const all = (await this.#allgatherSteps(id, Buffer.from(str, 'utf8'), noop)).map((b) => b.toString('utf8'));
       const split = this.#native.split(id, all.indexOf(str), key);
       posted();
@@ -320,13 +356,16 @@ export class Comm {
   }
 
   async dup(): Promise<Comm> {
-    const newId = await this.#native.dup(this.#live('dup'));
+    const live = this.#live('dup');
+    if (counter.on) this.#count('dup', 1, 0, 0);
+    const newId = await this.#native.dup(live);
     return new Comm(this.#native, newId, this.#k);
   }
 
   /** Frees the communicator (collective). Using it afterwards is a TypeError. */
   free(): Promise<void> {
     const id = this.#live('free');
+    if (counter.on) this.#count('free', 1, 0, 0);
     const p = this.#native.free(id);
     this.#freed = true;
     return p;

@@ -151,26 +151,29 @@ export async function fetchCheckpoint(ctx: Context, wanted: string | null, tried
     };
     let map = null;
     if (ctx.rank === 0) map = (await readRankMap(ctx.prefix, cand.id).catch(() => undefined)) ?? null;
-    const ranks = await ctx.comm.bcastObject(map && map.ranks.length === cand.ranks ? map.ranks : null, 0);
-    if (!ranks) {
+    const usable = map && map.ranks.length === cand.ranks ? map.ranks : null;
+    if (!(await ctx.comm.bcastObject(usable !== null, 0))) {
       await markBad(ctx, cand, { check: 'rankmap', message: `its rank map in ${ctx.prefix}/.scr/scr.dataset.${cand.id} is missing or damaged`, at: Date.now() }, `${cand.name} has no usable rank map`);
       continue;
     }
     if (cand.ranks !== ctx.size) {
-      const placed = await openOtherRankCount(ctx, cand, rec, ranks);
+      // Another rank count: the ranks share out every file of the map, so each needs all of it.
+      const placed = await openOtherRankCount(ctx, cand, rec, await ctx.comm.bcastObject(usable!, 0));
       if (typeof placed === 'string') continue;
       await logEvent(ctx, 'FETCH', { name: rec.name, id: rec.id, bytes: cand.bytes, seconds: (performance.now() - t0) / 1000, ranks: `${cand.ranks}->${ctx.size}` });
       return { rec: { ...rec, bypass: true }, inPlace: placed };
     }
+    // The same rank count: each rank gets only its own files (the map's size grows with the job).
+    const mine = await ctx.comm.scatterObject(usable ?? undefined, 0);
     let copy = !ctx.cfg.bool('SCR_FETCH_BYPASS');
     for (;;) {
       let placed: PlacedFile[] = [];
       let err: unknown = null;
-      try { placed = await takeMine(ctx, rec, ranks[ctx.rank]!, copy); } catch (e) { err = e; }
+      try { placed = await takeMine(ctx, rec, mine, copy); } catch (e) { err = e; }
       let res = await gatherOutcomes(ctx, outcomeOf(err));
       if (res.ok && copy) {
         // Into cache: protected like any checkpoint, and recorded in this node's cache index.
-        const p = await protect(ctx, rec, d, ranks[ctx.rank]!, false);
+        const p = await protect(ctx, rec, d, mine, false);
         err = p.error;
         if (!err) try { await recordDataset(ctx, rec); } catch (e) { err = e; }
         res = await gatherOutcomes(ctx, outcomeOf(err));

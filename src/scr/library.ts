@@ -7,9 +7,11 @@ import type { DatasetRecord } from '../cache/records.js';
 import { type ConfigQuery, answerQuery, applyConfigString, Layer, layerToText } from '../config/config-string.js';
 import { loadConfig, type ResolvedConfig } from '../config/resolve.js';
 import { afterCheckpoint, readHalt, updateHalt } from '../halt/index.js';
+import { counter } from '../common/count.js';
 import { Comm, mpi } from '../mpi/index.js';
 import { agreeKeepingMine } from './agree.js';
 import { CODES, sameOnEveryRank, ScrError, ScrStateError } from './errors.js';
+import { firstDiffering, sameEverywhere } from './same-value.js';
 import { logEvent } from './log.js';
 import { current, forget } from './named.js';
 import { closeSession, openSession } from './open.js';
@@ -71,11 +73,9 @@ export class ScrLibrary {
   /** Every rank passed the same value (after #agreeArgs); else a MISMATCH error on every rank. */
   async #agreeSame<T>(call: string, value: T, what: string, show: (v: T) => string = describe): Promise<void> {
     const comm = this.#comm!;
-    const root = await comm.bcastObject(value ?? null, 0);
-    if (await comm.allreduce(JSON.stringify(root) === JSON.stringify(value ?? null), 'LAND')) return;
-    const all = (await comm.allgatherObject(value ?? null)) as T[];
-    const r = all.findIndex((v) => JSON.stringify(v) !== JSON.stringify(root));
-    throw new ScrError(`${call}: every rank must pass the same ${what}; rank 0 passed ${show(root as T)} but rank ${r} passed ${show(all[r]!)}`, CODES.MISMATCH);
+    if (await sameEverywhere(comm, value ?? null)) return;
+    const { root, r, theirs } = await firstDiffering(comm, value ?? null);
+    throw new ScrError(`${call}: every rank must pass the same ${what}; rank 0 passed ${show(root as T)} but rank ${r} passed ${show(theirs as T)}`, CODES.MISMATCH);
   }
 
   async #agreeName(call: string, name: unknown): Promise<void> {
@@ -169,13 +169,15 @@ export class ScrLibrary {
   }
 
   /** Runs one scr call; the SIGTERM watch counts the time outside calls (term.ts). */
-  async track<T>(call: () => Promise<T>): Promise<T> {
+  async track<T>(call: () => Promise<T>, name = 'call'): Promise<T> {
     const term = this.#s?.term;
     term?.enter();
+    const phase = counter.on ? counter.enter(name) : null; // SCR_COUNT_FILE
     try {
       return await call();
     } finally {
       term?.leave();
+      if (phase !== null) counter.leave(phase);
     }
   }
 

@@ -21,7 +21,8 @@ import { Session } from './session.js';
 export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: string | null): Promise<{ session: Session; timings: RestoreTiming[] }> {
   const node = cfg.str('SCR_NODE_NAME');
   const nodeOf = (await comm.allgatherObject(node)) as string[];
-  const nodeComm = await comm.splitByString(node);
+  // The node's communicator from the names just gathered (splitByString would gather them again).
+  const nodeComm = (await comm.split(nodeOf.indexOf(node)))!;
   const ctx = new Context(cfg, comm, nodeOf, nodeComm);
   if (ctx.rank === 0) for (const w of cfg.warnings) ctx.warn(w);
   let err: unknown = null;

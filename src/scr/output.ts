@@ -12,6 +12,7 @@ import { encodeInBackground, pendingEncode, startEncode } from './encode-async.j
 import { CODES, ScrError } from './errors.js';
 import { logEvent } from './log.js';
 import { removeStaged, stagePath } from '../pfs/commit.js';
+import { sameNameOnNode } from './same-name.js';
 import { nearlyFull, type Room, roomIn } from './space.js';
 import { humanBytes } from '../common/bytes.js';
 import type { Session } from './session.js';
@@ -223,21 +224,4 @@ async function noteFullStore(s: Session, rec: DatasetRecord): Promise<void> {
   ctx.warn(`${rec.name} is not complete, and the cache store ${rec.store} is full on node${full.length > 1 ? 's' : ''} ${full.map((f) => `${f.node} (${humanBytes(f.room.free)} free of ${humanBytes(f.room.total)})`).join(', ')}: ` +
     `the application probably could not write its files (ENOSPC). ${prev ? `The previous checkpoint, ${prev.name}, is kept (about ${humanBytes(perNode)} per node, plus redundancy). ` : ''}` +
     'Give the cache more room (a larger SCR_CACHE_BASE or STORE=), keep fewer datasets in it (SCR_CACHE_SIZE), or choose a scheme that stores less (SCR_COPY_TYPE)');
-}
-
-/** The first basename two ranks of this node routed, described, or null. Collective. */
-async function sameNameOnNode(ctx: Context, routed: Routed[]): Promise<string | null> {
-  const all = (await ctx.nodeComm.allgatherObject(routed.map((r) => r.name))) as string[][];
-  const owner = new Map<string, number>();
-  let found: string | null = null;
-  all.forEach((names, local) => {
-    for (const n of names) {
-      const prev = owner.get(n);
-      if (prev !== undefined && prev !== local && !found) found = `ranks ${ctx.nodeRanks[prev]} and ${ctx.nodeRanks[local]} on node ${ctx.node} both routed a file named "${n}"`;
-      owner.set(n, local);
-    }
-  });
-  // Agreed job-wide: the first clash any node found.
-  const clashes = (await ctx.comm.allgatherObject(found)) as Array<string | null>;
-  return clashes.find((c) => c !== null) ?? null;
 }
