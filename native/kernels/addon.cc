@@ -79,6 +79,40 @@ Napi::Value CrcFile(const Napi::CallbackInfo& info) {
   return start_file_work(info.Env(), std::move(path), std::string(), buf_size, false);
 }
 
+// fd, position and path arguments of the piece functions.
+int fd_arg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(fn) + ": fd must be a number");
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0 && v <= 2147483647.0 && v == static_cast<double>(static_cast<int>(v)))) throw Napi::RangeError::New(info.Env(), std::string(fn) + ": fd must be a non-negative integer");
+  return static_cast<int>(v);
+}
+
+uint64_t pos_arg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(fn) + ": position must be a number");
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0 && v <= 9007199254740991.0 && v == static_cast<double>(static_cast<uint64_t>(v)))) throw Napi::RangeError::New(info.Env(), std::string(fn) + ": position must be a non-negative integer");
+  return static_cast<uint64_t>(v);
+}
+
+// preadCrc(fd, buf, position, crc, path) / pwriteCrc(...) -> Promise<{bytes, crc}>
+Napi::Value PreadCrc(const Napi::CallbackInfo& info) {
+  int fd = fd_arg(info, 0, "preadCrc");
+  Bytes b = bytes_arg(info, 1, "preadCrc", "buf");
+  uint64_t pos = pos_arg(info, 2, "preadCrc");
+  bool crc = bool_arg(info, 3, "preadCrc", "crc");
+  std::string path = path_arg(info, 4, "preadCrc", "path");
+  return start_piece_work(info.Env(), fd, info[1], b, pos, false, crc, std::move(path));
+}
+
+Napi::Value PwriteCrc(const Napi::CallbackInfo& info) {
+  int fd = fd_arg(info, 0, "pwriteCrc");
+  Bytes b = bytes_arg(info, 1, "pwriteCrc", "buf");
+  uint64_t pos = pos_arg(info, 2, "pwriteCrc");
+  bool crc = bool_arg(info, 3, "pwriteCrc", "crc");
+  std::string path = path_arg(info, 4, "pwriteCrc", "path");
+  return start_piece_work(info.Env(), fd, info[1], b, pos, true, crc, std::move(path));
+}
+
 // Hidden, for tests and the benchmark: _setIsa('scalar'|'ssse3'|'avx2'|'auto') -> the active name.
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -110,6 +144,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gfMulAddMultiAsync", Napi::Function::New(env, GfMulAddMultiAsync, "gfMulAddMultiAsync"));
   exports.Set("copyFileCrc", Napi::Function::New(env, CopyFileCrc, "copyFileCrc"));
   exports.Set("crcFile", Napi::Function::New(env, CrcFile, "crcFile"));
+  exports.Set("preadCrc", Napi::Function::New(env, PreadCrc, "preadCrc"));
+  exports.Set("pwriteCrc", Napi::Function::New(env, PwriteCrc, "pwriteCrc"));
   exports.Set("mapFile", Napi::Function::New(env, MapFile, "mapFile"));
   exports.Set("mapFileWrite", Napi::Function::New(env, MapFileWrite, "mapFileWrite"));
   exports.Set("dropPages", Napi::Function::New(env, DropPages, "dropPages"));

@@ -113,7 +113,55 @@ class FileWorker : public Napi::AsyncWorker {
   FileResult result_;
 };
 
+class PieceWorker : public Napi::AsyncWorker {
+ public:
+  PieceWorker(Napi::Env env, int fd, Napi::Value buf, Bytes b, uint64_t pos, bool write, bool crc, std::string path)
+      : Napi::AsyncWorker(env, "scr:kernels:piece"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        buf_ref_(Napi::Persistent(buf.As<Napi::Object>())),
+        fd_(fd), b_(b), pos_(pos), write_(write), crc_(crc), path_(std::move(path)) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    result_ = write_ ? pwrite_crc(fd_, b_.data, b_.len, pos_, crc_) : pread_crc(fd_, b_.data, b_.len, pos_, crc_);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (result_.err != 0) {
+      FileResult f;
+      f.err = result_.err;
+      f.syscall = result_.syscall;
+      f.path = path_;
+      return deferred_.Reject(errno_error(env, f));
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("bytes", Napi::Number::New(env, static_cast<double>(result_.bytes)));
+    o.Set("crc", Napi::Number::New(env, static_cast<double>(result_.crc)));
+    deferred_.Resolve(o);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference buf_ref_;  // keeps the memory alive while Execute runs
+  int fd_;
+  Bytes b_;
+  uint64_t pos_;
+  bool write_, crc_;
+  std::string path_;
+  PieceResult result_;
+};
+
 }  // namespace
+
+Napi::Promise start_piece_work(Napi::Env env, int fd, Napi::Value buf, Bytes b, uint64_t pos, bool write, bool crc, std::string path) {
+  auto* w = new PieceWorker(env, fd, buf, b, pos, write, crc, std::move(path));
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
 
 Napi::Promise start_multi_work(Napi::Env env, Napi::Value dst, Bytes d, Napi::Value coefs, Bytes c, Napi::Value src, Bytes s, Isa isa) {
   auto* w = new MultiWorker(env, dst, d, coefs, c, src, s, isa);

@@ -9,6 +9,7 @@
 #include "kernels/args.h"
 #include "kernels/copy_crc.h"
 #include "kernels/isa.h"
+#include "kernels/piece_io.h"
 
 namespace scr {
 
@@ -22,5 +23,9 @@ Napi::Promise start_multi_work(Napi::Env env, Napi::Value dst, Bytes d, Napi::Va
 // copy_file_crc (dst non-empty) or crc_file (dst empty), off the JS thread;
 // resolves to {bytes, crc} or rejects with an errno Error (code, errno, syscall, path).
 Napi::Promise start_file_work(Napi::Env env, std::string src, std::string dst, size_t buf_size, bool do_fsync);
+
+// pread_crc (write false) or pwrite_crc (write true) of buf at pos of fd, off the JS thread;
+// resolves to {bytes, crc} or rejects with an errno Error naming path.
+Napi::Promise start_piece_work(Napi::Env env, int fd, Napi::Value buf, Bytes b, uint64_t pos, bool write, bool crc, std::string path);
 
 }  // namespace scr

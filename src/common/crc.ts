@@ -1,39 +1,54 @@
 // CRC32 (zlib's, as Node's zlib.crc32 computes it) of data seen in pieces out of order:
-// crc32Combine(crc(A), crc(B), len(B)) = crc(A‖B), by zlib's GF(2) matrix method.
+// crc32Combine(crc(A), crc(B), len(B)) = crc(A‖B): crc(A) times x^(8·len(B)) modulo the polynomial, plus crc(B).
 import { crc32 } from 'node:zlib';
 
-function gf2Times(mat: Uint32Array, vec: number): number {
-  let sum = 0;
-  for (let i = 0; vec !== 0; i++, vec >>>= 1) if (vec & 1) sum ^= mat[i]!;
-  return sum >>> 0;
+const POLY = 0xedb88320; // the reversed CRC-32 polynomial
+
+/** a·b modulo the CRC polynomial, both as bit-reversed polynomials (bit 31 = x^0). */
+function multModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return p >>> 0;
 }
 
-function gf2Square(out: Uint32Array, mat: Uint32Array): void {
-  for (let n = 0; n < 32; n++) out[n] = gf2Times(mat, mat[n]!);
+/** X2N[k] = x^(2^k) modulo the polynomial. */
+const X2N = new Uint32Array(32);
+X2N[0] = 0x40000000; // x^1
+for (let k = 1; k < 32; k++) X2N[k] = multModP(X2N[k - 1]!, X2N[k - 1]!);
+
+/** x^(n·2^k) modulo the polynomial, n any non-negative integer (safe beyond 2^32). */
+function x2nModP(n: number, k: number): number {
+  let p = 0x80000000; // x^0
+  while (n > 0) {
+    if (n % 2) p = multModP(X2N[k & 31]!, p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return p;
 }
+
+/** Shifting a CRC by a length is a multiplication by x^(8·len); the pieces of a stream mostly
+ * share one length, so the multiplier of the last few lengths is kept. */
+const shiftOf = new Map<number, number>();
 
 /** The CRC of A followed by B, from the CRCs of A and B and B's length. */
 export function crc32Combine(crcA: number, crcB: number, lenB: number): number {
   if (lenB <= 0) return crcA >>> 0;
-  const even = new Uint32Array(32);
-  const odd = new Uint32Array(32);
-  odd[0] = 0xedb88320; // the reversed CRC-32 polynomial: one zero bit
-  let row = 1;
-  for (let n = 1; n < 32; n++) { odd[n] = row; row <<= 1; }
-  gf2Square(even, odd); // two zero bits
-  gf2Square(odd, even); // four zero bits
-  let a = crcA >>> 0;
-  let len = lenB;
-  do {
-    gf2Square(even, odd);
-    if (len % 2) a = gf2Times(even, a);
-    len = Math.floor(len / 2);
-    if (len === 0) break;
-    gf2Square(odd, even);
-    if (len % 2) a = gf2Times(odd, a);
-    len = Math.floor(len / 2);
-  } while (len !== 0);
-  return (a ^ crcB) >>> 0;
+  let op = shiftOf.get(lenB);
+  if (op === undefined) {
+    op = x2nModP(lenB, 3);
+    if (shiftOf.size >= 64) shiftOf.clear();
+    shiftOf.set(lenB, op);
+  }
+  return (multModP(op, crcA >>> 0) ^ crcB) >>> 0;
 }
 
 /** Collects CRCs of pieces of a file seen in any order; `value()` combines them in file order. */
@@ -42,6 +57,11 @@ export class PieceCrc {
 
   add(offset: number, data: Uint8Array): void {
     if (data.length) this.#pieces.push({ offset, len: data.length, crc: crc32(data) });
+  }
+
+  /** A piece whose CRC was computed elsewhere (e.g. by preadCrc on the thread pool). */
+  addCrc(offset: number, len: number, crc: number): void {
+    if (len) this.#pieces.push({ offset, len, crc: crc >>> 0 });
   }
 
   /** The file's CRC, given its size; throws if the pieces do not cover it exactly once. */

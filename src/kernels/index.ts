@@ -2,6 +2,7 @@
 //   xor / xorAsync             dst ^= src
 //   gfMulAdd / gfMulAddAsync   dst ^= c·src in GF(2^8), polynomial 0x11D
 //   copyFileCrc / crcFile      buffered copy / read of a file with zlib's CRC-32 of its bytes
+//   preadCrc / pwriteCrc       positional read / write of one piece, its CRC-32 fused in
 // Buffers are taken as byte views: any Buffer, TypedArray or DataView, whatever its offset.
 // The async forms run on the libuv thread pool and hold the buffers until they settle; do not
 // modify or transfer the buffers before the promise settles.
@@ -88,6 +89,34 @@ export async function crcFile(path: string, options: { bufSize?: number } = {}):
   const { bufSize = DEFAULT_BUF_SIZE } = options;
   checkBufSize(bufSize, 'crcFile', MAX_BUF_SIZE);
   return kernelsAddon().crcFile(path, bufSize);
+}
+
+export interface PieceOptions {
+  /** Compute the CRC-32 of the bytes moved (default false: `crc` is then 0). */
+  crc?: boolean;
+  /** The file's path, for error messages only. */
+  path?: string;
+}
+
+function checkPiece(fd: number, buf: ArrayBufferView, position: number, fn: string): void {
+  if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`${fn}: fd must be a non-negative integer, got ${String(fd)}`);
+  checkView(buf, fn, 'buf');
+  if (!Number.isSafeInteger(position) || position < 0) throw new RangeError(`${fn}: position must be a non-negative integer, got ${String(position)}`);
+}
+
+/** Reads buf.byteLength bytes at `position` of open file `fd` into buf (fewer only at its end:
+ * `bytes` says how many), computing the CRC-32 of each block right after reading it, on the
+ * libuv thread pool. Rejects with a fs-style Error (code, errno, syscall, path). */
+export async function preadCrc(fd: number, buf: ArrayBufferView, position: number, options: PieceOptions = {}): Promise<FileCrc> {
+  checkPiece(fd, buf, position, 'preadCrc');
+  return kernelsAddon().preadCrc(fd, bytes(buf), position, options.crc ?? false, options.path || '?');
+}
+
+/** Writes all of buf at `position` of open file `fd`, computing the CRC-32 of each block just
+ * before writing it, on the libuv thread pool. Rejects with a fs-style Error (ENOSPC, …). */
+export async function pwriteCrc(fd: number, buf: ArrayBufferView, position: number, options: PieceOptions = {}): Promise<FileCrc> {
+  checkPiece(fd, buf, position, 'pwriteCrc');
+  return kernelsAddon().pwriteCrc(fd, bytes(buf), position, options.crc ?? false, options.path || '?');
 }
 
 /** dst holds coefs.length slices of src's length; slice p ^= coefs[p]·src over GF(2^8), in one

@@ -14,6 +14,8 @@ export interface KernelsAddon {
   gfMulAddMultiAsync(dst: Uint8Array, coefs: Uint8Array, src: Uint8Array): Promise<void>;
   copyFileCrc(src: string, dst: string, bufSize: number, fsync: boolean): Promise<{ bytes: number; crc: number }>;
   crcFile(path: string, bufSize: number): Promise<{ bytes: number; crc: number }>;
+  preadCrc(fd: number, buf: Uint8Array, position: number, crc: boolean, path: string): Promise<{ bytes: number; crc: number }>;
+  pwriteCrc(fd: number, buf: Uint8Array, position: number, crc: boolean, path: string): Promise<{ bytes: number; crc: number }>;
   mapFile(path: string): Buffer;
   unmapFile(buf: Buffer): void;
   mapFileWrite(path: string, size: number): Buffer;

@@ -10,15 +10,18 @@
 // PARTNER: each member sends its stream to its right neighbour, which stores it.
 //
 // Several piece offsets run at once ("lanes", each with its own tag), so a member waiting for
-// its neighbour in one lane still computes and writes in another. Data is read through
-// read-only maps of the files (round 0 sends straight from the page cache), and redundancy data
-// is received straight into a writable map of the redundancy file; pages are let go as soon as
-// a piece is done, so the resident set stays a few pieces.
+// its neighbour in one lane still computes and writes in another. Data is read with pread into
+// reused buffers on the libuv pool, the file CRCs computed in the same pool job right after each
+// block is copied (FileStream.read → preadCrc); redundancy data is received into reused buffers
+// and written with pwrite on the pool, its CRC computed there too (red-out.ts). Nothing is
+// checksummed on the JavaScript thread, and the resident set stays a few pieces per lane: on
+// tmpfs this measured much faster than reading and writing through maps, whose page faults
+// dominated (docs/kernels.md).
 // Local I/O errors never stop the ring (a rank that stopped would leave the others blocked):
 // the member carries on with zeros and reports the error when the ring is done.
 import type { Comm } from '../mpi/index.js';
-import { dropPages, gfMulAddMultiAsync, mapFileWrite, unmapFile, xorAsync } from '../kernels/index.js';
-import { PieceCrc } from '../common/crc.js';
+import { gfMulAddMultiAsync, xorAsync } from '../kernels/index.js';
+import { RedundancyOut } from './red-out.js';
 import { coefficient } from './code.js';
 import type { FileStream } from './stream.js';
 
@@ -90,11 +93,6 @@ export async function inLanes(total: number, P: number, lane: (l: number, offset
   await Promise.all(work.map((offsets, l) => lane(l, offsets)));
 }
 
-/** The redundancy file, mapped for writing (null after an error: pieces then go nowhere). */
-function openRedundancy(g: Guarded, path: string, size: number): Buffer | null {
-  return g.run(() => mapFileWrite(path, size), () => null);
-}
-
 export async function encode(job: EncodeJob): Promise<EncodeResult> {
   return job.scheme === 'PARTNER' ? encodePartner(job) : encodeStripes(job);
 }
@@ -108,8 +106,9 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
   const kind = job.scheme === 'XOR' ? 'XOR' : 'RS';
   const C = chunkSize(job.lens, n, k);
   const g = new Guarded();
-  const red = openRedundancy(g, job.parityPath, k * C);
-  const parityCrc = new PieceCrc();
+  // The parity CRC is kept whatever SCR_CRC_ON_COPY says: restart checks it, so a damaged parity
+  // byte is never used to rebuild (the files may have no CRC of their own to catch it).
+  const red = await RedundancyOut.create(g, job.parityPath, k * C, true);
   // RS: the k coefficients a data chunk at stripe position q adds to the k partials.
   const column = Array.from({ length: n - k }, (_, q) => Uint8Array.from({ length: k }, (_, p) => coefficient(kind, k, p, q)));
 
@@ -117,6 +116,9 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
     const tag = RING_TAG + lane;
     let acc = Buffer.alloc(k * P);
     let inbox = Buffer.alloc(k * P);
+    // Writes of finished parity still reading a buffer, which must end before it is reused.
+    const writing = new Map<Buffer, Promise<void>>();
+    const settle = async (b: Buffer) => { const w = writing.get(b); if (w) { writing.delete(b); await w; } };
     // Round 0's chunk may still be on its way out when round 1 reads the next: two scratch buffers.
     const scratch = [Buffer.alloc(P), Buffer.alloc(P)] as const;
     const chunkPiece = (c: number, o: number, len: number) => {
@@ -129,8 +131,9 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
       const d0 = await chunkPiece(0, o, len);
       let first: Buffer;
       if (kind === 'XOR') {
-        first = d0; // sent straight from the map
+        first = d0;
       } else {
+        await settle(acc);
         acc.fill(0, 0, k * len);
         await gfMulAddMultiAsync(acc.subarray(0, k * len), column[0]!, d0);
         first = acc.subarray(0, k * len);
@@ -138,9 +141,8 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
       for (let h = 0; h < n - 1; h++) {
         const pos = h + 1; // this member's hop position in the stripe it receives
         const isData = pos <= n - k - 1;
-        // XOR's last round brings this member's finished parity: receive it into the file.
-        const direct = !isData && k === 1 && red !== null;
-        const into = direct ? red!.subarray(o, o + len) : inbox.subarray(0, k * len);
+        await settle(inbox);
+        const into = inbox.subarray(0, k * len);
         const sending = h === 0 ? first : acc.subarray(0, k * len);
         const exchange = comm.sendrecv(sending, right, into, left, tag);
         const next = isData ? chunkPiece(pos, o, len) : null;
@@ -148,24 +150,21 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
         if (h === 0) stream.release(d0);
         if (d) {
           if (kind === 'XOR') await xorAsync(inbox.subarray(0, len), d);
-          else await gfMulAddMultiAsync(inbox.subarray(0, k * len), column[pos]!, d);
+          else await gfMulAddMultiAsync(into, column[pos]!, d);
           stream.release(d);
-        } else if (!direct && red) {
+        } else {
+          // Partial p of this stripe is finished: it is this member's parity p, written on the
+          // pool while the buffer travels on.
           const p = pos - (n - k);
-          inbox.copy(red, p * C + o, p * len, (p + 1) * len);
-        }
-        if (!isData && red) {
-          const at = (pos - (n - k)) * C + o;
-          const done = red.subarray(at, at + len);
-          parityCrc.add(at, done);
-          dropPages(done);
+          writing.set(inbox, red.put(p * C + o, inbox.subarray(p * len, (p + 1) * len)));
         }
         [acc, inbox] = [inbox, acc];
       }
     }
+    await Promise.all([...writing.values()]);
   });
-  if (red) unmapFile(red);
-  return { chunk: C, bytes: k * C, error: g.error, crc: red && !g.error ? parityCrc.value(k * C) : null };
+  await red.close();
+  return { chunk: C, bytes: k * C, error: g.error, crc: g.error ? null : red.crc.value(k * C) };
 }
 
 async function encodePartner(job: EncodeJob): Promise<EncodeResult> {
@@ -175,23 +174,38 @@ async function encodePartner(job: EncodeJob): Promise<EncodeResult> {
   const right = (i + 1) % n;
   const left = (i + n - 1) % n;
   const g = new Guarded();
-  const red = openRedundancy(g, job.parityPath, lens[left]!);
+  // The copy is checked against the left neighbour's file CRCs instead: no CRC of its own.
+  const red = await RedundancyOut.create(g, job.parityPath, lens[left]!, false);
   const total = Math.max(0, ...lens);
   await inLanes(total, P, async (lane, offsets) => {
     const tag = RING_TAG + lane;
-    const scratch = Buffer.alloc(P);
-    const sink = Buffer.alloc(P);
-    for (const o of offsets) {
-      const sl = Math.max(0, Math.min(P, lens[i]! - o));
+    // Two of each, so the next piece is read and the last one written while this one travels.
+    const out = [Buffer.alloc(P), Buffer.alloc(P)] as const;
+    const sinks = [Buffer.alloc(P), Buffer.alloc(P)] as const;
+    const writing: Array<Promise<void> | null> = [null, null];
+    const mine = (o: number) => Math.max(0, Math.min(P, lens[i]! - o));
+    const readPiece = (x: number, o: number): Promise<Buffer> => {
+      const sl = mine(o);
+      const b = out[x % 2]!;
+      return sl > 0 ? g.runAsync(() => stream.bytes(o, b, sl), () => b.fill(0, 0, sl).subarray(0, sl)) : Promise.resolve(b.subarray(0, 0));
+    };
+    let reading = offsets.length ? readPiece(0, offsets[0]!) : null;
+    for (let x = 0; x < offsets.length; x++) {
+      const o = offsets[x]!;
       const rl = Math.max(0, Math.min(P, lens[left]! - o));
-      const sending = sl > 0 ? await g.runAsync(() => stream.bytes(o, scratch, sl), () => scratch.fill(0, 0, sl).subarray(0, sl)) : scratch.subarray(0, 0);
-      // The left neighbour's data goes straight into this member's copy of it.
-      const into = red ? red.subarray(o, o + rl) : sink.subarray(0, rl);
+      const sending = await reading!;
+      reading = x + 1 < offsets.length ? readPiece(x + 1, offsets[x + 1]!) : null;
+      const sink = sinks[x % 2]!;
+      await writing[x % 2];
+      const into = sink.subarray(0, rl);
       await comm.sendrecv(sending, right, into, left, tag);
       stream.release(sending);
-      if (red && rl > 0) dropPages(into);
+      // The left neighbour's data is this member's copy of it.
+      writing[x % 2] = red.put(o, into);
     }
+    await Promise.all(writing);
+    await reading;
   });
-  if (red) unmapFile(red);
+  await red.close();
   return { chunk: lens[left]!, bytes: lens[left]!, error: g.error, crc: null };
 }

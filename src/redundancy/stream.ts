@@ -1,8 +1,9 @@
 // A rank's files seen as one logical stream (in file-map order), zero-padded past its end: the
-// unit the redundancy schemes cut into chunks. Reads can also feed per-file CRCs.
+// unit the redundancy schemes cut into chunks. Reads can also feed per-file CRCs: read()/write()
+// compute them on the libuv pool (preadCrc/pwriteCrc); view()/sink() on maps, on this thread.
 import { type FileHandle, open } from 'node:fs/promises';
 import { PieceCrc } from '../common/crc.js';
-import { dropPages, mapFile, mapFileWrite, unmapFile } from '../kernels/index.js';
+import { dropPages, mapFile, mapFileWrite, preadCrc, pwriteCrc, unmapFile } from '../kernels/index.js';
 
 export interface StreamFile {
   /** Where the file is (its cache path). */
@@ -123,13 +124,11 @@ export class FileStream {
     let filled = 0;
     for (const sp of this.#spans(offset, len)) {
       const h = await this.#handle(sp.file);
-      let got = 0;
-      while (got < sp.n) {
-        const { bytesRead } = await h.read(buf, sp.bufOffset + got, sp.n - got, sp.fileOffset + got);
-        if (bytesRead === 0) throw Object.assign(new Error(`${this.#files[sp.file]!.path} is shorter than its recorded ${this.#files[sp.file]!.size} bytes`), { code: 'ERR_SCR_IO' });
-        got += bytesRead;
-      }
-      this.crcs?.[sp.file]!.add(sp.fileOffset, buf.subarray(sp.bufOffset, sp.bufOffset + sp.n));
+      const path = this.#files[sp.file]!.path;
+      // pread and CRC in one job on the libuv pool, each block checksummed while in cache.
+      const got = await preadCrc(h.fd, buf.subarray(sp.bufOffset, sp.bufOffset + sp.n), sp.fileOffset, { crc: this.crcs !== null, path });
+      if (got.bytes < sp.n) throw Object.assign(new Error(`${path} is shorter than its recorded ${this.#files[sp.file]!.size} bytes`), { code: 'ERR_SCR_IO' });
+      this.crcs?.[sp.file]!.addCrc(sp.fileOffset, sp.n, got.crc);
       filled = Math.max(filled, sp.bufOffset + sp.n);
     }
     if (filled < len) buf.fill(0, filled, len);
@@ -145,12 +144,8 @@ export class FileStream {
         continue;
       }
       const h = await this.#handle(sp.file);
-      let put = 0;
-      while (put < sp.n) {
-        const { bytesWritten } = await h.write(buf, sp.bufOffset + put, sp.n - put, sp.fileOffset + put);
-        put += bytesWritten;
-      }
-      this.crcs?.[sp.file]!.add(sp.fileOffset, buf.subarray(sp.bufOffset, sp.bufOffset + sp.n));
+      const put = await pwriteCrc(h.fd, buf.subarray(sp.bufOffset, sp.bufOffset + sp.n), sp.fileOffset, { crc: this.crcs !== null, path: this.#files[sp.file]!.path });
+      this.crcs?.[sp.file]!.addCrc(sp.fileOffset, sp.n, put.crc);
     }
   }
 

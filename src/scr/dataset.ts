@@ -83,13 +83,16 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
   const myLen = files.reduce((a, f) => a + f.size, 0);
   const lensAll = scheme === 'SINGLE' ? [myLen] : ((await place.comm.allgatherObject(myLen)) as number[]);
   if (scheme === 'SINGLE') {
+    // No pass reads the bytes here: a read of each file on the libuv pool (several at once).
     if (ctx.crcOnCopy) {
       try {
-        for (const f of files) f.crc = (await crcFile(where(f), { bufSize: ctx.fileBufSize })).crc;
+        await inBatches(files, 4, async (f) => { f.crc = (await crcFile(where(f), { bufSize: ctx.fileBufSize })).crc; });
       } catch (e) { error = e as Error; }
     }
   } else {
-    const stream = new FileStream(files.map((f) => ({ path: where(f), size: f.size })), { crc: ctx.crcOnCopy, map: true });
+    // Read with pread on the pool, the CRCs computed there as the bytes are read (not mapped:
+    // page faults on maps cost more than the copy, docs/kernels.md).
+    const stream = new FileStream(files.map((f) => ({ path: where(f), size: f.size })), { crc: ctx.crcOnCopy });
     const res = await encode({ comm: place.comm, scheme, k: place.set.k, stream, lens: lensAll, pieceSize: ctx.pieceSize, parityPath: redDataPath(dir, ctx.rank) });
     await stream.close().catch(() => undefined);
     error = res.error;
@@ -121,6 +124,20 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
     error = await noSpaceError(error, { what: `the redundancy data and records of ${rec.name} (rank ${ctx.rank}, ${scheme})`, store: rec.store, node: ctx.node, need });
   }
   return { error, redundancyBytes };
+}
+
+/** Runs fn on every item, at most `width` at a time; the first error is thrown after all ran. */
+async function inBatches<T>(items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let first: unknown = null;
+  const worker = async () => {
+    while (next < items.length) {
+      const x = items[next++]!;
+      try { await fn(x); } catch (e) { first ??= e; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  if (first !== null) throw first;
 }
 
 /** Deletes this node's part of a dataset and its cache-index entry (node leaders). With

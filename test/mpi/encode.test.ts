@@ -39,6 +39,8 @@ if (w.size >= 2) {
         files.forEach((f, x) => assert.equal(crcs[x], crc32(readFileSync(f.path)), `CRC of file ${x} computed during the encode`));
         const mine = Buffer.concat(files.map((f) => readFileSync(f.path)));
         const parity = readFileSync(parityPath);
+        // The parity CRC is computed on the pool as each parity piece is written (PARTNER: none).
+        assert.equal(res.crc, scheme === 'PARTNER' ? null : crc32(parity), 'CRC of the redundancy data computed during the encode');
         const all = await w.gather(mine, 0);
         const parities = await w.gather(parity, 0);
         if (w.rank !== 0) return;
