@@ -140,7 +140,8 @@ async function redundancyCrc(path: string, red: RedRecord): Promise<string | nul
     const files = red.filemaps[(red.position + n - 1) % n]?.files ?? [];
     let at = 0;
     const ranges = files.map((f) => { const r = { offset: at, len: f.size }; at += f.size; return r; });
-    const crcs = await crcRanges(path, ranges);
+    // Only the files with a recorded CRC32 are read (none with SCR_CRC_ON_COPY=0: sizes only).
+    const crcs = await crcRanges(path, ranges.map((r, i) => (files[i]!.crc === null ? { ...r, len: 0 } : r)));
     const bad = files.findIndex((f, i) => f.crc !== null && f.crc !== crcs[i]);
     return bad < 0 ? null : `its copy of rank ${red.members[(red.position + n - 1) % n]}'s ${files[bad]!.name} does not match that file's CRC32`;
   }
