@@ -1,4 +1,5 @@
 // The checkpoint API (SPEC §2), as functions over the process's one library instance.
+import { beginInit, endInit, type InitStats, lastInitStats } from './scr/init-stats.js';
 import type { RestoreTiming } from './scr/restore.js';
 import { ScrLibrary, FLAG_CHECKPOINT, FLAG_NONE, FLAG_OUTPUT, type InitOptions, type OutputStats } from './scr/library.js';
 import { version } from './version.js';
@@ -6,12 +7,17 @@ import { version } from './version.js';
 const lib = new ScrLibrary();
 
 export { FLAG_CHECKPOINT, FLAG_NONE, FLAG_OUTPUT, version };
-export type { InitOptions, OutputStats, RestoreTiming };
+export type { InitOptions, InitStats, OutputStats, RestoreTiming };
 
 /** SCR_Config: before init, `KEY=VALUE` sets, `KEY=` unsets; `KEY` queries (any time). Sync. */
 export function config(text: string): string | null { return lib.config(text); }
 /** SCR_Init: collective; initialises MPI if needed, reads the configuration, rebuilds the cache. */
-export function init(opts?: InitOptions): Promise<void> { return lib.track(() => lib.init(opts), 'init'); }
+export function init(opts?: InitOptions): Promise<void> {
+  return lib.track(async () => {
+    beginInit('MPI start, arguments and configuration');
+    try { await lib.init(opts); } finally { endInit(); }
+  }, 'init');
+}
 /** SCR_Finalize: collective. */
 export function finalize(): Promise<void> { return lib.track(() => lib.finalize(), 'finalize'); }
 /** SCR_Need_checkpoint: collective. */
@@ -44,5 +50,7 @@ export function deleteDataset(name: string): Promise<void> { return lib.track(()
 export { deleteDataset as delete };
 /** What the last init() moved and rebuilt, per dataset, with the seconds it took. */
 export function restoreStats(): RestoreTiming[] { return lib.restoreStats; }
+/** Where the time of this rank's last init() went, by phase (null before the first init ended). */
+export function initStats(): InitStats | null { return lastInitStats(); }
 /** Timings of this rank's last completed output phase (for benchmarks). */
 export function lastOutputStats(): OutputStats | null { return lib.lastOutputStats; }

@@ -157,7 +157,9 @@ async function rebuildPartner(job: RebuildJob): Promise<{ error: Error | null }>
   }, () => undefined);
   // Pass A: my copy of my left neighbour goes back to it, if it was lost.
   // Pass B: my own data goes to my right neighbour, if it was lost (it rebuilds its copy of me).
-  for (const pass of ['A', 'B'] as const) {
+  // Both at once, each on its own tags: a lost member takes its data from its right neighbour
+  // and its copy of its left neighbour's data from that neighbour in parallel.
+  await Promise.all((['A', 'B'] as const).map(async (pass) => {
     const giveTo = pass === 'A' ? left : right;
     const takeFrom = pass === 'A' ? right : left;
     const giving = lost.has(giveTo) && !lost.has(i);
@@ -166,9 +168,10 @@ async function rebuildPartner(job: RebuildJob): Promise<{ error: Error | null }>
     const takeLen = pass === 'A' ? lens[i]! : lens[left]!;
     const total = Math.max(giving ? giveLen : 0, taking ? takeLen : 0);
     await inLanes(total, P, async (lane, offsets) => {
-      const tag = RING_TAG + 3 + lane;
-      const buf = Buffer.alloc(P);
-      const into = Buffer.alloc(P);
+      const tag = RING_TAG + 16 + (pass === 'A' ? 0 : 8) + lane;
+      // Only the buffers this member uses in this pass (a lost member takes in both at once).
+      const buf = giving ? Buffer.alloc(P) : Buffer.alloc(0);
+      const into = taking ? Buffer.alloc(P) : Buffer.alloc(0);
       for (const o of offsets) {
         const sl = giving ? Math.max(0, Math.min(P, giveLen - o)) : 0;
         const rl = taking ? Math.max(0, Math.min(P, takeLen - o)) : 0;
@@ -187,7 +190,7 @@ async function rebuildPartner(job: RebuildJob): Promise<{ error: Error | null }>
         if (rl > 0) await g.runAsync(async () => { if (pass === 'A') await stream.write(o, into, rl); else await par!.write(into, 0, rl, o); }, () => undefined);
       }
     });
-  }
+  }));
   // Closed whatever happened (a recorded error must not leak the descriptor).
   const handle = par as FileHandle | null;
   if (!g.error && lost.has(i)) await g.runAsync(async () => { await handle?.sync(); }, () => undefined);

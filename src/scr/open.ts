@@ -16,9 +16,11 @@ import { drainKept } from './drain.js';
 import { logEvent } from './log.js';
 import { restoreCache, type RestoreTiming } from './restore.js';
 import { Session } from './session.js';
+import { enterPhase } from './init-stats.js';
 
 /** Opens a session (collective). `appConf`: the config() values to save for the commands. */
 export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: string | null): Promise<{ session: Session; timings: RestoreTiming[] }> {
+  enterPhase('node names and communicators');
   const node = cfg.str('SCR_NODE_NAME');
   const nodeOf = (await comm.allgatherObject(node)) as string[];
   // The node's communicator from the names just gathered (splitByString would gather them again).
@@ -26,6 +28,7 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
   const ctx = new Context(cfg, comm, nodeOf, nodeComm);
   if (ctx.rank === 0) for (const w of cfg.warnings) ctx.warn(w);
   let err: unknown = null;
+  enterPhase('directories and marks');
   try {
     if (ctx.rank === 0) {
       const existed = existsSync(ctx.prefix);
@@ -39,6 +42,7 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
     if (ctx.nodeLeader) await ctx.makeNodeDirs();
   } catch (e) { err ??= explainDirError(cfg, e, ctx.cntlDir); }
   try {
+    enterPhase('agreement (collectives)');
     await agreeKeepingMine(comm, 'creating the control and cache directories', err);
   } catch (e) {
     // Every rank throws: uncaught, it is one line from rank 0 and a clean exit (errors.ts).
@@ -49,9 +53,11 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
   for (const line of restored.dropped) ctx.warn(`cache: dropped ${line}`);
   s.droppedAtInit = restored.dropped.length > 0;
   for (const rec of restored.restored) s.datasets.set(rec.id, rec);
+  enterPhase('drain of kept datasets');
   if (restored.kept.length) await drainKept(ctx, restored.kept, s.restartable()[0]);
   // Ids keep growing across runs: beyond every dataset in any cache and in the PFS index.
   let pfsMax = 0;
+  enterPhase('earlier flushes and the PFS index (rank 0)');
   if (ctx.rank === 0) {
     // Asynchronous flushes a previous job copied completely but could not record (SCR loses
     // these, its issue #531): finished here from the ranks' durable markers.
@@ -62,9 +68,12 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
     } catch (e) { ctx.warn(`completing earlier flushes: ${(e as Error).message}`); }
     try { pfsMax = Math.max(0, ...Object.keys((await readIndex(ctx.prefix)).datasets).map(Number)); } catch (e) { ctx.warn(`the index of ${ctx.prefix} is unreadable: ${(e as Error).message}`); }
   }
+  enterPhase('agreement (collectives)');
   pfsMax = await comm.bcastObject(pfsMax, 0);
   s.nextId = Math.max(restored.maxId, pfsMax) + 1;
+  enterPhase('log events');
   for (const t of restored.timings) if (t.rebuilt.length || t.moved.length) await logEvent(ctx, 'REBUILD', { name: t.name, id: t.id, seconds: t.seconds, rebuilt: t.rebuilt.join(',') || undefined, moved: t.moved.join(',') || undefined });
+  enterPhase('halt file and policy (rank 0)');
   if (ctx.rank === 0) {
     let seen = 0;
     try { seen = (await readHalt(ctx.prefix)).checkpointNow ?? 0; } catch (e) { ctx.warn(`halt file: ${(e as Error).message}`); }
@@ -73,6 +82,8 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
       overhead: cfg.get('SCR_CHECKPOINT_OVERHEAD') as number, checkpointNowSeen: seen,
     });
   }
+  // The caller agrees on SIGTERM handling next.
+  enterPhase('agreement (collectives)');
   return { session: s, timings: restored.timings };
 }
 

@@ -15,6 +15,7 @@ import { readMetaFileIfExists } from '../meta/index.js';
 import { redDataSize } from '../pfs/build.js';
 import type { Context } from './context.js';
 import type { RedRecord } from './dataset.js';
+import { inPhase } from './init-stats.js';
 
 export interface DatasetReport {
   /** This node's cache-index record of it (null: none, e.g. the index was damaged). */
@@ -50,24 +51,53 @@ export async function notOwnFile(path: string, kind: 'file' | 'directory' = 'fil
   return null;
 }
 
-/** Why the file map's files are not intact, or null. */
-async function checkFiles(dir: string, map: Filemap): Promise<string | null> {
+/** A check in two steps: what the metadata already shows (a reason, or null), then a CRC check
+ * of the bytes (a job resolving to the reason or null), run later with the others at once. */
+type Check = { why: string | null } | { crc: () => Promise<string | null> };
+
+/** Why the file map's files are not intact: from their metadata, else from their CRCs. */
+async function checkFiles(dir: string, map: Filemap): Promise<Check> {
   for (const f of map.files) {
     const path = join(dir, f.name);
     const bad = await notOwnFile(path);
-    if (bad) return `${f.name} ${bad}`;
+    if (bad) return { why: `${f.name} ${bad}` };
     const size = await stat(path).then((s) => s.size, () => null);
-    if (size !== f.size) return `${f.name} has ${size} bytes, ${f.size} were written`;
+    if (size !== f.size) return { why: `${f.name} has ${size} bytes, ${f.size} were written` };
   }
-  for (const f of map.files) {
-    if (f.crc === null) continue;
-    const got = (await crcFile(join(dir, f.name))).crc;
-    if (got !== f.crc) return `${f.name} has CRC32 ${hex(got)}, ${hex(f.crc)} when written (its contents changed)`;
-  }
-  return null;
+  return {
+    crc: async () => {
+      for (const f of map.files) {
+        if (f.crc === null) continue;
+        const got = (await crcFile(join(dir, f.name))).crc;
+        if (got !== f.crc) return `${f.name} has CRC32 ${hex(got)}, ${hex(f.crc)} when written (its contents changed)`;
+      }
+      return null;
+    },
+  };
 }
 
 const hex = (n: number) => n.toString(16).padStart(8, '0');
+
+/** At most `n` jobs at once (the CRC checks of a node's ranks: each holds a pool thread). */
+class Slots {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+  constructor(n: number) { this.#free = n; }
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((go) => this.#waiting.push(go));
+    try {
+      return await job();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/** The libuv pool has 4 threads by default; leave room for the file system calls around. */
+const crcSlots = new Slots(3);
 
 /** CRC32 of byte ranges of a file, read in 1 MiB pieces. */
 async function crcRanges(path: string, ranges: Array<{ offset: number; len: number }>): Promise<number[]> {
@@ -91,21 +121,27 @@ async function crcRanges(path: string, ranges: Array<{ offset: number; len: numb
   }
 }
 
-/** Why a member's redundancy data is not intact, or null. */
-async function checkRedundancy(dir: string, rank: number, red: RedRecord): Promise<string | null> {
+/** Why a member's redundancy data is not intact: from its metadata, else from its CRCs. */
+async function checkRedundancy(dir: string, rank: number, red: RedRecord): Promise<Check> {
   const path = redDataPath(dir, rank);
   const expect = redDataSize(red, red.position);
   const bad = await notOwnFile(path);
-  if (bad) return `its redundancy data ${bad}`;
+  if (bad) return { why: `its redundancy data ${bad}` };
   const size = await stat(path).then((s) => s.size, () => null);
-  if (size !== expect) return `its redundancy data has ${size} bytes, ${expect} were written`;
+  if (size !== expect) return { why: `its redundancy data has ${size} bytes, ${expect} were written` };
+  return { crc: () => redundancyCrc(path, red) };
+}
+
+/** Why a member's redundancy data does not match its recorded CRCs, or null. */
+async function redundancyCrc(path: string, red: RedRecord): Promise<string | null> {
   if (red.scheme === 'PARTNER') {
     // The copy of the left neighbour's stream: its files one after another.
     const n = red.members.length;
     const files = red.filemaps[(red.position + n - 1) % n]?.files ?? [];
     let at = 0;
     const ranges = files.map((f) => { const r = { offset: at, len: f.size }; at += f.size; return r; });
-    const crcs = await crcRanges(path, ranges);
+    // Only the files with a recorded CRC32 are read (none with SCR_CRC_ON_COPY=0: sizes only).
+    const crcs = await crcRanges(path, ranges.map((r, i) => (files[i]!.crc === null ? { ...r, len: 0 } : r)));
     const bad = files.findIndex((f, i) => f.crc !== null && f.crc !== crcs[i]);
     return bad < 0 ? null : `its copy of rank ${red.members[(red.position + n - 1) % n]}'s ${files[bad]!.name} does not match that file's CRC32`;
   }
@@ -159,33 +195,45 @@ async function checkDataset(ctx: Context, ds: DatasetReport, rec: DatasetRecord)
   let metaFiles: string[] = [];
   try { metaFiles = await readdir(datasetMetaDir(ds.dir)); } catch { /* empty */ }
   const listed = new Set<string>();
+  // Metadata one file after another; each rank's CRC checks start as soon as its metadata passed
+  // and run on pool threads (a few at once), not on this thread. Outcomes are applied in the
+  // directory's order, so the report is the one checking one by one would give.
+  const outcomes: Array<Promise<() => void>> = [];
+  const unreadable = (rank: number, f: string, err: unknown) => () => { ds.damaged.push(`rank ${rank}: ${join(datasetMetaDir(ds.dir), f)} is unreadable (${(err as Error).message})`); };
+  const later = (check: Check, rank: number, f: string, apply: (why: string | null) => void) => {
+    if ('why' in check) outcomes.push(Promise.resolve(() => apply(check.why)));
+    else outcomes.push(crcSlots.run(check.crc).then((why) => () => apply(why), (err: unknown) => unreadable(rank, f, err)));
+  };
   for (const f of metaFiles) {
     const fm = /^filemap\.(\d+)\.scr$/.exec(f);
     const rd = /^red\.(\d+)\.scr$/.exec(f);
     const rank = Number((fm ?? rd)?.[1]);
     if (!fm && !rd) continue;
     const bad = await notOwnFile(join(datasetMetaDir(ds.dir), f));
-    if (bad) { ds.damaged.push(`rank ${rank}: ${join(datasetMetaDir(ds.dir), f)} ${bad}, so it is not used`); continue; }
+    if (bad) { outcomes.push(Promise.resolve(() => { ds.damaged.push(`rank ${rank}: ${join(datasetMetaDir(ds.dir), f)} ${bad}, so it is not used`); })); continue; }
     try {
       if (fm) {
         const map = await readFilemap(ds.dir, rank);
         if (!map) continue;
         for (const f of map.files) listed.add(f.name);
-        const why = rec.bypass ? null : await checkFiles(ds.dir, map);
-        if (why) ds.damaged.push(`rank ${rank}'s ${why}`);
-        else ds.data.push(rank);
+        later(rec.bypass ? { why: null } : await checkFiles(ds.dir, map), rank, f, (why) => {
+          if (why) ds.damaged.push(`rank ${rank}'s ${why}`);
+          else ds.data.push(rank);
+        });
       } else if (rd) {
         const red = await readMetaFileIfExists<RedRecord>(redMetaPath(ds.dir, rank), { expectKind: 'redset' });
         if (!red) continue;
-        const why = await checkRedundancy(ds.dir, rank, red);
-        if (why) { ds.damaged.push(`rank ${rank}: ${why}`); continue; }
-        ds.red.push(rank);
-        if (!ds.sets.some((s) => s.members[0] === red.members[0])) ds.sets.push(red);
+        later(await checkRedundancy(ds.dir, rank, red), rank, f, (why) => {
+          if (why) { ds.damaged.push(`rank ${rank}: ${why}`); return; }
+          ds.red.push(rank);
+          if (!ds.sets.some((s) => s.members[0] === red.members[0])) ds.sets.push(red);
+        });
       }
     } catch (err) {
-      ds.damaged.push(`rank ${rank}: ${join(datasetMetaDir(ds.dir), f)} is unreadable (${(err as Error).message})`);
+      outcomes.push(Promise.resolve(unreadable(rank, f, err)));
     }
   }
+  for (const apply of await inPhase('CRC checks (scan)', () => Promise.all(outcomes))) apply();
   // Files no file map lists here: a rank's file map is missing (or unreadable, said above).
   if (!rec.bypass) {
     const orphans = (await readdir(ds.dir).catch(() => [] as string[])).filter((n) => n !== '.scr' && !listed.has(n));

@@ -17,6 +17,7 @@ import { rebuild } from '../redundancy/rebuild.js';
 import { FileStream } from '../redundancy/stream.js';
 import { agree, outcomeOf } from './agree.js';
 import type { Context } from './context.js';
+import { enterPhase } from './init-stats.js';
 import { moveData } from './restore-move.js';
 import { decide, type Plan } from './restore-plan.js';
 import { notOwnFile, type NodeReport, scanNode } from './restore-scan.js';
@@ -53,9 +54,11 @@ export function localStore(ctx: Context, rec: DatasetRecord): string {
 async function rebuildSets(ctx: Context, plan: Plan, here: string): Promise<void> {
   const mySet = plan.sets.findIndex((s) => s.red.members.includes(ctx.rank));
   if (!plan.sets.some((s) => s.lost.length > 0)) return;
+  enterPhase('agreement (collectives)');
   const comm: Comm | null = await ctx.comm.split(mySet >= 0 && plan.sets[mySet]!.lost.length > 0 ? mySet : null, mySet >= 0 ? plan.sets[mySet]!.red.members.indexOf(ctx.rank) : 0);
   if (!comm) return;
   try {
+    enterPhase('rebuild: creating files');
     const { red, lost } = plan.sets[mySet]!;
     const pos = red.members.indexOf(ctx.rank);
     const amLost = lost.includes(pos);
@@ -68,6 +71,7 @@ async function rebuildSets(ctx: Context, plan: Plan, here: string): Promise<void
       await freshFiles([...map.files.map((f) => join(here, f.name)), redDataPath(here, ctx.rank)])
         .then(() => stream.createAll()).catch((e: unknown) => { createErr = e; });
     }
+    enterPhase('data movement: rebuild ring');
     const res = await rebuild({ comm, scheme: red.scheme as 'PARTNER' | 'XOR' | 'RS', k: red.k, lost, chunk: red.chunk, lens: red.lens, stream, parityPath: redDataPath(here, ctx.rank), pieceSize: red.pieceSize });
     await stream.close();
     if (createErr) throw createErr;
@@ -77,11 +81,13 @@ async function rebuildSets(ctx: Context, plan: Plan, here: string): Promise<void
         const got = stream.crcs![i]!.value(f.size);
         if (f.crc !== null && got !== f.crc) throw new Error(`rebuilt ${f.name} of rank ${ctx.rank} has CRC32 ${got.toString(16)}, expected ${f.crc.toString(16)}`);
       });
+      enterPhase('metadata writes');
       for (const f of map.files) await applyFileMetadata(join(here, f.name), f);
       await writeFilemap(here, map);
       await writeMetaFile(redMetaPath(here, ctx.rank), 'redset', { ...red, position: pos, nodes: red.members.map((m) => ctx.nodeOf[m]!) });
     }
   } finally {
+    enterPhase('agreement (collectives)');
     await comm.free();
   }
 }
@@ -107,6 +113,7 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
   // A node whose cache cannot be read counts as empty (with a warning): a throw here would leave
   // the other ranks waiting in the gather.
   let mine: NodeReport | null = null;
+  enterPhase('cache scan: index and metadata reads');
   if (ctx.nodeLeader) {
     try {
       mine = await scanNode(ctx);
@@ -115,7 +122,9 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
       mine = { node: ctx.node, datasets: {}, foreign: [] };
     }
   }
+  enterPhase('agreement (collectives)');
   const reports = ((await ctx.comm.allgatherObject(mine)) as Array<NodeReport | null>).filter((r): r is NodeReport => r !== null);
+  enterPhase('plan');
   const { plans, drops, kept, maxId } = dropUnprotected(decide(ctx.nodeOf, ctx.size, reports, (rec) => ctx.cfg.ckpts.find((c) => c.index === rec.descriptor)?.type ?? 'its'), reports);
   const out: RestoreResult = { restored: [], kept, timings: [], maxId, dropped: [] };
   for (const f of reports.flatMap((r) => r.foreign.map((x) => ({ ...x, node: r.node })))) {
@@ -128,12 +137,14 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     for (const dir of new Set([report?.dir, also].filter((d): d is string => !!d))) await rm(dir, { recursive: true, force: true });
     await ctx.updateCacheIndex((idx) => { delete idx.datasets[String(id)]; });
   };
+  enterPhase('removing dropped datasets');
   for (const d of drops) {
     out.dropped.push(`dataset ${d.id}${d.rec ? ` (${d.rec.name})` : ''}: ${d.why}`);
     await removeLocal(d.id).catch((e: Error) => ctx.warnHere(`removing dataset ${d.id}: ${e.message}`));
   }
   // Only node leaders delete: no rank may go on (a fetch may reuse a dropped id's directory)
   // before they are done.
+  enterPhase('agreement (collectives)');
   if (drops.length) await ctx.comm.barrier();
   for (const plan of plans) {
     // Every rank works on its own copy of the record, with its own node's store.
@@ -142,20 +153,26 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     const t0 = performance.now();
     let moved: Awaited<ReturnType<typeof moveData>> | null = null;
     let err: unknown = null;
+    enterPhase('directories and marks');
     try {
       await ownDir(here);
     } catch (e) { err = e; }
     // Every rank takes part in the moves, even after a local error, so no partner waits.
+    enterPhase('data movement: moves');
     moved = await moveData(ctx, { ...plan, rec }, here);
     err ??= moved.error;
     try {
       // Moves are point to point: agree before the collective rebuild.
+      enterPhase('agreement (collectives)');
       await agree(ctx.comm, `moving dataset ${rec.name}`, outcomeOf(err));
       let rebuildErr: unknown = null;
       try { await rebuildSets(ctx, plan, here); } catch (e) { rebuildErr = e; }
+      enterPhase('agreement (collectives)');
       await agree(ctx.comm, `rebuilding dataset ${rec.name}`, outcomeOf(rebuildErr));
       // Local from here on (a failure must not send this rank alone into the catch below).
+      enterPhase('removing moved copies');
       await moved.cleanup().catch((e: Error) => ctx.warnHere(`removing moved copies of ${rec.name}: ${e.message}`));
+      enterPhase('metadata writes');
       await ctx.updateCacheIndex((idx) => { idx.datasets[String(plan.id)] = rec; }).catch((e: Error) => ctx.warnHere(`recording ${rec.name} in the cache index: ${e.message}`));
       out.restored.push(rec);
       const lostRanks = plan.sets.flatMap((s) => s.lost.map((p) => s.red.members[p]!));
@@ -166,7 +183,9 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
       if (lostRanks.length) ctx.note(`rebuilt dataset ${rec.name}: files of rank(s) ${lostRanks.join(',')} restored from ${plan.sets.find((s) => s.lost.length)!.red.scheme} redundancy in ${seconds.toFixed(2)} s`);
     } catch (e) {
       out.dropped.push(`dataset ${plan.id} (${rec.name}): ${(e as Error).message}`);
+      enterPhase('removing dropped datasets');
       await removeLocal(plan.id, here).catch((e2: Error) => ctx.warnHere(`removing dataset ${plan.id}: ${e2.message}`));
+      enterPhase('agreement (collectives)');
       await ctx.comm.barrier();
     }
   }
