@@ -35,7 +35,7 @@ export interface EncodeJob {
   comm: Comm;
   scheme: 'PARTNER' | 'XOR' | 'RS';
   k: number;
-  /** This member's data (opened with `map` for zero-copy views where possible). */
+  /** This member's data. */
   stream: FileStream;
   /** Stream length of every member (by position). */
   lens: number[];
@@ -147,11 +147,9 @@ async function encodeStripes(job: EncodeJob): Promise<EncodeResult> {
         const exchange = comm.sendrecv(sending, right, into, left, tag);
         const next = isData ? chunkPiece(pos, o, len) : null;
         const [, d] = await Promise.all([exchange, next]);
-        if (h === 0) stream.release(d0);
         if (d) {
           if (kind === 'XOR') await xorAsync(inbox.subarray(0, len), d);
           else await gfMulAddMultiAsync(into, column[pos]!, d);
-          stream.release(d);
         } else {
           // Partial p of this stripe is finished: it is this member's parity p, written on the
           // pool while the buffer travels on.
@@ -199,7 +197,6 @@ async function encodePartner(job: EncodeJob): Promise<EncodeResult> {
       await writing[x % 2];
       const into = sink.subarray(0, rl);
       await comm.sendrecv(sending, right, into, left, tag);
-      stream.release(sending);
       // The left neighbour's data is this member's copy of it.
       writing[x % 2] = red.put(o, into);
     }

@@ -1,9 +1,10 @@
 // A rank's files seen as one logical stream (in file-map order), zero-padded past its end: the
-// unit the redundancy schemes cut into chunks. Reads can also feed per-file CRCs: read()/write()
-// compute them on the libuv pool (preadCrc/pwriteCrc); view()/sink() on maps, on this thread.
+// unit the redundancy schemes cut into chunks. Reads and writes go through pread/pwrite into
+// reused buffers on the libuv pool (preadCrc/pwriteCrc), which compute the per-file CRCs in the
+// same pass. (Maps were tried and dropped: on tmpfs their page faults cost several times more.)
 import { type FileHandle, open } from 'node:fs/promises';
 import { PieceCrc } from '../common/crc.js';
-import { dropPages, mapFile, mapFileWrite, preadCrc, pwriteCrc, unmapFile } from '../kernels/index.js';
+import { preadCrc, pwriteCrc } from '../kernels/index.js';
 
 export interface StreamFile {
   /** Where the file is (its cache path). */
@@ -20,10 +21,8 @@ export class FileStream {
   readonly #mode: 'r' | 'w';
   /** Per-file CRCs of everything read (when asked for). */
   readonly crcs: PieceCrc[] | null;
-  /** Read-only maps of the files (mode 'r' with `map`), for zero-copy views. */
-  readonly #maps: Array<Buffer | null> | null;
 
-  constructor(files: StreamFile[], opts: { mode?: 'r' | 'w'; crc?: boolean; map?: boolean } = {}) {
+  constructor(files: StreamFile[], opts: { mode?: 'r' | 'w'; crc?: boolean } = {}) {
     this.#files = files;
     this.#mode = opts.mode ?? 'r';
     this.#starts = [];
@@ -31,62 +30,17 @@ export class FileStream {
     for (const f of files) { this.#starts.push(at); at += f.size; }
     this.length = at;
     this.crcs = opts.crc ? files.map(() => new PieceCrc()) : null;
-    this.#maps = opts.map ? files.map(() => null) : null;
   }
 
-  /** Where to put [offset, offset+len) of a stream being written: a writable view of the file's
-   * map when the range lies in one file (receive straight into it), else a scratch buffer that
-   * commit() writes out. commit() also records the CRCs. Needs mode 'w' with `map`. */
+  /** Where to put [offset, offset+len) of a stream being written: a scratch buffer to receive
+   * into, and commit() to write it out (recording the CRCs). */
   sink(offset: number, len: number, scratch: Buffer): { buf: Buffer; commit: () => Promise<void> } {
-    if (this.#mode === 'w' && this.#maps) {
-      for (let i = 0; i < this.#files.length; i++) {
-        const s = this.#starts[i]!;
-        const size = this.#files[i]!.size;
-        if (len > 0 && offset >= s && offset + len <= s + size) {
-          let m = this.#maps[i];
-          if (!m) { m = mapFileWrite(this.#files[i]!.path, size); this.#maps[i] = m; }
-          const v = m.subarray(offset - s, offset - s + len);
-          return { buf: v, commit: async () => { this.crcs?.[i]!.add(offset - s, v); dropPages(v); } };
-        }
-      }
-    }
     const buf = scratch.subarray(0, len);
     return { buf, commit: () => this.write(offset, buf, len) };
   }
 
-  /** A zero-copy, read-only view of [offset, offset+len) when it lies inside one file (mapped
-   * stream only); null otherwise (use read()). Feeds the CRCs like read(). */
-  view(offset: number, len: number): Buffer | null {
-    if (!this.#maps || this.#mode !== 'r' || len === 0) return null;
-    for (let i = 0; i < this.#files.length; i++) {
-      const s = this.#starts[i]!;
-      const size = this.#files[i]!.size;
-      if (offset >= s && offset + len <= s + size) {
-        let m = this.#maps[i];
-        if (!m) {
-          m = mapFile(this.#files[i]!.path);
-          if (m.length < size) throw Object.assign(new Error(`${this.#files[i]!.path} is shorter than its recorded ${size} bytes`), { code: 'ERR_SCR_IO' });
-          this.#maps[i] = m;
-        }
-        const v = m.subarray(offset - s, offset - s + len);
-        this.crcs?.[i]!.add(offset - s, v);
-        return v;
-      }
-      if (offset < s + size) return null;
-    }
-    return null;
-  }
-
-  /** Done with a view from view()/bytes(): its pages leave this process's resident set (they stay
-   * in the page cache), so streaming a large file keeps memory at a few pieces. */
-  release(v: Buffer): void {
-    if (this.#maps && this.#maps.some((m) => m && v.buffer === m.buffer)) dropPages(v);
-  }
-
-  /** The bytes at [offset, offset+len): a view when possible, else copied into `buf`. */
+  /** The bytes at [offset, offset+len), read into `buf` (a view of it is returned). */
   async bytes(offset: number, buf: Buffer, len: number): Promise<Buffer> {
-    const v = this.view(offset, len);
-    if (v) return v;
     await this.read(offset, buf, len);
     return buf.subarray(0, len);
   }
@@ -96,7 +50,7 @@ export class FileStream {
     if (!h) {
       const path = this.#files[i]!.path;
       h = this.#mode === 'r' ? open(path, 'r')
-        // Never truncate: createAll() may already have sized (and mapped) the file.
+        // Never truncate: createAll() may already have sized the file.
         : open(path, 'r+').catch((e: NodeJS.ErrnoException) => {
           if (e.code !== 'ENOENT') throw e;
           return open(path, 'w', 0o600);
@@ -137,12 +91,6 @@ export class FileStream {
   /** Writes buf[0, len) at `offset` into the files (bytes past the stream's end are padding). */
   async write(offset: number, buf: Buffer, len: number = buf.length): Promise<void> {
     for (const sp of this.#spans(offset, len)) {
-      const m = this.#maps?.[sp.file];
-      if (m && this.#mode === 'w') {
-        buf.copy(m, sp.fileOffset, sp.bufOffset, sp.bufOffset + sp.n);
-        this.crcs?.[sp.file]!.add(sp.fileOffset, buf.subarray(sp.bufOffset, sp.bufOffset + sp.n));
-        continue;
-      }
       const h = await this.#handle(sp.file);
       const put = await pwriteCrc(h.fd, buf.subarray(sp.bufOffset, sp.bufOffset + sp.n), sp.fileOffset, { crc: this.crcs !== null, path: this.#files[sp.file]!.path });
       this.crcs?.[sp.file]!.addCrc(sp.fileOffset, sp.n, put.crc);
@@ -152,14 +100,12 @@ export class FileStream {
   /** Creates every file at its full size (so zero-length files and holes exist). */
   async createAll(): Promise<void> {
     for (let i = 0; i < this.#files.length; i++) {
-      if (this.#maps && this.#files[i]!.size > 0) this.#maps[i] = mapFileWrite(this.#files[i]!.path, this.#files[i]!.size);
-      else await (await this.#handle(i)).truncate(this.#files[i]!.size);
+      await (await this.#handle(i)).truncate(this.#files[i]!.size);
     }
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.#handles.values()].map((h) => h.then((x) => x.close(), () => undefined)));
     this.#handles.clear();
-    if (this.#maps) this.#maps.forEach((m, i) => { if (m) { unmapFile(m); this.#maps![i] = null; } });
   }
 }

@@ -63,7 +63,7 @@ async function rebuildSets(ctx: Context, plan: Plan, here: string): Promise<void
     const pos = red.members.indexOf(ctx.rank);
     const amLost = lost.includes(pos);
     const map = red.filemaps[pos]!;
-    const stream = new FileStream(map.files.map((f) => ({ path: join(here, f.name), size: f.size })), { mode: amLost ? 'w' : 'r', crc: amLost, map: true });
+    const stream = new FileStream(map.files.map((f) => ({ path: join(here, f.name), size: f.size })), { mode: amLost ? 'w' : 'r', crc: amLost });
     // A file that cannot be created (no room) is reported after the ring, which still runs. What
     // was there is removed first, so a planted symlink is replaced, never written through.
     let createErr: unknown = null;
