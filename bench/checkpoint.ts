@@ -1,5 +1,6 @@
 // npm run bench:checkpoint [-- --workload default|test-api --mib 256 --rounds 5 --flavour openmpi]
 //   test-api only: [--only SINGLE,PARTNER,XOR,RS] [--lose n1[,n2…]] (nodes lost before the relaunch)
+//                  [--set KEY=VALUE[,KEY=VALUE…]] (configuration added to every row, e.g. SCR_MPI_BUF_SIZE=4MB)
 //   default:  bench/checkpoint-default.ts (SCR_CACHE_SIZE=2, simulated nodes sharing /dev/shm).
 //   test-api: LLNL SCR's examples/test_api workload on 4 simulated nodes with private storage each
 //             (bench/test-api*.ts): every scheme with SCR_CRC_ON_COPY=0 and =1 against the raw
@@ -27,7 +28,14 @@ if (workload === 'default') {
   const lose = arg('lose', 'n1').split(',');
   const onlyArg = arg('only', '');
   const only = onlyArg ? (onlyArg.split(',') as Scheme[]) : null;
-  const rows = await runTestApi({ flavour, mib, rounds, lose, only }, (r) => console.log(rowLine(r)));
+  const setArg = arg('set', '');
+  const set = Object.fromEntries(setArg ? setArg.split(',').map((kv) => {
+    const at = kv.indexOf('=');
+    if (at <= 0 || !kv.startsWith('SCR_')) throw new Error(`--set ${kv}: give SCR_KEY=VALUE pairs separated by commas`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }) : []);
+  if (setArg) console.log(`every row also has: ${setArg}`);
+  const rows = await runTestApi({ flavour, mib, rounds, lose, only, set }, (r) => console.log(rowLine(r)));
   const broken = report(rows);
   console.log(`\nwhole bench: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   if (broken) {

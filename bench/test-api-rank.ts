@@ -71,6 +71,11 @@ if (mode === 'rebuild') {
   const ckpt: number[] = [];
   const phases: Array<[number, number, number]> = [];
   const protect: number[] = [];
+  // CPU seconds (user + system, every thread of the process: JS, MPI progress, libuv pool) this
+  // rank spent inside completeOutput, per timed round: the whole job's sum over the wall time
+  // says how many of the machine's cores the step kept busy.
+  const cpu: number[] = [];
+  let lastCpu = 0;
   const rawRound = async (i: number) => {
     setHeader(data, w.rank, i);
     await w.barrier();
@@ -88,8 +93,11 @@ if (mode === 'rebuild') {
     const t1 = performance.now();
     writeBlocking(scr.routeFile(ckptPath()), data);
     const t2 = performance.now();
+    const c0 = process.cpuUsage();
     if (!(await scr.completeOutput(true))) throw new Error(`checkpoint ${i} was not valid`);
     const t3 = performance.now();
+    const c1 = process.cpuUsage(c0);
+    lastCpu = (c1.user + c1.system) / 1e6;
     return { s: (t3 - t0) / 1000, phases: [(t1 - t0) / 1000, (t2 - t1) / 1000, (t3 - t2) / 1000] as [number, number, number] };
   };
   await ckptRound(0); // untimed
@@ -97,12 +105,15 @@ if (mode === 'rebuild') {
     let r: number;
     let c: Awaited<ReturnType<typeof ckptRound>>;
     if (i % 2) { r = await rawRound(i); c = await ckptRound(i); } else { c = await ckptRound(i); r = await rawRound(i); }
-    raw.push(r); ckpt.push(c.s); phases.push(c.phases); protect.push(scr.lastOutputStats()?.protectSeconds ?? NaN);
+    raw.push(r); ckpt.push(c.s); phases.push(c.phases); protect.push(scr.lastOutputStats()?.protectSeconds ?? NaN); cpu.push(lastCpu);
   }
   unlinkIfThere(rawPath(rounds));
   await scr.finalize();
   const rss = await w.gatherObject([appRssKiB, maxRssKiB()], 0);
+  const cpuAll = (await w.gatherObject(cpu, 0)) as number[][] | null;
   if (w.rank === 0) {
-    console.log(JSON.stringify({ mode, loadSeconds, mpiInitSeconds, initSeconds, ranks: w.size, bytesPerRank: bytes, bufBytes, raw, ckpt, phases, protect, rssKiB: rss }));
+    // Per round: the sum over ranks of completeOutput's CPU seconds.
+    const completeCpu = cpu.map((_, x) => cpuAll!.reduce((a, r) => a + r[x]!, 0));
+    console.log(JSON.stringify({ mode, loadSeconds, mpiInitSeconds, initSeconds, ranks: w.size, bytesPerRank: bytes, bufBytes, raw, ckpt, phases, protect, completeCpu, rssKiB: rss }));
   }
 }

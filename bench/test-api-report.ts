@@ -38,14 +38,15 @@ function table(head: string[], rows: string[][]): string[] {
 /** Prints everything; returns the number of broken runs (a rebuild that did not restore). */
 export function report(rows: Row[]): number {
   const out: string[] = [''];
-  out.push(...table(['row', 'ckpt MiB/s', 'raw MiB/s', 'ratio', 'start/write/complete ms', 'encode s', 'RSS +pieces', 'rebuild init s', 'rebuild ratio'],
+  out.push(...table(['row', 'ckpt MiB/s', 'raw MiB/s', 'ratio', 'start/write/complete ms', 'encode s', 'complete CPU s (cores)', 'RSS +pieces', 'rebuild init s', 'rebuild ratio'],
     rows.map((r) => {
       const ph = [0, 1, 2].map((k) => ms(median(r.write.phases.map((p) => p[k]!)))).join('/');
       return [r.label, mibs(r, median(r.write.ckpt)).toFixed(0), mibs(r, median(r.write.raw)).toFixed(0), f(ratio(r)), ph,
-        f(median(r.write.protect), 3), f(rssPieces(r), 1), r.rebuild ? f(r.rebuild.initSeconds) : '-', r.rebuild ? f(rebuildRatio(r)) : '-'];
+        f(median(r.write.protect), 3), `${f(median(r.write.completeCpu), 2)} (${f(median(r.write.completeCpu.map((c, x) => c / r.write.phases[x]![2]!)), 1)})`, f(rssPieces(r), 1), r.rebuild ? f(r.rebuild.initSeconds) : '-', r.rebuild ? f(rebuildRatio(r)) : '-'];
     })));
   out.push('', 'ratio = median over rounds of (raw write time ÷ checkpoint time), the two interleaved in one job;',
     'rebuild ratio = the relaunch\'s whole init() on rank 0 ÷ the median raw write of one whole checkpoint in the write job;',
+    'complete CPU s = CPU seconds all ranks spent inside completeOutput (every thread), median over rounds; (cores) = that ÷ rank 0\'s completeOutput wall time: how many cores the step kept busy;',
     `RSS +pieces = max over ranks of (peak RSS − the application's own peak before any scr call) ÷ SCR_MPI_BUF_SIZE (${rows[0]!.write.bufBytes} bytes).`);
 
   out.push('', 'start-up on rank 0 (seconds): module load = await import() of the library, MPI init, scr.init()');

@@ -11,6 +11,8 @@ export type Scheme = 'SINGLE' | 'PARTNER' | 'XOR' | 'RS';
 export interface WriteOut {
   loadSeconds: number; mpiInitSeconds: number; initSeconds: number; ranks: number; bytesPerRank: number; bufBytes: number;
   raw: number[]; ckpt: number[]; phases: Array<[number, number, number]>; protect: number[];
+  /** Per timed round: CPU seconds of all ranks (all threads) inside completeOutput. */
+  completeCpu: number[];
   /** Per rank: [the application's own peak before any scr call, the peak at the end], KiB. */
   rssKiB: Array<[number, number]>;
 }
@@ -30,6 +32,8 @@ export interface TestApiOptions {
   lose: string[];
   /** Only these schemes (default all). */
   only: Scheme[] | null;
+  /** Extra configuration for every row (e.g. SCR_MPI_BUF_SIZE), from --set K=V,K=V. */
+  set?: Record<string, string>;
 }
 
 export const ROWS: Array<{ scheme: Scheme; crc: boolean }> = (['SINGLE', 'PARTNER', 'XOR', 'RS'] as const)
@@ -61,7 +65,7 @@ export async function runRow(o: TestApiOptions, scheme: Scheme, crc: boolean): P
   const job = newNodeJob({
     env: {
       SCR_JOB_ID: `bench-${process.pid}-${scheme}-${crc ? 1 : 0}`, SCR_COPY_TYPE: scheme, SCR_SET_FAILURES: '2',
-      SCR_CRC_ON_COPY: crc ? '1' : '0', SCR_CACHE_SIZE: '1', SCR_FLUSH: '0',
+      SCR_CRC_ON_COPY: crc ? '1' : '0', SCR_CACHE_SIZE: '1', SCR_FLUSH: '0', ...o.set,
     },
   });
   try {
