@@ -149,36 +149,9 @@ FileResult copy_file_crc(const std::string& src, const std::string& dst, size_t 
   if (::fstat(out.fd, &so) != 0) return fail(r, "fstat", dst);
   if (si.st_dev == so.st_dev && si.st_ino == so.st_ino) { errno = EINVAL; return fail(r, "copyfile", dst); }
   if (::ftruncate(out.fd, 0) != 0) return fail(r, "ftruncate", dst);
-  // A regular source is mapped a window at a time: each piece is CRC'd while it is in cache and
-  // written straight from the map, one copy fewer than read() + write() through a buffer.
-  if (S_ISREG(si.st_mode) && si.st_size > 0) {
-    const size_t total = static_cast<size_t>(si.st_size);
-    const size_t window = size_t{64} << 20;
-    const size_t piece = std::min(buf_size, size_t{1} << 20);
-    bool mapped = true;
-    for (size_t off = 0; off < total; off += window) {
-      size_t len = std::min(window, total - off);
-      void* p = mmap(nullptr, len, PROT_READ, MAP_SHARED, in.fd, static_cast<off_t>(off));
-      if (p == MAP_FAILED) {
-        if (off == 0) { mapped = false; break; }
-        return fail(r, "mmap", src);
-      }
-      madvise(p, len, MADV_SEQUENTIAL);
-      const uint8_t* base = static_cast<const uint8_t*>(p);
-      for (size_t at = 0; at < len; at += piece) {
-        size_t n = std::min(piece, len - at);
-        r.crc = crc32_update(r.crc, base + at, n);
-        if (!write_all(out.fd, base + at, n)) { int e = errno; munmap(p, len); errno = e; return fail(r, "write", dst); }
-        r.bytes += n;
-      }
-      munmap(p, len);
-    }
-    if (mapped) {
-      if (do_fsync && ::fsync(out.fd) != 0) return fail(r, "fsync", dst);
-      if (out.close_checked() != 0) return fail(r, "close", dst);
-      return r;
-    }
-  }
+  // Read into one buffer, CRC it while it is in cache, write it out. (Mapping the source and
+  // writing from the map was measured slower on tmpfs, whose map page faults cost more than the
+  // copy saved: bench/flush, docs/benchmarks.md.)
   size_t size = buffer_size_for(in.fd, buf_size);
   Scratch buf(size);
   if (!buf.get()) { errno = ENOMEM; return fail(r, "malloc", src); }
