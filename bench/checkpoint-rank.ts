@@ -3,21 +3,15 @@
 // interleaved, timed from before startOutput to after completeOutput (all ranks, like SCR's
 // test_api). Mode "rebuild": time init(), which rebuilds a lost node's files. Rank 0 prints JSON.
 import { randomFillSync } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as scr from '../src/index.js';
+import { writeAll } from './write-all.js';
 
 const mode = process.argv[2] ?? 'write';
 const mib = Number(process.argv[3] ?? 256);
 const rounds = Number(process.argv[4] ?? 5);
 
-async function writeAll(path: string, buf: Buffer): Promise<void> {
-  const fh = await open(path, 'w', 0o600);
-  try {
-    let at = 0;
-    while (at < buf.length) at += (await fh.write(buf, at, buf.length - at, at)).bytesWritten;
-  } finally { await fh.close(); }
-}
 
 // MPI_Init is not scr's work: start MPI first, then time scr.init() (config, directories, and on
 // a relaunch the rebuild).

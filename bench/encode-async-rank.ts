@@ -6,21 +6,14 @@
 // (needCheckpoint, which completes the background encode); computeWithout = the same compute
 // again with nothing running. Each value is the maximum over ranks. Rank 0 prints JSON.
 import { createHash, randomFillSync } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as scr from '../src/index.js';
+import { writeAll } from './write-all.js';
 
 const mib = Number(process.argv[2] ?? 64);
 const ckpts = Number(process.argv[3] ?? 2);
 const steps = Number(process.argv[4] ?? 256);
 
-async function writeAll(path: string, buf: Buffer): Promise<void> {
-  const fh = await open(path, 'w', 0o600);
-  try {
-    let at = 0;
-    while (at < buf.length) at += (await fh.write(buf, at, buf.length - at, at)).bytesWritten;
-  } finally { await fh.close(); }
-}
 
 const block = Buffer.alloc(256 * 1024, 7);
 /** The application's compute: `steps` × SHA-256 of 256 KiB, yielding between steps. */

@@ -8,23 +8,16 @@
 // (initStats(), slowest rank per phase). With several --libs (builds of the library to compare),
 // the runs are interleaved: lib A, lib B, lib A, … within each scheme and CRC setting.
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeAll } from './write-all.js';
 
 const arg = (n: string, d: string) => { const i = process.argv.indexOf(`--${n}`); return i >= 0 ? process.argv[i + 1]! : d; };
 
 interface Phase { name: string; seconds: number }
 interface RankOut { rank: number; raw?: number; init?: number; cpu?: number; phases?: Phase[] | null; restored?: string | null; ok?: boolean }
 
-async function writeAll(path: string, buf: Buffer): Promise<void> {
-  const fh = await open(path, 'w', 0o600);
-  try {
-    let at = 0;
-    while (at < buf.length) at += (await fh.write(buf, at, buf.length - at, at)).bytesWritten;
-    await fh.sync();
-  } finally { await fh.close(); }
-}
 
 /** One rank: "write" (raw write timed, then 2 checkpoints) or "restart" (init timed). */
 async function rank(mode: string, mib: number, lib: string): Promise<void> {
@@ -49,7 +42,7 @@ async function rank(mode: string, mib: number, lib: string): Promise<void> {
     await mkdir(process.env.SCR_CACHE_BASE!, { recursive: true });
     await w.barrier();
     const t = performance.now();
-    await writeAll(raw, data);
+    await writeAll(raw, data, { sync: true });
     await w.barrier();
     out.raw = (performance.now() - t) / 1000;
     await rm(raw, { force: true });
@@ -57,7 +50,7 @@ async function rank(mode: string, mib: number, lib: string): Promise<void> {
     for (let i = 0; i < 2; i++) {
       data.writeUInt32LE(i, 0);
       await scr.startOutput(null, scr.FLAG_CHECKPOINT);
-      await writeAll(scr.routeFile(join(prefix, `ckpt.${w.rank}.dat`)), data);
+      await writeAll(scr.routeFile(join(prefix, `ckpt.${w.rank}.dat`)), data, { sync: true });
       await scr.completeOutput(true);
     }
   } else {

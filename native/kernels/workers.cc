@@ -82,6 +82,15 @@ Napi::Value errno_error(Napi::Env env, const FileResult& r) {
   return e;
 }
 
+// Rejects with the fs-style error of a failed file job, or resolves to { bytes, crc }.
+void settle(Napi::Env env, Napi::Promise::Deferred& deferred, const FileResult& r) {
+  if (r.err != 0) return deferred.Reject(errno_error(env, r));
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("bytes", Napi::Number::New(env, static_cast<double>(r.bytes)));
+  o.Set("crc", Napi::Number::New(env, static_cast<double>(r.crc)));
+  deferred.Resolve(o);
+}
+
 class FileWorker : public Napi::AsyncWorker {
  public:
   FileWorker(Napi::Env env, std::string src, std::string dst, size_t buf_size, bool do_fsync)
@@ -97,11 +106,7 @@ class FileWorker : public Napi::AsyncWorker {
   }
   void OnOK() override {
     Napi::Env env = Env();
-    if (result_.err != 0) return deferred_.Reject(errno_error(env, result_));
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("bytes", Napi::Number::New(env, static_cast<double>(result_.bytes)));
-    o.Set("crc", Napi::Number::New(env, static_cast<double>(result_.crc)));
-    deferred_.Resolve(o);
+    settle(env, deferred_, result_);
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
@@ -129,17 +134,13 @@ class PieceWorker : public Napi::AsyncWorker {
   }
   void OnOK() override {
     Napi::Env env = Env();
-    if (result_.err != 0) {
-      FileResult f;
-      f.err = result_.err;
-      f.syscall = result_.syscall;
-      f.path = path_;
-      return deferred_.Reject(errno_error(env, f));
-    }
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("bytes", Napi::Number::New(env, static_cast<double>(result_.bytes)));
-    o.Set("crc", Napi::Number::New(env, static_cast<double>(result_.crc)));
-    deferred_.Resolve(o);
+    FileResult f;
+    f.err = result_.err;
+    f.syscall = result_.syscall;
+    f.path = path_;
+    f.bytes = result_.bytes;
+    f.crc = result_.crc;
+    settle(env, deferred_, f);
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
