@@ -28,14 +28,16 @@ try {
   const r = await runNodes(flavour, job, ['n0', 'n1', 'n2', 'n3'], [worker, String(mib), String(rounds)], { timeoutMs: 900_000 });
   if (r.code !== 0) throw new Error(`the job failed\n${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { raw: number[] };
-  const flushes = readFileSync(join(prefix, '.scr', 'log'), 'utf8').split('\n').filter((l) => l.includes(' FLUSH '))
-    .map((l) => Number(/seconds=([\d.]+)/.exec(l)![1])).slice(1, rounds + 1);
+  const lines = readFileSync(join(prefix, '.scr', 'log'), 'utf8').split('\n').filter((l) => l.includes(' FLUSH ')).slice(1, rounds + 1);
+  const field = (name: string) => lines.map((l) => Number(new RegExp(` ${name}=([\\d.]+)`).exec(l)?.[1] ?? NaN));
+  const flushes = field('seconds');
   const total = 4 * mib;
   const f = median(flushes);
   const c = median(out.raw);
   console.log(`bench:flush — ${flavour}, 4 ranks on 4 simulated nodes with private storage, ${mib} MiB per rank (${total} MiB per checkpoint), file system: ${pfs}, ${rounds} rounds after a warm-up`);
   console.log(`flush (copy + CRC check + fsync + rank map + index): median ${f.toFixed(3)} s = ${(total / f).toFixed(0)} MiB/s  (all: ${flushes.map((x) => x.toFixed(3)).join(', ')})`);
   console.log(`cp + fsync of the same files:                         median ${c.toFixed(3)} s = ${(total / c).toFixed(0)} MiB/s  (all: ${out.raw.map((x) => x.toFixed(3)).join(', ')})`);
+  console.log(`  flush phases on rank 0, medians: start (index entry, staging list) ${median(field('start')).toFixed(3)} s, copy (copy + CRC + fsync of its files) ${median(field('copy')).toFixed(3)} s, finish (agreement, recorded flushed, renames, directory fsyncs) ${median(field('finish')).toFixed(3)} s`);
   if (flushes.length !== rounds) throw new Error(`the event log holds ${flushes.length} timed FLUSH lines, expected ${rounds}`);
   console.log(`${c / f >= TARGET ? 'PASS' : 'FAIL'} flush / (cp + fsync) bandwidth: ${(c / f).toFixed(2)}, target ≥ ${TARGET}`);
 } finally {

@@ -11,13 +11,18 @@ export function logPath(prefix: string): string {
   return join(prefixScrDir(prefix), 'log');
 }
 
-/** Appends one event (rank 0 only; a failure to log is a warning, never an error). */
-export async function logEvent(ctx: Context, kind: EventKind, fields: Record<string, string | number | undefined>): Promise<void> {
+type Fields = Record<string, string | number | undefined>;
+const format = (fields: Fields) => Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v}`);
+
+/** Appends one event (rank 0 only; a failure to log is a warning, never an error). `after`:
+ * fields written after MiB/s (which follows `fields`). */
+export async function logEvent(ctx: Context, kind: EventKind, fields: Fields, after: Fields = {}): Promise<void> {
   if (ctx.rank !== 0 || !ctx.cfg.bool('SCR_LOG_ENABLE')) return;
-  const parts = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v}`);
+  const parts = format(fields);
   if (typeof fields.bytes === 'number' && typeof fields.seconds === 'number' && fields.seconds > 0) {
     parts.push(`MiB/s=${(fields.bytes / 2 ** 20 / fields.seconds).toFixed(1)}`);
   }
+  parts.push(...format(after));
   try {
     await appendFile(logPath(ctx.prefix), `${[new Date().toISOString(), kind, ...parts].join(' ')}\n`, { mode: 0o600 });
   } catch (e) {
