@@ -2,7 +2,7 @@
 // in docs/scaling.md is fitted from these counts). On with SCR_COUNT_FILE=<path>: each rank writes
 // <path>.<world rank>.json when its process exits. Tests turn it on with startCounting(). When
 // off, an instrumented call costs one test of `counter.on`.
-import { writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 
 /** One kind of call in one phase, on one rank. */
 export interface Tally {
@@ -89,7 +89,9 @@ if (file) {
     const env = process.env;
     const rank = env.OMPI_COMM_WORLD_RANK ?? env.PMI_RANK ?? env.SLURM_PROCID ?? `pid${process.pid}`;
     try {
-      writeFileSync(`${file}.${rank}.json`, JSON.stringify({ rank: Number(rank), counts: counter.counts }));
+      // O_NOFOLLOW: a symlink planted at the path is an error, never written through.
+      const fd = openSync(`${file}.${rank}.json`, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+      try { writeSync(fd, JSON.stringify({ rank: Number(rank), counts: counter.counts })); } finally { closeSync(fd); }
     } catch (e) {
       process.stderr.write(`scr: warning: SCR_COUNT_FILE: ${(e as Error).message}\n`);
     }

@@ -18,8 +18,12 @@ function unprotected(id: number, reports: NodeReport[]): boolean {
 /** The decision with every unprotected dataset moved to the drops, each with its reason. */
 export function dropUnprotected(d: Decision, reports: NodeReport[]): Decision {
   const bad = (id: number) => unprotected(id, reports);
-  const plans = d.plans.filter((p) => !bad(p.id));
-  const kept = d.kept.filter((r) => !bad(r.id));
+  // What stays is protected, whichever node's record the plan took: the job may have stopped
+  // while the nodes were recording it, and a record still saying false must not make the restart
+  // pass over it (nor be written back to every node's index).
+  const asProtected = (r: DatasetRecord): DatasetRecord => (r.protected === false ? { ...r, protected: true } : r);
+  const plans = d.plans.filter((p) => !bad(p.id)).map((p) => ({ ...p, rec: asProtected(p.rec) }));
+  const kept = d.kept.filter((r) => !bad(r.id)).map(asProtected);
   const why = (id: number) => {
     const older = plans.filter((p) => p.id < id && p.rec.flags.checkpoint && !p.rec.failed).sort((a, b) => b.id - a.id)[0];
     return `not protected: its redundancy encode (SCR_ENCODE_ASYNC=1) had not finished on every rank when the job stopped, so it is not used; ` +
