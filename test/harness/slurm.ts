@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { builtFlavours } from '../../src/native/paths.js';
+import { processesWith } from './nodes.js';
 
 export interface SlurmCluster {
   dir: string;
@@ -132,9 +133,19 @@ export async function startSlurm(opts: { nodes?: number; cpus?: number } = {}): 
     },
     async stop() {
       try { spawnSync('scancel', ['--full', '--user=root'], { env: { ...process.env, ...env }, timeout: 10_000 }); } catch { /* down already */ }
+      // scancel only asks: the jobs end once the slurmds have signalled their steps (KillWait=5).
+      // Stopping the daemons before that left a failed test's job running — its slurmstepd and
+      // ranks orphaned, spinning for the rest of the CI run.
+      await waitFor(() => {
+        const r = spawnSync('squeue', ['-h', '-o', '%i'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10_000 });
+        return r.status !== 0 || r.stdout.trim() === '';
+      }, 20_000, 'jobs still queued').catch(() => undefined);
       for (const p of procs) if (p.pid && p.exitCode === null) try { process.kill(p.pid, 'SIGTERM'); } catch { /* gone */ }
       await new Promise((r) => setTimeout(r, 300));
       for (const p of procs) if (p.pid && p.exitCode === null) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+      // Anything of this cluster still running (a step daemon, a job's processes: every one has
+      // this cluster's SLURM_CONF in its environment) goes too.
+      for (const pid of processesWith(`SLURM_CONF=${conf}`)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       for (const d of [local, ...nodes.map((x) => `${local}.${x}`)]) rmSync(d, { recursive: true, force: true, maxRetries: 3 });
     },

@@ -33,7 +33,12 @@ describe('halt conditions and checkpoint policies (every rank)', function () {
     await w.barrier();
   });
   afterEach(async () => { await scr.finalize().catch(() => undefined); await setHalt(() => ({})); });
-  after(async () => { await w.barrier(); if (w.rank === 0) rmSync(root, { recursive: true, force: true }); });
+  after(async () => {
+    // The tests after this file in the same process must not inherit a halt condition.
+    for (const k of Object.keys(process.env)) if (k.startsWith('SCR_CHECKPOINT_') || k === 'SCR_END_TIME' || k === 'SCR_HALT_SECONDS') delete process.env[k];
+    await w.barrier();
+    if (w.rank === 0) rmSync(root, { recursive: true, force: true });
+  });
 
   it('with no policy set, needCheckpoint is always true and shouldExit false', async () => {
     await start({});
