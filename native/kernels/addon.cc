@@ -95,23 +95,17 @@ uint64_t pos_arg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
 }
 
 // preadCrc(fd, buf, position, crc, path) / pwriteCrc(...) -> Promise<{bytes, crc}>
-Napi::Value PreadCrc(const Napi::CallbackInfo& info) {
-  int fd = fd_arg(info, 0, "preadCrc");
-  Bytes b = bytes_arg(info, 1, "preadCrc", "buf");
-  uint64_t pos = pos_arg(info, 2, "preadCrc");
-  bool crc = bool_arg(info, 3, "preadCrc", "crc");
-  std::string path = path_arg(info, 4, "preadCrc", "path");
-  return start_piece_work(info.Env(), fd, info[1], b, pos, false, crc, std::move(path));
+Napi::Value PieceCall(const Napi::CallbackInfo& info, const char* fn, bool write) {
+  int fd = fd_arg(info, 0, fn);
+  Bytes b = bytes_arg(info, 1, fn, "buf");
+  uint64_t pos = pos_arg(info, 2, fn);
+  bool crc = bool_arg(info, 3, fn, "crc");
+  std::string path = path_arg(info, 4, fn, "path");
+  return start_piece_work(info.Env(), fd, info[1], b, pos, write, crc, std::move(path));
 }
 
-Napi::Value PwriteCrc(const Napi::CallbackInfo& info) {
-  int fd = fd_arg(info, 0, "pwriteCrc");
-  Bytes b = bytes_arg(info, 1, "pwriteCrc", "buf");
-  uint64_t pos = pos_arg(info, 2, "pwriteCrc");
-  bool crc = bool_arg(info, 3, "pwriteCrc", "crc");
-  std::string path = path_arg(info, 4, "pwriteCrc", "path");
-  return start_piece_work(info.Env(), fd, info[1], b, pos, true, crc, std::move(path));
-}
+Napi::Value PreadCrc(const Napi::CallbackInfo& info) { return PieceCall(info, "preadCrc", false); }
+Napi::Value PwriteCrc(const Napi::CallbackInfo& info) { return PieceCall(info, "pwriteCrc", true); }
 
 // Hidden, for tests and the benchmark: _setIsa('scalar'|'ssse3'|'avx2'|'auto') -> the active name.
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {

@@ -3,6 +3,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crcFile } from '../kernels/index.js';
+import { eachLimited } from '../common/each-limited.js';
 import { writeMetaFile } from '../meta/index.js';
 import { datasetDir, datasetMetaDir, redDataPath, redMetaPath } from '../cache/paths.js';
 import { type DatasetRecord, type FileEntry, type Filemap, writeFilemap } from '../cache/records.js';
@@ -86,7 +87,7 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
     // No pass reads the bytes here: a read of each file on the libuv pool (several at once).
     if (ctx.crcOnCopy) {
       try {
-        await inBatches(files, 4, async (f) => { f.crc = (await crcFile(where(f), { bufSize: ctx.fileBufSize })).crc; });
+        await eachLimited(files, 4, async (f) => { f.crc = (await crcFile(where(f), { bufSize: ctx.fileBufSize })).crc; });
       } catch (e) { error = e as Error; }
     }
   } else {
@@ -124,20 +125,6 @@ export async function protect(ctx: Context, rec: DatasetRecord, d: CkptDescripto
     error = await noSpaceError(error, { what: `the redundancy data and records of ${rec.name} (rank ${ctx.rank}, ${scheme})`, store: rec.store, node: ctx.node, need });
   }
   return { error, redundancyBytes };
-}
-
-/** Runs fn on every item, at most `width` at a time; the first error is thrown after all ran. */
-async function inBatches<T>(items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let first: unknown = null;
-  const worker = async () => {
-    while (next < items.length) {
-      const x = items[next++]!;
-      try { await fn(x); } catch (e) { first ??= e; }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  if (first !== null) throw first;
 }
 
 /** Deletes this node's part of a dataset and its cache-index entry (node leaders). With

@@ -15,14 +15,7 @@ import { dirOf } from './dataset.js';
 import { CODES, ScrError } from './errors.js';
 import { logEvent } from './log.js';
 import { mkdir } from 'node:fs/promises';
-
-/** Runs `fn` over items with at most `width` at once. */
-async function eachLimited<T>(items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
+import { eachLimited } from '../common/each-limited.js';
 
 /** Stages this rank's files (or checks them in place, in bypass mode). */
 async function flushMine(ctx: Context, rec: DatasetRecord): Promise<FileEntry[]> {
