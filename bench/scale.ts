@@ -2,7 +2,8 @@
 // How the cost of each phase grows with the job (docs/scaling.md): at each size, ranks on
 // simulated nodes (--per-node ranks each; 4 ranks run on 2 nodes so a set spans nodes) run
 // init, two checkpoints of one small file per rank (the second flushed), finalize; then a relaunch
-// restarts from the cache, and (XOR) one with an empty cache fetches from the file system. Every
+// restarts from the cache, one more after losing node n1 (its ranks on a spare, rebuilt), and (XOR)
+// one with an empty cache fetches from the file system. Every
 // rank counts (SCR_COUNT_FILE) the calls, MPI operations and bytes of every collective and
 // point-to-point call, and the metadata files read and written, per API call. Prints, per phase,
 // the max over ranks and rank 0's. Counts, not times: oversubscribed runs are fine.
@@ -125,14 +126,16 @@ for (const scheme of schemes) {
       const runs: Record<string, Array<{ rank: number; counts: Counts }>> = {};
       runs.W = await run(job, nodes, 'write', 'W');
       runs.R = await run(job, nodes, 'restart', 'R');
+      // A relaunch that lost node n1: its ranks run on a spare with an empty cache and are rebuilt.
+      runs.L = await run(job, nodes.map((n) => (n === 'n1' ? 'spare' : n)), 'restart', 'L');
       if (scheme === 'XOR') runs.F = await run(job, nodes, 'restart', 'F', { SCR_JOB_ID: `${job.jobId}f` });
       const t = tabulate(runs);
       const sorted = Object.fromEntries(Object.entries(t).sort(([a], [b]) => {
-        const ix = (k: string) => 'WRF'.indexOf(k[0]!) * 100 + ORDER.findIndex((o) => k.slice(2).startsWith(o)) * 10 + Number(k.split('#')[1] ?? 0);
+        const ix = (k: string) => 'WRLF'.indexOf(k[0]!) * 100 + ORDER.findIndex((o) => k.slice(2).startsWith(o)) * 10 + Number(k.split('#')[1] ?? 0);
         return ix(a) - ix(b);
       }));
       (all[scheme] ??= {})[p] = sorted;
-      print(`${scheme}, ${p} ranks on ${p / per} nodes (${((performance.now() - t0) / 1000).toFixed(0)} s). W = write run, R = restart from cache, F = restart fetched from the file system`, sorted);
+      print(`${scheme}, ${p} ranks on ${p / per} nodes (${((performance.now() - t0) / 1000).toFixed(0)} s). W = write run, R = restart from cache, L = restart after losing node n1 (its ranks on a spare, rebuilt), F = restart fetched from the file system`, sorted);
     } finally {
       cleanup(job);
     }

@@ -103,6 +103,11 @@ export class Context {
     if (this.rank === 0) process.stderr.write(`scr: ${message}\n`);
   }
 
+  /** Something users want to know about this rank's node, printed by this rank. */
+  noteHere(message: string): void {
+    process.stderr.write(`scr: ${message}\n`);
+  }
+
   debug(level: number, message: string): void {
     if (this.cfg.int('SCR_DEBUG') >= level) process.stderr.write(`scr[${this.rank}]: ${message}\n`);
   }

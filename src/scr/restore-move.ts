@@ -18,23 +18,26 @@ import type { Plan } from './restore-plan.js';
 const TAG_MOVE = 5151;
 
 /** Moves every rank's data that is on another node (collective in effect: each pair exchanges).
- * Resolves to this rank's first error (or null) and what to delete once all agree. */
-export async function moveData(ctx: Context, plan: Plan, here: string): Promise<{ error: Error | null; cleanup: () => Promise<void> }> {
+ * `from` is this node's directory of the dataset (where the data it sends is). Each rank takes its
+ * part — its sends and its own receive — in the order of the receiving ranks, as every other
+ * rank does, so no pair waits on another. Resolves to this rank's first error (or null) and what
+ * to delete once all agree. */
+export async function moveData(ctx: Context, plan: Plan, here: string, from: string | undefined): Promise<{ error: Error | null; cleanup: () => Promise<void> }> {
   const comm = ctx.comm;
   const rec = plan.rec;
   const g = new Guarded();
   const buf = Buffer.allocUnsafe(ctx.fileBufSize);
-  const setOf = (r: number) => plan.sets.find((s) => s.red.members.includes(r))?.red;
   const removeLater: string[] = [];
 
-  const moves = [...plan.holder].filter(([r, node]) => ctx.nodeOf[r] !== node).sort((a, b) => a[0] - b[0]);
-  for (const [r, node] of moves) {
-    const sender = ctx.nodeOf.indexOf(node);
-    const rr = setOf(r);
+  const receive = plan.holder !== null && ctx.nodeOf[plan.holder] !== ctx.node;
+  const moves = [...plan.sends.map((s) => ({ r: s.rank, rr: s.red, sender: ctx.rank })), ...(receive ? [{ r: ctx.rank, rr: plan.set?.red, sender: plan.holder! }] : [])]
+    .sort((a, b) => a.r - b.r);
+  for (const { r, rr, sender } of moves) {
+    const node = ctx.nodeOf[sender]!;
     const redBytes = rr ? redDataSize(rr, rr.members.indexOf(r)) : 0;
-    if (ctx.rank === sender) {
-      const from = plan.dirOn.get(node)!;
+    if (ctx.rank === sender && r !== ctx.rank) {
       const map = await g.runAsync(async () => {
+        if (!from) throw new Error(`this node holds no directory of ${rec.name}`);
         const m = await readFilemap(from, r);
         if (!m) throw new Error(`the file map of rank ${r} in ${from} is gone`);
         return m;
@@ -43,7 +46,7 @@ export async function moveData(ctx: Context, plan: Plan, here: string): Promise<
       await comm.send(Float64Array.of(header.length), r, TAG_MOVE);
       await comm.send(header, r, TAG_MOVE);
       if (!map) continue;
-      const sources = [...map.files.map((f) => ({ path: rec.bypass ? null : join(from, f.name), size: f.size })), { path: rr ? redDataPath(from, r) : null, size: redBytes }];
+      const sources = [...map.files.map((f) => ({ path: rec.bypass ? null : join(from!, f.name), size: f.size })), { path: rr ? redDataPath(from!, r) : null, size: redBytes }];
       for (const src of sources) {
         if (!src.path) continue;
         const fh = await g.runAsync(() => open(src.path!, 'r'), () => null);
@@ -57,9 +60,9 @@ export async function moveData(ctx: Context, plan: Plan, here: string): Promise<
         }
         await fh?.close().catch(() => undefined);
       }
-      removeLater.push(...map.files.map((f) => (rec.bypass ? '' : join(from, f.name))).filter(Boolean), filemapPath(from, r), redMetaPath(from, r), redDataPath(from, r));
+      removeLater.push(...map.files.map((f) => (rec.bypass ? '' : join(from!, f.name))).filter(Boolean), filemapPath(from!, r), redMetaPath(from!, r), redDataPath(from!, r));
     }
-    if (ctx.rank === r) {
+    if (ctx.rank === r && sender !== ctx.rank) {
       const size = new Float64Array(1);
       await comm.recv(size, sender, TAG_MOVE);
       const json = Buffer.alloc(size[0]!);

@@ -2,7 +2,8 @@
 // rank now runs (a spare node with an empty cache included), and lost or damaged ranks' files are
 // rebuilt from redundancy, byte for byte, with their metadata. All or nothing per dataset.
 //  1. Scan (restore-scan.ts): each node leader lists and checks the datasets in its own stores.
-//  2. Decide (restore-plan.ts): the same plan on every rank from the gathered reports.
+//  2. Decide (restore-plan.ts): every rank learns its part of the plan, by reductions and routed
+//     facts; no rank gathers every node's report.
 //  3. Move (restore-move.ts): a rank whose data sits on another live node gets it from there.
 //  4. Rebuild (here): the members each set lost, over the set's ring.
 //  5. Agree; a dataset that failed anywhere is deleted everywhere.
@@ -19,9 +20,9 @@ import { agree, outcomeOf } from './agree.js';
 import type { Context } from './context.js';
 import { enterPhase } from './init-stats.js';
 import { moveData } from './restore-move.js';
-import { decide, type Plan } from './restore-plan.js';
+import { routeObjects } from '../mpi/route.js';
+import { decide, type Plan, type PlanNet } from './restore-plan.js';
 import { notOwnFile, type NodeReport, scanNode } from './restore-scan.js';
-import { dropUnprotected } from './restore-unprotected.js';
 
 export interface RestoreTiming {
   id: number;
@@ -52,14 +53,14 @@ export function localStore(ctx: Context, rec: DatasetRecord): string {
 
 /** Step 4: rebuild what each set lost. Collective over the job (one split). */
 async function rebuildSets(ctx: Context, plan: Plan, here: string): Promise<void> {
-  const mySet = plan.sets.findIndex((s) => s.red.members.includes(ctx.rank));
-  if (!plan.sets.some((s) => s.lost.length > 0)) return;
+  if (!plan.anyRebuild) return;
   enterPhase('agreement (collectives)');
-  const comm: Comm | null = await ctx.comm.split(mySet >= 0 && plan.sets[mySet]!.lost.length > 0 ? mySet : null, mySet >= 0 ? plan.sets[mySet]!.red.members.indexOf(ctx.rank) : 0);
-  if (!comm) return;
+  const mine = plan.set && plan.set.lost.length > 0 ? plan.set : null;
+  const comm: Comm | null = await ctx.comm.split(mine ? mine.red.members[0]! : null, mine ? mine.red.members.indexOf(ctx.rank) : 0);
+  if (!comm || !mine) return;
   try {
     enterPhase('rebuild: creating files');
-    const { red, lost } = plan.sets[mySet]!;
+    const { red, lost } = mine;
     const pos = red.members.indexOf(ctx.rank);
     const amLost = lost.includes(pos);
     const map = red.filemaps[pos]!;
@@ -111,7 +112,7 @@ async function ownDir(dir: string): Promise<void> {
 
 export async function restoreCache(ctx: Context): Promise<RestoreResult> {
   // A node whose cache cannot be read counts as empty (with a warning): a throw here would leave
-  // the other ranks waiting in the gather.
+  // the other ranks waiting in the plan's collectives.
   let mine: NodeReport | null = null;
   enterPhase('cache scan: index and metadata reads');
   if (ctx.nodeLeader) {
@@ -123,16 +124,15 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     }
   }
   enterPhase('agreement (collectives)');
-  const reports = ((await ctx.comm.allgatherObject(mine)) as Array<NodeReport | null>).filter((r): r is NodeReport => r !== null);
+  const { plans, drops, kept, maxId } = await decide(planNet(ctx.comm), mine, ctx.nodeOf, (rec) => ctx.cfg.ckpts.find((c) => c.index === rec.descriptor)?.type ?? 'its');
   enterPhase('plan');
-  const { plans, drops, kept, maxId } = dropUnprotected(decide(ctx.nodeOf, ctx.size, reports, (rec) => ctx.cfg.ckpts.find((c) => c.index === rec.descriptor)?.type ?? 'its'), reports);
   const out: RestoreResult = { restored: [], kept, timings: [], maxId, dropped: [] };
-  for (const f of reports.flatMap((r) => r.foreign.map((x) => ({ ...x, node: r.node })))) {
-    ctx.note(`node ${f.node}'s cache holds dataset ${f.id} (${f.name}) of another prefix, ${f.prefix}, under the same job id: it is left alone`);
+  for (const f of mine?.foreign ?? []) {
+    ctx.noteHere(`node ${ctx.node}'s cache holds dataset ${f.id} (${f.name}) of another prefix, ${f.prefix}, under the same job id: it is left alone`);
   }
   const removeLocal = async (id: number, also?: string) => {
     if (!ctx.nodeLeader) return;
-    const report = reports.find((r) => r.node === ctx.node)?.datasets[String(id)];
+    const report = mine?.datasets[String(id)];
     // (A spare has no report of it, but a failed restore may have written into `also`.)
     for (const dir of new Set([report?.dir, also].filter((d): d is string => !!d))) await rm(dir, { recursive: true, force: true });
     await ctx.updateCacheIndex((idx) => { delete idx.datasets[String(id)]; });
@@ -159,7 +159,7 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
     } catch (e) { err = e; }
     // Every rank takes part in the moves, even after a local error, so no partner waits.
     enterPhase('data movement: moves');
-    moved = await moveData(ctx, { ...plan, rec }, here);
+    moved = await moveData(ctx, { ...plan, rec }, here, mine?.datasets[String(plan.id)]?.dir);
     err ??= moved.error;
     try {
       // Moves are point to point: agree before the collective rebuild.
@@ -175,12 +175,11 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
       enterPhase('metadata writes');
       await ctx.updateCacheIndex((idx) => { idx.datasets[String(plan.id)] = rec; }).catch((e: Error) => ctx.warnHere(`recording ${rec.name} in the cache index: ${e.message}`));
       out.restored.push(rec);
-      const lostRanks = plan.sets.flatMap((s) => s.lost.map((p) => s.red.members[p]!));
-      const movedRanks = [...plan.holder].filter(([r, node]) => ctx.nodeOf[r] !== node).map(([r]) => r);
+      const [lostRanks, movedRanks] = [plan.rebuilt, plan.moved];
       const seconds = (performance.now() - t0) / 1000;
       out.timings.push({ id: plan.id, name: rec.name, seconds, moved: movedRanks, rebuilt: lostRanks });
       if (plan.damaged.length) ctx.note(`dataset ${rec.name}: found damaged in cache and rebuilt: ${plan.damaged.join('; ')}`);
-      if (lostRanks.length) ctx.note(`rebuilt dataset ${rec.name}: files of rank(s) ${lostRanks.join(',')} restored from ${plan.sets.find((s) => s.lost.length)!.red.scheme} redundancy in ${seconds.toFixed(2)} s`);
+      if (lostRanks.length) ctx.note(`rebuilt dataset ${rec.name}: files of rank(s) ${lostRanks.join(',')} restored from ${plan.scheme} redundancy in ${seconds.toFixed(2)} s`);
     } catch (e) {
       out.dropped.push(`dataset ${plan.id} (${rec.name}): ${(e as Error).message}`);
       enterPhase('removing dropped datasets');
@@ -191,3 +190,16 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
   }
   return out;
 }
+
+/** The plan's collectives over the job's communicator (restore-plan.ts). */
+function planNet(comm: Comm): PlanNet {
+  return {
+    rank: comm.rank,
+    size: comm.size,
+    min: (v) => comm.allreduce(v, 'MIN'),
+    bcastObject: (value, root) => comm.bcastObject(value, root),
+    route: (items) => routeObjects(comm, items, TAG_PLAN),
+  };
+}
+
+const TAG_PLAN = 5252;
