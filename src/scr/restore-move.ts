@@ -42,7 +42,9 @@ export async function moveData(ctx: Context, plan: Plan, here: string, from: str
         if (!m) throw new Error(`the file map of rank ${r} in ${from} is gone`);
         return m;
       }, () => null);
-      const header = Buffer.from(JSON.stringify(map ? { map } : { error: g.error?.message ?? 'unknown' }));
+      // The redundancy's size travels with the file map, so both sides move the same bytes even if
+      // their copies of the set's record were to differ.
+      const header = Buffer.from(JSON.stringify(map ? { map, redBytes: rr ? redBytes : null } : { error: g.error?.message ?? 'unknown' }));
       await comm.send(Float64Array.of(header.length), r, TAG_MOVE);
       await comm.send(header, r, TAG_MOVE);
       if (!map) continue;
@@ -67,16 +69,22 @@ export async function moveData(ctx: Context, plan: Plan, here: string, from: str
       await comm.recv(size, sender, TAG_MOVE);
       const json = Buffer.alloc(size[0]!);
       await comm.recv(json, sender, TAG_MOVE);
-      const header = JSON.parse(json.toString()) as { map?: Filemap; error?: string };
+      const header = JSON.parse(json.toString()) as { map?: Filemap; redBytes?: number | null; error?: string };
       if (!header.map) {
         g.run(() => { throw new Error(`node ${node} could not send rank ${r}'s data: ${header.error}`); }, () => undefined);
         continue;
       }
       const map = header.map;
       const targets = [...map.files.map((f) => ({ path: rec.bypass ? null : join(here, f.name), size: f.size, crc: f.crc, meta: f as typeof f | null })),
-        { path: rr ? redDataPath(here, r) : null, size: redBytes, crc: null, meta: null }];
+        { path: header.redBytes === null ? null : rr ? redDataPath(here, r) : '', size: header.redBytes ?? 0, crc: null, meta: null }];
       for (const t of targets) {
-        if (!t.path) continue;
+        if (t.path === null) continue;
+        // ('' : bytes this rank has no set record for: received and not kept.)
+        if (t.path === '') {
+          for (let o = 0; o < t.size; o += buf.length) await comm.recv(buf.subarray(0, Math.min(buf.length, t.size - o)), sender, TAG_MOVE);
+          g.run(() => { throw new Error(`rank ${r}'s redundancy record differs between nodes`); }, () => undefined);
+          continue;
+        }
         // Created anew: whatever was at the path (a planted symlink too) is removed, not followed.
         const fh = await g.runAsync(async () => { await rm(t.path!, { force: true }); return open(t.path!, 'wx', 0o600); }, () => null);
         let crc = 0;

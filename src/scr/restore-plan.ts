@@ -87,7 +87,7 @@ export async function decide(net: PlanNet, mine: NodeReport | null, nodeOf: read
   const here = mine?.datasets ?? {};
   const myIds = Object.keys(here).map(Number);
   // 1. Ids, smallest first.
-  const first = await net.min(Float64Array.of(minAbove(myIds, -1), -Math.max(0, ...myIds, ...(mine?.foreign ?? []).map((f) => f.id))));
+  const first = await net.min(Float64Array.of(minAbove(myIds, -INF), -Math.max(0, ...myIds, ...(mine?.foreign ?? []).map((f) => f.id))));
   const out: Decision = { plans: [], drops: [], kept: [], maxId: -first[1]! };
   const ids: number[] = [];
   for (let next = first[0]!; next !== INF; next = (await net.min(Float64Array.of(minAbove(myIds, next))))[0]!) ids.push(next);
@@ -149,17 +149,23 @@ async function planCandidates(net: PlanNet, here: NodeReport['datasets'], nodeOf
     const m = views[i]!;
     if (!m.set || intact(m)) return;
     const pos = m.set.members.indexOf(net.rank);
-    for (const r of m.set.members) states.push({ to: r, value: { id, pos } });
+    for (const r of m.set.members) if (ok(r)) states.push({ to: r, value: { id, pos } });
   });
   const lostAt = await net.route(states);
-  candidates.forEach(({ id }, i) => { views[i]!.lost = [...new Set(lostAt.filter((s) => s.id === id).map((s) => s.pos))].sort((a, b) => a - b); });
+  candidates.forEach(({ id }, i) => {
+    const m = views[i]!;
+    // A member that is not a rank of this job (a damaged record) has nothing anywhere: lost.
+    const absent = m.set ? m.set.members.flatMap((r, pos) => (ok(r) ? [] : [pos])) : [];
+    m.lost = [...new Set([...absent, ...lostAt.filter((s) => s.id === id).map((s) => s.pos)])].sort((a, b) => a - b);
+  });
   // 5. One reduction: [a rank nothing covers, a set that cannot restore, −rebuild, −move, −damage].
   const v = new Float64Array(5 * candidates.length);
   candidates.forEach(({ id }, i) => {
     const m = views[i]!;
     const holder = holderOf(m, net.rank);
     v[5 * i] = !m.set && m.dataAt === undefined ? net.rank : INF;
-    v[5 * i + 1] = m.set && !recoverable(m.set.scheme, m.set.k, m.set.members.length, m.lost) ? m.set.members[0]! : INF;
+    // (A set listing a rank this job does not have cannot be rebuilt over this job's ranks.)
+    v[5 * i + 1] = m.set && (!recoverable(m.set.scheme, m.set.k, m.set.members.length, m.lost) || !m.set.members.every(ok)) ? m.set.members[0]! : INF;
     v[5 * i + 2] = m.lost.length ? -1 : 0;
     v[5 * i + 3] = holder !== null && nodeOf[holder] !== nodeOf[net.rank] ? -1 : 0;
     v[5 * i + 4] = here[String(id)]?.damaged.length ? -1 : 0;

@@ -218,4 +218,21 @@ describe('restore plan: distributed, the same decisions as reading every report'
     const most = Math.max(...net.routedTo);
     assert.ok(most < 8 * 1024, `a rank received ${most} bytes`);
   });
+
+  it('a set record naming a rank the job does not have drops the dataset on every rank, without a throw', async () => {
+    const nodeOf = ['n0', 'n1'];
+    const rec: DatasetRecord = { id: 2, name: 'ckpt.2', flags: { checkpoint: true, output: false }, created: 0, store: '/c', descriptor: 0, ranks: 2, complete: true };
+    const red: RedRecord = { dataset: 2, scheme: 'XOR', k: 1, members: [0, 1, 7], nodes: ['n0', 'n1', 'n7'], position: 0, chunk: 1, lens: [], filemaps: [], pieceSize: 1 };
+    const report = (n: number): NodeReport => ({ node: `n${n}`, foreign: [], datasets: { 2: { rec, dir: `/c/${n}`, data: n === 0 ? [] : [1], red: [n], sets: [red], damaged: [] } } });
+    const { decisions } = await distributed({ nodeOf, reports: new Map([['n0', report(0)], ['n1', report(1)]]), schemes: new Map([[2, 'XOR']]) });
+    for (const d of decisions) assert.deepEqual([d.plans.length, d.drops.map((x) => x.id)], [0, [2]]);
+    assert.match(decisions[0]!.drops[0]!.why, /XOR set of ranks 0,1,7 lost 2 member\(s\) \(ranks 0,7\)/);
+  });
+
+  it('a dataset whose id is negative (a stray directory name) is still decided, here dropped as incomplete', async () => {
+    const nodeOf = ['n0'];
+    const rec: DatasetRecord = { id: -3, name: 'x', flags: { checkpoint: true, output: false }, created: 0, store: '/c', descriptor: 0, ranks: 1, complete: false };
+    const { decisions } = await distributed({ nodeOf, reports: new Map([['n0', { node: 'n0', foreign: [], datasets: { '-3': { rec, dir: '/c/x', data: [0], red: [], sets: [], damaged: [] } } }]]), schemes: new Map() });
+    assert.deepEqual(decisions[0]!.drops.map((x) => [x.id, x.why]), [[-3, 'incomplete (the job stopped while writing it)']]);
+  });
 });
