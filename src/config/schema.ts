@@ -77,7 +77,7 @@ export const SCHEMES = ['SINGLE', 'PARTNER', 'XOR', 'RS'] as const;
 
 export const PARAMS: readonly ParamDef[] = [
   { name: 'SCR_ENABLE', type: 'bool', default: '1', readers: 'both', doc: 'Set to 0 to turn scr off: routeFile returns paths unchanged and nothing is cached or flushed.' },
-  { name: 'SCR_DEBUG', type: 'int', default: '0', min: 0, max: 5, readers: 'both', doc: 'Verbosity of diagnostic messages on stderr (0 = warnings and errors only).' },
+  { name: 'SCR_DEBUG', type: 'int', default: '0', min: 0, max: 5, readers: 'both', doc: 'Verbosity of diagnostic messages on stderr (0 = warnings and errors only; 1 adds, among others, one line per checkpoint from rank 0 with the time of each step).' },
   { name: 'SCR_PREFIX', type: 'path', default: () => process.cwd(), defaultDoc: 'the current directory', readers: 'both', locating: true,
     doc: 'Prefix directory on the parallel file system: checkpoints are flushed here and the index lives in <prefix>/.scr.' },
   { name: 'SCR_CONF_FILE', type: 'path', default: null, defaultDoc: '<SCR_PREFIX>/.scrconf', readers: 'both', locating: true,

@@ -212,6 +212,7 @@ export class ScrLibrary {
 
   // ---- output ----
   async startOutput(name: string | null | undefined, flags: number): Promise<void> {
+    const calledAt = performance.now();
     this.#sm.expect('startOutput()', 'idle');
     await this.#settle();
     let argErr: ScrError | null = null;
@@ -230,7 +231,7 @@ export class ScrLibrary {
       return;
     }
     const rec = newRecord(s.ctx, s.nextId++, name ?? null, fl);
-    this.#output = await startOutput(s, rec);
+    this.#output = await startOutput(s, rec, calledAt);
     this.#sm.phase = 'output';
   }
 
@@ -243,6 +244,7 @@ export class ScrLibrary {
   }
 
   async completeOutput(valid: boolean): Promise<boolean> {
+    const calledAt = performance.now();
     this.#sm.expect('completeOutput()', 'output');
     const ok = await this.#agreeValid('completeOutput()', valid);
     const out = this.#output;
@@ -250,7 +252,7 @@ export class ScrLibrary {
     this.#output = null;
     this.#sm.phase = 'idle';
     if (!s || !out) return this.#comm!.allreduce(ok, 'LAND');
-    const res = await completeOutput(s, out, ok);
+    const res = await completeOutput(s, out, ok, calledAt);
     if (res.stats) this.#stats = res.stats;
     if (res.ok && out.rec.flags.checkpoint) await this.#afterCheckpoint(s, out.rec);
     kickEncode(s); // a background encode (SCR_ENCODE_ASYNC=1) starts as the call returns

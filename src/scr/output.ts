@@ -11,6 +11,7 @@ import { createDatasetDir, dirOf, protect, recordDataset, type Routed, statRoute
 import { encodeInBackground, pendingEncode, startEncode } from './encode-async.js';
 import { CODES, ScrError } from './errors.js';
 import { logEvent } from './log.js';
+import { OutputTimer } from './output-timing.js';
 import { removeStaged, stagePath } from '../pfs/commit.js';
 import { sameNameOnNode } from './same-name.js';
 import { nearlyFull, type Room, roomIn } from './space.js';
@@ -24,6 +25,8 @@ export interface OutputPhase {
   routed: Routed[];
   bypass: boolean;
   startedAt: number;
+  /** Rank 0's timing of the phase (the event log, SCR_DEBUG). */
+  timer: OutputTimer;
 }
 
 /** Timings of the last completed output phase, for benchmarks and the log. */
@@ -42,7 +45,7 @@ export function newRecord(ctx: Context, id: number, name: string | null, flags: 
 }
 
 /** Opens dataset `rec` in cache (collective). */
-export async function startOutput(s: Session, rec: DatasetRecord): Promise<OutputPhase> {
+export async function startOutput(s: Session, rec: DatasetRecord, calledAt = performance.now()): Promise<OutputPhase> {
   const ctx = s.ctx;
   const d = ctx.cfg.descriptorFor(rec.id, { checkpoint: rec.flags.checkpoint, output: rec.flags.output });
   rec.store = d.store;
@@ -61,7 +64,10 @@ export async function startOutput(s: Session, rec: DatasetRecord): Promise<Outpu
   await agreeKeepingMine(ctx.comm, `startOutput(): preparing ${rec.name}`, err);
   if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointStarted();
   await logEvent(ctx, 'START', { name: rec.name, id: rec.id, flags: [rec.flags.checkpoint ? 'C' : '', rec.flags.output ? 'O' : ''].join('') || '-' });
-  return { rec, descriptor: d, routed: [], bypass: d.bypass, startedAt: performance.now() };
+  const timer = new OutputTimer(calledAt);
+  const startedAt = performance.now();
+  timer.started(startedAt);
+  return { rec, descriptor: d, routed: [], bypass: d.bypass, startedAt, timer };
 }
 
 /** Evicts the oldest cached datasets beyond the store's and the descriptor's COUNT. Never the
@@ -138,10 +144,12 @@ export function routeOutput(ctx: Context, out: OutputPhase, path: string): strin
 
 /** completeOutput(valid) once arguments are agreed (collective). Resolves to whether the dataset
  * is complete, with its stats; a failed dataset is deleted from cache. */
-export async function completeOutput(s: Session, out: OutputPhase, valid: boolean): Promise<{ ok: boolean; stats?: OutputStats }> {
+export async function completeOutput(s: Session, out: OutputPhase, valid: boolean, calledAt = performance.now()): Promise<{ ok: boolean; stats?: OutputStats }> {
   const ctx = s.ctx;
   const comm = ctx.comm;
   const rec = out.rec;
+  const timer = out.timer;
+  timer.completing(calledAt);
   const fail = async (why: string | null) => {
     if (why) ctx.warn(`${why}; the dataset is deleted from cache`);
     await s.drop(rec);
@@ -175,6 +183,7 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
   const flushDue = !!rec.bypass || rec.flags.output || (rec.flags.checkpoint && every > 0 && rec.id % every === 0);
   const background = encodeInBackground(ctx, out.bypass, flushDue);
   const t0 = performance.now();
+  timer.step('checks', t0);
   let redundancyBytes = 0;
   // In the background, the encode writes the file maps (with the CRC32s of its pass) and the
   // redundancy records; until it is settled the cache index says the dataset is unprotected, and a
@@ -189,6 +198,7 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
     }
   }
   const protectSeconds = background ? 0 : (performance.now() - t0) / 1000;
+  if (!background) timer.step('redundancy');
   const bytes = files!.reduce((a, f) => a + f.size, 0);
   const totals = await comm.allreduce(Float64Array.of(bytes, files!.length), 'SUM');
   rec.complete = true;
@@ -202,13 +212,19 @@ export async function completeOutput(s: Session, out: OutputPhase, valid: boolea
   } catch (e) {
     return fail((e as Error).message);
   }
+  timer.step('record');
   s.datasets.set(rec.id, rec);
   if (background) await startEncode(s, rec, out.descriptor, files!);
   await evictDeferred(s);
   if (ctx.rank === 0 && rec.flags.checkpoint) s.policy!.checkpointCompleted();
-  await logEvent(ctx, rec.flags.checkpoint ? 'CHECKPOINT' : 'OUTPUT', { name: rec.name, id: rec.id, bytes: rec.bytes, seconds: (performance.now() - out.startedAt) / 1000, files: rec.files });
+  const t = timer.totals();
+  await logEvent(ctx, rec.flags.checkpoint ? 'CHECKPOINT' : 'OUTPUT', { name: rec.name, id: rec.id, bytes: rec.bytes, seconds: (performance.now() - out.startedAt) / 1000, files: rec.files },
+    { write: t.write, redundancy: t.steps.get('redundancy') ?? 0, blocking: t.blocking });
+  timer.step('record');
   if (flushDue) await s.flushes.flush(rec);
   await s.flushes.progress();
+  timer.step('flush');
+  if (ctx.rank === 0) ctx.debug(1, timer.line(`${rec.flags.checkpoint ? 'checkpoint' : 'output'} ${rec.name} (id ${rec.id})`, rec.bytes, rec.files, background ? `${out.descriptor.type}, in the background` : out.descriptor.type));
   return { ok: true, stats: { id: rec.id, bytes, redundancyBytes, protectSeconds, ...(background ? { background } : {}) } };
 }
 
