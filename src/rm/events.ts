@@ -1,18 +1,37 @@
 // Events the run wrapper adds to the job's event log (<prefix>/.scr/log), in the library's format
-// (src/scr/log.ts): `<ISO time> <KIND> key=value …`, non-integer numbers with three decimals.
-// Written by the wrapper, not by rank 0; a failure to log is a warning, never an error.
+// (src/scr/log.ts): `<ISO time> <KIND> key=value …`, non-integer numbers with three decimals, a
+// string with a blank, a quote or an '=' as a JSON string; `MiB/s` last when bytes and seconds
+// are given. Written by the wrapper, not by rank 0, and only with SCR_LOG_ENABLE=1; a failure to
+// log is a warning, never an error. Kinds (docs/formats.md#event-log-prefixscrlog):
+//  JOB_START, NODE_DOWN, RUN, RUN_END, WATCHDOG, SCAVENGE, REQUEUE, JOB_END.
 import { appendFile } from 'node:fs/promises';
 import { logPath } from '../scr/log.js';
 
-export type WrapperEventKind = 'WATCHDOG';
+export type WrapperEventKind = 'JOB_START' | 'NODE_DOWN' | 'RUN' | 'RUN_END' | 'WATCHDOG' | 'SCAVENGE' | 'REQUEUE' | 'JOB_END';
+export type EventFields = Record<string, string | number | undefined>;
 
-export async function logWrapperEvent(prefix: string, kind: WrapperEventKind, fields: Record<string, string | number | undefined>,
-  warn: (line: string) => void): Promise<void> {
-  const parts = Object.entries(fields).filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v}`);
+const value = (v: string | number): string =>
+  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
+
+/** One line of the log for `kind` with `fields`, in their order. */
+export function wrapperEventLine(kind: WrapperEventKind, fields: EventFields, at = new Date()): string {
+  const parts = Object.entries(fields).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => `${k}=${value(v)}`);
+  if (typeof fields.bytes === 'number' && typeof fields.seconds === 'number' && fields.seconds > 0) {
+    parts.push(`MiB/s=${(fields.bytes / 2 ** 20 / fields.seconds).toFixed(1)}`);
+  }
+  return `${[at.toISOString(), kind, ...parts].join(' ')}\n`;
+}
+
+export async function logWrapperEvent(prefix: string, kind: WrapperEventKind, fields: EventFields, warn: (line: string) => void): Promise<void> {
   try {
-    await appendFile(logPath(prefix), `${[new Date().toISOString(), kind, ...parts].join(' ')}\n`, { mode: 0o600 });
+    await appendFile(logPath(prefix), wrapperEventLine(kind, fields), { mode: 0o600 });
   } catch (e) {
     warn(`warning: event log ${logPath(prefix)}: ${(e as Error).message}`);
   }
+}
+
+/** The wrapper's logger: a no-op when SCR_LOG_ENABLE=0. */
+export type WrapperLog = (kind: WrapperEventKind, fields: EventFields) => Promise<void>;
+export function wrapperLog(prefix: string, enabled: boolean, warn: (line: string) => void): WrapperLog {
+  return enabled ? (kind, fields) => logWrapperEvent(prefix, kind, fields, warn) : async () => undefined;
 }

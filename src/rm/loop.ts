@@ -7,7 +7,7 @@
 // wrapper decides on (requeue or not); the reason is for people. Halt state left by an earlier job
 // is announced (and another job's finalize marker cleared) before the first launch (startJob).
 import { type HaltContext, haltReason, type HaltRecord, readHalt, runShouldStop, startJob } from '../halt/index.js';
-import { logWrapperEvent } from './events.js';
+import type { WrapperLog } from './events.js';
 import type { ResourceManager, Run } from './types.js';
 import { type Watch, watchRun } from './watchdog.js';
 
@@ -50,8 +50,8 @@ export interface LoopOptions {
   /** SCR_WATCHDOG_TIMEOUT: seconds without a completed checkpoint before a run is taken for hung
    * and relaunched (0 or absent: off). */
   watchdog?: number;
-  /** SCR_LOG_ENABLE: write the WATCHDOG event to the event log. */
-  logEvents?: boolean;
+  /** The event log (NODE_DOWN, RUN, RUN_END, WATCHDOG); absent: nothing is logged. */
+  log?: WrapperLog;
   /** The code of a halt reason the wrapper itself wrote ('time', 'signal'); others are 'halted'. */
   ownHalt?: (reason: string) => StopCode | undefined;
   /** A stop the wrapper decided (a cancel: SIGTERM/SIGINT), checked before each launch and after
@@ -92,6 +92,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let hangs = 0;
   let hung = false;
   const result = (code: StopCode, reason: string, finalized = false): LoopResult => ({ runs: attempt, finalized, reason, code, lastCode, hangs });
+  const log: WrapperLog = o.log ?? (async () => undefined);
   for (;;) {
     // A resource manager that does not answer leaves the known down nodes as they are.
     const fresh = await o.rm.downNodes().catch((e: Error) => { o.say(`warning: ${e.message}; using the down nodes known so far`); return new Map<string, string>(); });
@@ -101,7 +102,10 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       for (const [n, why] of await o.probe(candidates)) fresh.set(n, why);
     }
     for (const [n, why] of fresh) {
-      if (!down.has(n)) o.say(`node ${n} is down (${why})`);
+      if (!down.has(n)) {
+        o.say(`node ${n} is down (${why})`);
+        await log('NODE_DOWN', { node: n, why, run: attempt || undefined });
+      }
       down.add(n);
     }
     const usable = o.rm.nodes().filter((n) => !down.has(n));
@@ -125,6 +129,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     attempt++;
     const spares = usable.filter((n) => !placement.includes(n));
     o.say(`run ${attempt}${o.runs >= 0 ? ` of at most ${o.runs}` : ''} on ${placement.join(',')}${moved.length ? ` (moved: ${moved.join(', ')})` : ''}${spares.length ? `; spares: ${spares.join(',')}` : ''}`);
+    await log('RUN', { run: attempt, nodes: placement.join(','), spares: spares.join(',') || undefined, moved: moved.join(',') || undefined,
+      after: attempt === 1 ? 'start' : hung ? 'hang' : 'failure' });
+    const launchedAt = Date.now();
     const run = o.rm.launch({ nodes: placement, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, graceSeconds: o.graceSeconds,
       env: { ...o.env, ...(end ? { SCR_END_TIME: String(end) } : {}) } });
     o.onLaunch?.(run, placement, attempt);
@@ -135,7 +142,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       onHang: (idle, newest) => {
         o.say(`watchdog: no checkpoint completed in run ${run1} for ${Math.floor(idle)} s (SCR_WATCHDOG_TIMEOUT=${o.watchdog}): ` +
           'the job is taken for hung; killing the run to relaunch it on the same nodes');
-        if (o.logEvents) logged = logWrapperEvent(o.prefix, 'WATCHDOG', { run: run1, timeout: o.watchdog, idle, checkpoint: newest }, o.say);
+        logged = log('WATCHDOG', { run: run1, timeout: o.watchdog, idle, checkpoint: newest });
       },
     }) : undefined;
     const res = await run.done;
@@ -145,6 +152,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     if (hung) hangs++;
     lastCode = res.code;
     o.say(`run ${attempt} ended: ${res.code === 0 ? 'exit 0' : res.signal ? `killed by ${res.signal}` : `exit ${res.code}`}${hung ? ' (watchdog)' : ''}`);
+    await log('RUN_END', { run: attempt, exit: res.code ?? undefined, signal: res.signal ?? undefined, watchdog: hung ? 1 : undefined, seconds: (Date.now() - launchedAt) / 1000 });
     const halt = await readHalt(o.prefix).catch(() => ({}));
     // A job that called finalize has finished, even if a cancel came after; otherwise a stop the
     // wrapper decided (a cancel) comes first: its reason says what happened.

@@ -19,6 +19,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { haltFilePath, readHalt, updateHalt } from '../halt/index.js';
 import { type NodeAccess, scavenge, type ScavengeProgress, type ScavengeReport } from '../scavenge/scavenge.js';
 import { cancelSummary } from './cancel-summary.js';
+import { wrapperLog } from './events.js';
 import { excludedNodes } from './down.js';
 import { runLoop, type LoopResult, type StopCode } from './loop.js';
 import { newestCheckpoint, requeueBlockers } from './requeue-guard.js';
@@ -80,6 +81,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
   let endings = 0;
   const startedAt = Date.now();
   const timers: NodeJS.Timeout[] = [];
+  const log = wrapperLog(prefix, o.cfg.bool('SCR_LOG_ENABLE'), o.say);
 
   /** Writes the wanted halt reason; on failure says so (once) and leaves it for the next tick. */
   const writeHalt = async (): Promise<void> => {
@@ -169,6 +171,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
 
   let result: LoopResult;
   let report: ScavengeReport;
+  let logged = false;
   let requeued = false;
   let notRequeued: string[] | undefined;
   try {
@@ -181,14 +184,19 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
       watchdog = 0;
     }
     const excluded = new Map([...await excludedNodes(o.cfg, o.rm.jobId()), ...(o.extraExclude ?? [])]);
-    for (const [n, why] of excluded) if (o.rm.nodes().includes(n)) o.say(`leaving out ${n}: ${why}`);
+    await log('JOB_START', { job: o.rm.jobId(), rm: o.rm.name, nodes: o.rm.nodes().join(','), need: o.need ?? undefined, runs: o.runs });
+    for (const [n, why] of excluded) {
+      if (!o.rm.nodes().includes(n)) continue;
+      o.say(`leaving out ${n}: ${why}`);
+      await log('NODE_DOWN', { node: n, why });
+    }
     result = await runLoop({
       rm: o.rm, need: o.need, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, prefix, runs: o.runs,
       env: { SCR_PREFIX: prefix, SCR_JOB_ID: o.rm.jobId() },
       minNodes: o.cfg.optInt('SCR_MIN_NODES') ?? 1,
       exclude: [...excluded.keys()],
       haltSeconds, say: o.say, probe: o.probe,
-      graceSeconds: grace, watchdog, logEvents: o.cfg.bool('SCR_LOG_ENABLE'),
+      graceSeconds: grace, watchdog, log,
       ownHalt: (reason) => (ours?.reason === reason ? ours.code : undefined),
       stop: () => cancelled,
       onLaunch: (run, nodes, attempt) => { current = run; o.onLaunch?.(run, nodes, attempt); },
@@ -213,6 +221,9 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
     for (const [n, why] of down) o.say(`postrun: leaving out ${n}: ${why}`);
     report = cancelled && !lostAtCancel.length ? { datasets: [], skipped: [], completedFromMarkers: [] }
       : await scavenge(o.cfg, ident, live, o.progress ?? ((s) => o.say(`postrun: ${s}`)), o.access, o.bar);
+    for (const d of report.datasets) {
+      await log('SCAVENGE', { name: d.name, id: d.id, bytes: d.bytes, seconds: d.seconds, copied: d.copiedRanks.join(',') || undefined, rebuilt: d.rebuiltRanks.join(',') || undefined });
+    }
     if (!report.datasets.length && !report.completedFromMarkers.length) o.say(cancelled && !lostAtCancel.length ? 'postrun: nothing to scavenge (the newest checkpoint is on the file system)' : 'postrun: nothing to scavenge');
 
     // Out of time: a warning signal or our SCR_HALT_SECONDS halt, or the library's allocation-end
@@ -225,16 +236,24 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
       if (blockers.length) {
         notRequeued = blockers;
         o.say(`not requeueing the job: ${blockers.join('; and ')}`);
-      } else if (!o.rm.requeue) o.say(`--requeue: the ${o.rm.name} resource manager cannot requeue a job`);
-      else {
-        // Requeueing makes Slurm signal this process: nothing may write a halt after this point.
+        await log('REQUEUE', { done: 0, why: blockers.join('; and ') });
+      } else if (!o.rm.requeue) {
+        o.say(`--requeue: the ${o.rm.name} resource manager cannot requeue a job`);
+        await log('REQUEUE', { done: 0, why: `the ${o.rm.name} resource manager cannot requeue a job` });
+      } else {
+        // Requeueing makes Slurm signal this process: nothing may write a halt after this point,
+        // and the job's last lines go to the log first.
         handlers();
         await removeOurs(prefix, ours?.reason);
+        await log('REQUEUE', { done: 1 });
+        await log('JOB_END', { code: result.code, runs: result.runs, hangs: result.hangs || undefined, seconds: (Date.now() - startedAt) / 1000, reason: result.reason });
+        logged = true;
         o.say('requeueing the job (scontrol requeue): it resumes from its checkpoint when it starts again');
         await o.rm.requeue();
         requeued = true;
       }
     }
+    if (!logged) await log('JOB_END', { code: result.code, runs: result.runs, hangs: result.hangs || undefined, seconds: (Date.now() - startedAt) / 1000, reason: result.reason });
   } finally {
     await stopWatching();
     for (const t of timers) clearTimeout(t);

@@ -116,7 +116,7 @@ export async function finishFlush(ctx: Context, rec: DatasetRecord, files: FileE
   const now = performance.now();
   // A synchronous flush also says where its time went, on rank 0 (phases of step 1, 2 and 3).
   const phases = marks ? { start: (marks.started - t0) / 1000, copy: (marks.copied - marks.started) / 1000, finish: (now - marks.copied) / 1000 } : {};
-  await logEvent(ctx, 'FLUSH', { name: rec.name, id: rec.id, bytes, seconds: (now - t0) / 1000 }, phases);
+  await logEvent(ctx, 'FLUSH', { name: rec.name, id: rec.id, bytes, seconds: (now - t0) / 1000 }, { mode: marks ? 'sync' : 'async', ...phases });
 }
 
 /** When a synchronous flush finished step 1 (index, staging list) and step 2 (copies, fsyncs). */

@@ -72,7 +72,7 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
   pfsMax = await comm.bcastObject(pfsMax, 0);
   s.nextId = Math.max(restored.maxId, pfsMax) + 1;
   enterPhase('log events');
-  for (const t of restored.timings) if (t.rebuilt.length || t.moved.length) await logEvent(ctx, 'REBUILD', { name: t.name, id: t.id, seconds: t.seconds, rebuilt: t.rebuilt.join(',') || undefined, moved: t.moved.join(',') || undefined });
+  for (const t of restored.timings) if (t.rebuilt.length || t.moved.length) await logEvent(ctx, 'REBUILD', { name: t.name, id: t.id, seconds: t.seconds, rebuilt: t.rebuilt.join(',') || undefined, moved: t.moved.join(',') || undefined, scheme: t.scheme || undefined });
   enterPhase('halt file and policy (rank 0)');
   if (ctx.rank === 0) {
     let seen = 0;

@@ -31,6 +31,8 @@ export interface RestoreTiming {
   seconds: number;
   moved: number[];
   rebuilt: number[];
+  /** The redundancy scheme that rebuilt them ('' when nothing was rebuilt). */
+  scheme: string;
 }
 
 export interface RestoreResult {
@@ -177,7 +179,7 @@ export async function restoreCache(ctx: Context): Promise<RestoreResult> {
       out.restored.push(rec);
       const [lostRanks, movedRanks] = [plan.rebuilt, plan.moved];
       const seconds = (performance.now() - t0) / 1000;
-      out.timings.push({ id: plan.id, name: rec.name, seconds, moved: movedRanks, rebuilt: lostRanks });
+      out.timings.push({ id: plan.id, name: rec.name, seconds, moved: movedRanks, rebuilt: lostRanks, scheme: lostRanks.length ? plan.scheme : '' });
       if (plan.damaged.length) ctx.note(`dataset ${rec.name}: found damaged in cache and rebuilt: ${plan.damaged.join('; ')}`);
       if (lostRanks.length) ctx.note(`rebuilt dataset ${rec.name}: files of rank(s) ${lostRanks.join(',')} restored from ${plan.scheme} redundancy in ${seconds.toFixed(2)} s`);
     } catch (e) {

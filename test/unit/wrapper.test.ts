@@ -2,7 +2,7 @@
 // loop stops, which halts lead to a requeue, what happens when the resource manager does not answer,
 // and that the wrapper cleans up after itself (halt reason, signal handlers).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/resolve.js';
 import { readHalt, updateHalt } from '../../src/halt/index.js';
@@ -81,6 +81,17 @@ describe('run wrapper (scripted resource manager)', function () {
     assert.equal(rm.requeues, 0, 'a finished job is not requeued');
     assert.ok(lines.includes('node b is down (dead)'));
     assert.ok(lines.includes('postrun: leaving out b: dead'));
+    // The event log tells the job's story (docs/formats.md): kinds and fields in order.
+    const events = readFileSync(join(dir, 'p', '.scr', 'log'), 'utf8').trim().split('\n').map((l) => l.replace(/^\S+ /, '').replace(/seconds=[\d.]+/, 'seconds=S'));
+    assert.deepEqual(events, [
+      'JOB_START job=fake1 rm=fake nodes=a,b,c,d need=2 runs=3',
+      'RUN run=1 nodes=a,b spares=c,d after=start',
+      'RUN_END run=1 exit=137 seconds=S',
+      'NODE_DOWN node=b why=dead run=1',
+      'RUN run=2 nodes=a,c spares=d moved=b→c after=failure',
+      'RUN_END run=2 exit=0 seconds=S',
+      'JOB_END code=finalized runs=2 seconds=S reason="finalize was called: the job finished"',
+    ]);
   });
 
   it('leaves out SCR_EXCLUDE_NODES, prerun\'s bad nodes and the user\'s --exclude; without a node count a run takes every usable node', async () => {
@@ -120,6 +131,8 @@ describe('run wrapper (scripted resource manager)', function () {
     assert.equal(r.haltedBy, 'SIGUSR1 from the scheduler: the allocation is ending');
     assert.equal(r.requeued, true);
     assert.equal(rm.requeues, 1);
+    const tail = readFileSync(join(dir, 'p', '.scr', 'log'), 'utf8').trim().split('\n').slice(-2).map((l) => l.split(' ').slice(1, 3).join(' '));
+    assert.deepEqual(tail, ['REQUEUE done=1', 'JOB_END code=time'], 'the requeue and the job\'s end are logged before the requeue');
     assert.equal((await readHalt(join(dir, 'p'))).reason, undefined);
     const after = listeners();
     assert.deepEqual(after.slice(2), before.slice(2), 'SIGTERM/SIGINT handlers removed');
