@@ -1,11 +1,10 @@
 // Two-level advice: how often to checkpoint to the cache, and every how many cache checkpoints to
 // flush one to the file system (SCR_FLUSH), with the first-order model of periodic multi-level
 // patterns (A. Benoit, A. Cavelan, V. Le Fèvre, Y. Robert, H. Sun, "Towards optimal multi-level
-// checkpointing", IEEE Trans. Computers 66(7), 2017; the two-level case is also Di, Robert, Vivien,
-// Cappello's). A pattern is k segments of T seconds, each followed by a cache checkpoint (cost C1),
-// the k-th also flushed (extra cost C2). Failures the cache survives (rate λ1) lose half a
-// segment on average, failures that need the file system (rate λ2) half a pattern. To first order
-// the waste is
+// checkpointing", IEEE Transactions on Computers, 2017, in its two-level case). A pattern is k
+// segments of T seconds, each followed by a cache checkpoint (cost C1), the k-th also flushed
+// (extra cost C2). Failures the cache survives (rate λ1) lose half a segment on average, failures
+// that need the file system (rate λ2) half a pattern. To first order the waste is
 //   W(k, T) = (C1 + C2/k)/T + (λ1 + k·λ2)·T/2,
 // minimal at T(k) = sqrt(2·(C1 + C2/k)/(λ1 + k·λ2)), where W = sqrt(2·(C1 + C2/k)·(λ1 + k·λ2));
 // that product is smallest at k* = sqrt(C2·λ1/(C1·λ2)), and then W = sqrt(2·λ1·C1) + sqrt(2·λ2·C2),
