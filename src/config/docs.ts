@@ -11,12 +11,12 @@ function defaultText(p: { default: ParamDef['default']; defaultDoc?: string }): 
   return p.default === null ? '(unset)' : p.default;
 }
 
-function allowedText(p: { type: string; allowed?: readonly string[]; min?: number; max?: number; componentPrefix?: string }): string {
+function allowedText(p: { type: string; allowed?: readonly string[]; min?: number; max?: number; componentPrefix?: string; words?: readonly string[] }): string {
   if (p.allowed) return p.allowed.join(' | ');
   if (p.type === 'component') return `directory name (no / or NUL, not . or .., ≤ ${componentMaxBytes(p.componentPrefix)} bytes)`;
   const range = p.min !== undefined && p.max !== undefined ? ` ${p.min}–${p.max}` : p.min !== undefined ? ` ≥ ${p.min}` : p.max !== undefined ? ` ≤ ${p.max}` : '';
   const kind = { bool: '0 or 1', int: 'integer', float: 'number', bytes: 'bytes (e.g. 4MiB)', string: 'text', component: '', path: 'path', enum: '', hostlist: 'host list' }[p.type];
-  return `${kind}${range}`;
+  return `${kind}${range}${p.words?.length ? ` or ${p.words.join(' or ')}` : ''}`;
 }
 
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -68,7 +68,7 @@ function readLayer(path: string, kind: Source['kind'], env: Env, problems: Probl
   return layerFromText(text, kind, path, env, problems);
 }
 
-function typed(raw: string, rule: { type: KeyDef['type']; allowed?: readonly string[]; min?: number; max?: number; componentPrefix?: string },
+function typed(raw: string, rule: { type: KeyDef['type']; allowed?: readonly string[]; min?: number; max?: number; componentPrefix?: string; words?: readonly string[] },
   what: string, source: Source, problems: Problem[], note = ''): Value | null {
   try {
     return parseValue(raw, rule, (s) => { expandHostlist(s); });

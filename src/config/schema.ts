@@ -32,6 +32,9 @@ export interface ParamDef {
   allowed?: readonly string[];
   min?: number;
   max?: number;
+  /** Words accepted besides the type's values, in lower case (SCR_CHECKPOINT_SECONDS=auto); the
+   * value is then the word itself, matched without regard to case. */
+  words?: readonly string[];
   /** 'component' only: the text put before the value in its path component ("scr." in scr.<jobid>). */
   componentPrefix?: string;
   readers: Reader;
@@ -128,7 +131,10 @@ export const PARAMS: readonly ParamDef[] = [
   { name: 'SCR_HALT_EXIT', type: 'bool', default: '0', readers: 'library',
     doc: 'Set to 1 to end the process cleanly in completeOutput after a checkpoint once a halt condition holds.' },
   { name: 'SCR_CHECKPOINT_INTERVAL', type: 'int', default: '0', min: 0, readers: 'library', doc: 'needCheckpoint is true every N calls (0 = off).' },
-  { name: 'SCR_CHECKPOINT_SECONDS', type: 'int', default: '0', min: 0, readers: 'library', doc: 'needCheckpoint is true when at least N seconds passed since the last checkpoint (0 = off).' },
+  { name: 'SCR_CHECKPOINT_SECONDS', type: 'int', default: '0', min: 0, words: ['auto'], readers: 'library',
+    doc: 'needCheckpoint is true when at least N seconds passed since the last checkpoint (0 = off); auto: when the time since the last checkpoint reaches Daly\'s optimal interval for the mean checkpoint cost measured so far and SCR_MTBF (true until a checkpoint has been timed).' },
+  { name: 'SCR_MTBF', type: 'float', default: null, min: 1, readers: 'library',
+    doc: 'Mean time between failures of the job, in seconds, assumed by SCR_CHECKPOINT_SECONDS=auto; unset: 86400 (24 h), an assumption until the job\'s failure history is used.' },
   { name: 'SCR_CHECKPOINT_OVERHEAD', type: 'float', default: '0', min: 0, max: 100, readers: 'library',
     doc: 'needCheckpoint keeps the time spent checkpointing below this percentage of the run time (0 = off).' },
   { name: 'SCR_CRC_ON_COPY', type: 'bool', default: '1', readers: 'library', doc: 'Compute each file\'s CRC32 as it enters the cache (in the pass that already reads it).' },

@@ -9,6 +9,8 @@ export interface ValueRule {
   allowed?: readonly string[];
   min?: number;
   max?: number;
+  /** Words accepted besides the type's values, in lower case (the value is the word). */
+  words?: readonly string[];
   /** 'component': the text before the value in its path component ("scr." in scr.<jobid>). */
   componentPrefix?: string;
 }
@@ -68,6 +70,8 @@ function range(n: number, rule: ValueRule): number {
 /** Parses `raw` per `rule`; throws ValueError with a message saying what is allowed. */
 export function parseValue(raw: string, rule: ValueRule, validateHostlist?: (s: string) => void): Value {
   const s = raw.trim();
+  const word = rule.words?.find((w) => w === s.toLowerCase());
+  if (word !== undefined) return word;
   switch (rule.type) {
     case 'bool': {
       const v = s.toLowerCase();
@@ -76,7 +80,7 @@ export function parseValue(raw: string, rule: ValueRule, validateHostlist?: (s: 
       throw new ValueError(`must be 0 or 1 (or yes/no, true/false, on/off), got "${raw}"`);
     }
     case 'int': {
-      if (!/^[+-]?\d+$/.test(s)) throw new ValueError(`must be a whole number, got "${raw}"`);
+      if (!/^[+-]?\d+$/.test(s)) throw new ValueError(`must be a whole number, got "${raw}"${rule.words?.length ? `; also accepted: ${rule.words.join(', ')}` : ''}`);
       return range(safeInt(Number(s), raw), rule);
     }
     case 'float': {

@@ -78,8 +78,8 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
     let seen = 0;
     try { seen = (await readHalt(ctx.prefix)).checkpointNow ?? 0; } catch (e) { ctx.warn(`halt file: ${(e as Error).message}`); }
     s.policy = new CheckpointPolicy({
-      interval: cfg.int('SCR_CHECKPOINT_INTERVAL'), seconds: cfg.int('SCR_CHECKPOINT_SECONDS'),
-      overhead: cfg.get('SCR_CHECKPOINT_OVERHEAD') as number, checkpointNowSeen: seen,
+      interval: cfg.int('SCR_CHECKPOINT_INTERVAL'), seconds: cfg.get('SCR_CHECKPOINT_SECONDS') as number | 'auto',
+      mtbf: cfg.get('SCR_MTBF') as number | null, overhead: cfg.get('SCR_CHECKPOINT_OVERHEAD') as number, checkpointNowSeen: seen,
     });
   }
   // The caller agrees on SIGTERM handling next.

@@ -1,5 +1,6 @@
 // The needCheckpoint policy with an injected clock (no sleeps): no policy, interval, seconds,
-// overhead (boundaries included), several at once, checkpoint-now requests, bad settings.
+// overhead (boundaries included), auto (Daly's interval from the measured cost and SCR_MTBF),
+// several at once, checkpoint-now requests, bad settings.
 import assert from 'node:assert/strict';
 import { CheckpointPolicy, type PolicyOptions } from '../../../src/halt/index.js';
 
@@ -126,6 +127,69 @@ describe('checkpoint policy', () => {
     assert.equal(p.need(), true);
   });
 
+  it('auto says yes before any checkpoint was timed (one is needed to learn the cost)', () => {
+    const { p, clock } = make({ seconds: 'auto', mtbf: 10_000 });
+    assert.equal(p.need(), true);
+    assert.equal(p.lastReason, 'no checkpoint timed yet (SCR_CHECKPOINT_SECONDS=auto)');
+    assert.equal(p.advisedInterval, null);
+    p.checkpointStarted();
+    clock.t += 1;
+    assert.equal(p.need(), true, 'a checkpoint in progress is not timed yet');
+  });
+
+  it("auto follows Daly's interval for the mean measured cost and SCR_MTBF, updated by each checkpoint", () => {
+    const { p, clock, checkpoint } = make({ seconds: 'auto', mtbf: 10_000 });
+    checkpoint(8); // mean cost 8 s, M = 10000 s
+    // Daly: 400·(1 + 0.02/3 + 0.0004/9) − 8 = 394.684 s (sqrt(2·8·10000) = 400, C/(2M) = 0.0004)
+    assert.ok(Math.abs(p.advisedInterval! - 394.684444) < 1e-6);
+    clock.t += 394.6;
+    assert.equal(p.need(), false);
+    assert.equal(p.lastReason, null);
+    clock.t += 0.1; // 394.7 s since the end
+    assert.equal(p.need(), true);
+    assert.equal(p.lastReason, '394.7 s since the last checkpoint reached the advised interval of 394.7 s ' +
+      "(SCR_CHECKPOINT_SECONDS=auto: Daly's optimum for a mean checkpoint cost of 8 s over 1 checkpoint and SCR_MTBF=10000 s)");
+    checkpoint(24); // mean (8 + 24)/2 = 16 s
+    // Daly: sqrt(320000)·(1 + 0.0282843/3 + 0.0008/9) − 16 = 565.685·1.009517 − 16 = 555.069 s
+    assert.ok(Math.abs(p.advisedInterval! - 555.06904) < 1e-4);
+    clock.t += 555;
+    assert.equal(p.need(), false, 'the longer measured cost lengthened the interval');
+    clock.t += 0.1;
+    assert.equal(p.need(), true);
+    assert.match(p.lastReason!, /advised interval of 555\.1 s .*mean checkpoint cost of 16 s over 2 checkpoints and SCR_MTBF=10000 s/);
+  });
+
+  it('auto without SCR_MTBF assumes 24 h and says so', () => {
+    const { p, clock, checkpoint } = make({ seconds: 'auto', mtbf: null });
+    assert.equal(p.mtbf, 86_400);
+    checkpoint(300);
+    // Daly's own example (δ = 5 min, M = 24 h): 120 min·(1 + (1/3)(1/24) + (1/9)(1/576)) − 5 min = 116.69 min = 7001.4 s
+    clock.t += 7001.3;
+    assert.equal(p.need(), false);
+    clock.t += 0.1;
+    assert.equal(p.need(), true);
+    assert.match(p.lastReason!, /advised interval of 7001\.4 s .*cost of 300 s over 1 checkpoint and an MTBF of 86400 s \(24 h, assumed: SCR_MTBF is unset\)/);
+  });
+
+  it('auto with a cost of at least 2·MTBF checkpoints every MTBF seconds (Daly)', () => {
+    const { p, clock, checkpoint } = make({ seconds: 'auto', mtbf: 100 });
+    checkpoint(250);
+    assert.equal(p.advisedInterval, 100);
+    clock.t += 99.9;
+    assert.equal(p.need(), false);
+    clock.t += 0.1;
+    assert.equal(p.need(), true);
+  });
+
+  it('auto and the other rules: any of them saying yes is enough', () => {
+    const { p, clock, checkpoint } = make({ seconds: 'auto', mtbf: 10_000, interval: 3 });
+    checkpoint(8);
+    assert.deepEqual(calls(p, 3), [false, false, true]);
+    clock.t += 400;
+    assert.equal(p.need(), true);
+    assert.match(p.lastReason!, /SCR_CHECKPOINT_SECONDS=auto/);
+  });
+
   it('a clock that goes backwards counts as no time, and a negative duration as 0', () => {
     const { p, clock } = make({ seconds: 10, overhead: 50 });
     p.checkpointStarted();
@@ -220,6 +284,9 @@ describe('checkpoint policy', () => {
     assert.throws(() => new CheckpointPolicy({ overhead: 101 }), /overhead must be a non-negative percentage up to 100/);
     assert.throws(() => new CheckpointPolicy({ overhead: -1 }), RangeError);
     assert.throws(() => new CheckpointPolicy({ checkpointNowSeen: -1 }), RangeError);
+    assert.throws(() => new CheckpointPolicy({ seconds: 'sometimes' as 'auto' }), /seconds must be a non-negative number or 'auto', not sometimes/);
+    assert.throws(() => new CheckpointPolicy({ seconds: 'auto', mtbf: 0 }), /mtbf must be a positive number of seconds, not 0/);
+    assert.throws(() => new CheckpointPolicy({ seconds: 'auto', mtbf: Number.NaN }), RangeError);
     assert.throws(() => new CheckpointPolicy().request(1.5), RangeError);
     assert.equal(new CheckpointPolicy({ interval: 2, seconds: 0.5, overhead: 100 }).overhead, 100);
   });
