@@ -194,6 +194,8 @@ export class ScrLibrary {
     if (s.ctx.rank === 0) {
       const halt = await s.readHaltSafely();
       need = s.haltReason(halt) !== null || s.policy!.need({ checkpointNow: halt.checkpointNow ?? 0 });
+      // Why the policy said yes (with SCR_CHECKPOINT_SECONDS=auto: the advised interval and its inputs).
+      if (need && s.policy!.lastReason) s.ctx.debug(1, `needCheckpoint: yes: ${s.policy!.lastReason}`);
     }
     return (await s.ctx.comm.bcastObject(need, 0)) || (term && !s.termCheckpointed);
   }
