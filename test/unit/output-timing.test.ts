@@ -30,6 +30,21 @@ describe('per-checkpoint timings', function () {
       'checks 0.050, redundancy XOR 0.400, record 0.050, flush 0.000, other 0.050) and wrote for 2.000 s between them');
   });
 
+  it('SCR_DEBUG=1 with SCR_CHECKPOINT_SECONDS=auto: rank 0 says why needCheckpoint said yes', async function () {
+    const job = newSimJob('auto', { SCR_FLUSH: '0', SCR_COPY_TYPE: 'SINGLE', SCR_DEBUG: '1', SCR_CHECKPOINT_SECONDS: 'auto', SCR_MTBF: '100000' });
+    try {
+      mkdirSync(job.prefix, { recursive: true });
+      const r = await runOnNodes(flavour, job, ['n0', 'n1'], [app, '--ckpts', '3', '--files', '1', '--need', '1']);
+      assert.equal(r.code, 0, r.stderr);
+      // Only the first ask says yes (no checkpoint timed yet); after it, Daly's interval for a cost
+      // of milliseconds and M = 100000 s is about a minute, which the next asks have not reached.
+      const answers = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { need: boolean[] }).need);
+      assert.deepEqual(answers, [[true, false, false], [true, false, false]]);
+      const why = r.stderr.split('\n').filter((l) => l.includes('needCheckpoint: yes'));
+      assert.deepEqual(why, ['scr[0]: needCheckpoint: yes: no checkpoint timed yet (SCR_CHECKPOINT_SECONDS=auto)'], r.stderr);
+    } finally { cleanup(job); }
+  });
+
   describe(`in a job (${flavour})`, () => {
     let job: SimJob;
     afterEach(() => cleanup(job));
