@@ -5,7 +5,6 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fsErrorText, isFsError } from '../../common/errno.js';
 import { loadReport } from '../../report/load.js';
-import { reportHtml } from '../../report/html.js';
 import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
 import { checkPrefixScr, existingPrefix, prefixSource } from '../prefix.js';
@@ -52,6 +51,8 @@ export const reportCommand: CommandSpec = {
     if (report.indexProblem) warn(`scr report: warning: the index of ${prefix} cannot be read (${report.indexProblem}); the report has no file-system listing`);
     if (opts.html !== undefined) {
       const file = resolve(io.cwd, String(opts.html));
+      // Loaded here: vega and vega-lite take a noticeable time to load, which no other command should pay.
+      const { reportHtml } = await import('../../report/html.js');
       try {
         await writeFile(file, await reportHtml(report.summary, prefix));
       } catch (e) {
