@@ -37,7 +37,7 @@ export const reportCommand: CommandSpec = {
   async run(_args, opts, io) {
     const prefix = existingPrefix(opts, io, 2);
     await checkPrefixScr(prefix, 2);
-    const warn = (line: string) => io.err(`${line}\n`);
+    const warn = (message: string) => io.err(`scr report: warning: ${message}\n`);
     const report = await loadReport(prefix, warn).catch((e: unknown) => {
       if (isFsError(e) && e.code === 'ENOENT') {
         throw new UserError(`no event log in ${prefix}/.scr: nothing to report`, { exitCode: 2,
@@ -46,9 +46,9 @@ export const reportCommand: CommandSpec = {
       if (isFsError(e)) throw new UserError(`cannot read the event log of ${prefix}: ${fsErrorText(e)}`, { exitCode: 2, cause: e });
       throw e;
     });
-    for (const m of report.malformed.slice(0, 5)) warn(`scr report: warning: ${report.log}:${m.line}: ${m.why}; the line is skipped`);
-    if (report.malformed.length > 5) warn(`scr report: warning: ${report.malformed.length - 5} more line(s) of ${report.log} skipped`);
-    if (report.indexProblem) warn(`scr report: warning: the index of ${prefix} cannot be read (${report.indexProblem}); the report has no file-system listing`);
+    for (const m of report.malformed.slice(0, 5)) warn(`${report.log}:${m.line}: ${m.why}; the line is skipped`);
+    if (report.malformed.length > 5) warn(`${report.malformed.length - 5} more line(s) of ${report.log} skipped`);
+    if (report.indexProblem) warn(`the index of ${prefix} cannot be read (${report.indexProblem}); the report has no file-system listing`);
     if (opts.html !== undefined) {
       const file = resolve(io.cwd, String(opts.html));
       // Loaded here: vega and vega-lite take a noticeable time to load, which no other command should pay.
