@@ -19,7 +19,7 @@ export function overview(s: Summary): Array<[string, string]> {
     ['checkpoints', `${s.levels.cache.count} in cache, ${s.levels.fileSystem.count} flushed to the file system (${s.flushes.sync} sync, ${s.flushes.async} async)`],
     ['time spent checkpointing', `${seconds(s.blockingSeconds)} of ${seconds(s.runSeconds)} run time: ${share(s.checkpointShare)}`],
     ['failures', `${s.failures.length}, ${seconds(s.failures.reduce((a, f) => a + f.lostSeconds, 0))} of work lost`],
-    ['restarts', s.restarts.length ? s.restarts.map((r) => `${r.name} from ${r.from}`).join(', ') : 'none'],
+    ['restarts', s.restarts.length ? s.restarts.map((r) => `${r.name} (${r.from})`).join(', ') : 'none'],
   ];
   if (s.outputs) rows.push(['outputs', String(s.outputs)]);
   if (s.fetches || s.rebuilds || s.scavenges) rows.push(['fetches, rebuilds, scavenges', `${s.fetches}, ${s.rebuilds}, ${s.scavenges}`]);

@@ -55,7 +55,7 @@ describe('scr sim and scr postrun', function () {
     const text = scr(['report', '--prefix', join(dir, 'p')], { env: env(), cwd: dir });
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^runs: +2 \(1 failed\)/m);
-    assert.match(text.stdout, /^restarts: +heat\.30 from file system$/m);
+    assert.match(text.stdout, /^restarts: +heat\.30 \(file system\)$/m);
   });
 
   it('usage errors exit 2 naming the problem', () => {
