@@ -131,14 +131,15 @@ function level(items: ReadonlyArray<{ bytes: number; seconds: number; blocking: 
   };
 }
 
-const LIBRARY_INIT = new Set(['FETCH', 'REBUILD', 'RESTART']);
+// What a run's init logs (FAILED: a checkpoint a fetch or completeRestart(false) rejected).
+const LIBRARY_INIT = new Set(['FETCH', 'REBUILD', 'RESTART', 'FAILED']);
 const LIBRARY = new Set(['START', 'CHECKPOINT', 'OUTPUT', 'FLUSH', 'FETCH', 'REBUILD', 'PROTECTED', 'RESTART', 'FAILED', 'HALT', 'FINALIZE']);
 
 interface OpenRun { r: RunSummary; events: LogEvent[]; pastInit: boolean; ended: boolean; nodesDown: string[] }
 
 /** Splits the events into runs: a RUN line opens one (closed by its RUN_END); library events
  * outside a wrapper's run form runs of their own, a new one after a FINALIZE, and when a
- * FETCH, REBUILD or RESTART (which happen at init) comes after the run wrote or flushed a dataset. */
+ * FETCH, REBUILD, RESTART or FAILED (which happen at init) comes after the run wrote or flushed a dataset. */
 function splitRuns(events: readonly LogEvent[]): { runs: OpenRun[]; jobs: JobSummary[]; excluded: string[] } {
   const runs: OpenRun[] = [];
   const jobs: JobSummary[] = [];

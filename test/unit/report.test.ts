@@ -102,6 +102,22 @@ describe('scr report: the summary', () => {
     assert.deepEqual(s.advice, { cacheCostSeconds: 0.4, flushCostSeconds: 3, failures: 2, runSeconds: 39 });
   });
 
+  it('without the wrapper, a FAILED fetch after a run\'s checkpoints starts the next run', () => {
+    const log = [
+      '2026-12-01T10:00:00.000Z START name=a id=1 flags=C',
+      '2026-12-01T10:00:01.000Z CHECKPOINT name=a id=1 bytes=10 seconds=1.000 files=1 MiB/s=0.0 write=1.000 redundancy=0 blocking=1.000',
+      '2026-12-01T10:00:04.000Z START name=b id=2 flags=C',
+      '2026-12-01T10:00:10.000Z FAILED name=b id=2 why="fetching b failed on rank 0: missing"',
+      '2026-12-01T10:00:11.000Z FETCH name=a id=1 bytes=10 seconds=1.000 MiB/s=0.0',
+      '2026-12-01T10:00:12.000Z RESTART name=a id=1',
+      '2026-12-01T10:00:13.000Z FINALIZE',
+    ].join('\n');
+    const t = summarize(parseLog(log).events);
+    assert.deepEqual(t.runs.map((r) => [r.start, r.seconds, r.failed]), [[Date.UTC(2026, 11, 1, 10, 0, 0), 4, true], [Date.UTC(2026, 11, 1, 10, 0, 10), 3, false]]);
+    assert.deepEqual(t.failures.map((f) => [f.run, f.lostSeconds]), [[1, 3]]);
+    assert.deepEqual(t.restarts.map((r) => [r.run, r.from]), [[2, 'file system']]);
+  });
+
   it('a watchdog kill and a non-zero exit are failures; a run with no checkpoint lost all its time', () => {
     const log = [
       '2026-12-01T10:00:00.000Z RUN run=1 nodes=n0 after=start',
