@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { killByEnv } from '../../src/rm/sim.js';
 import { builtFlavours } from '../../src/native/paths.js';
+import type { Summary } from '../../src/report/summary.js';
 import { jobState, sbatch, sbatchFile, type SlurmCluster, slurmOrSkip, waitJob } from '../harness/slurm.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -161,6 +162,19 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     assert.match(out, /^n3: Slurm state down/m);
     assert.match(out, /^list-down-nodes exit 1$/m);
     assert.equal(result(out)?.checksum, reference, 'the result equals the failure-free run\'s');
+    // scr report on the job's prefix: two runs, the first failed with n3 down, the second restarted from the rebuilt checkpoint.
+    const restarted = /heat: restarted from checkpoint (heat\.\d+)/.exec(out)![1];
+    const rep = JSON.parse(c.cmd(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'report', '--json', '--prefix', j.prefix, '--html', join(c.dir, j.name, 'report.html')]));
+    const s = rep.summary as Summary;
+    const story = JSON.stringify({ runs: s.runs, failures: s.failures, restarts: s.restarts });
+    assert.deepEqual(rep.malformed, []);
+    assert.deepEqual(s.jobs.map((x) => [x.job, x.runs]), [[id, 2]], story);
+    assert.deepEqual(s.runs.map((r) => [r.run, r.failed]), [[1, true], [2, false]], story);
+    assert.deepEqual(s.failures.map((f) => [f.run, f.nodesDown]), [[1, ['n3']]], story);
+    assert.equal(s.failures[0]!.lastCheckpoint, restarted, story);
+    assert.deepEqual(s.restarts.map((r) => [r.run, r.name, r.from]), [[2, restarted, 'rebuilt in cache']], story);
+    assert.ok(s.levels.cache.count >= 2 && s.levels.cache.medianBlocking! > 0 && s.checkpointShare! > 0, JSON.stringify(s.levels));
+    assert.match(readFileSync(join(c.dir, j.name, 'report.html'), 'utf8'), /<figure id="cost"><svg/);
   });
 
   it('scancel --signal=USR1: clean halt, scavenge, requeue; the requeued job resumes from the checkpoint', async () => {

@@ -10,6 +10,7 @@ import { indexCommand } from './index-cmd.js';
 import { inspectCommand } from './inspect.js';
 import { postrunCommand } from './postrun.js';
 import { printCommand } from './print.js';
+import { reportCommand } from './report.js';
 import { shouldExitCommand } from './should-exit.js';
 import { simCommand } from './sim.js';
 import { envCommand } from './env.js';
@@ -20,5 +21,5 @@ import { srunCommand } from './srun.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   prerunCommand, srunCommand, runCommand, simCommand, postrunCommand, cleanCommand, haltCommand, shouldExitCommand, listDownNodesCommand,
-  indexCommand, inspectCommand, envCommand, configCommand, printCommand, hostlistCommand, globHostsCommand, crc32Command,
+  indexCommand, inspectCommand, reportCommand, envCommand, configCommand, printCommand, hostlistCommand, globHostsCommand, crc32Command,
 ];
