@@ -1,6 +1,7 @@
 // The summary (src/report/summary.ts) as rows of text, shared by the terminal output
 // (src/cli/report-text.ts) and the HTML page (src/report/html.ts), so both say the same.
 import { humanBytes } from '../common/bytes.js';
+import type { IntervalAdvice } from './advice.js';
 import type { Summary } from './summary.js';
 
 export interface Table { title: string; header: string[]; rows: string[][] }
@@ -51,4 +52,28 @@ export function failuresTable(s: Summary): Table {
 
 export function restartsTable(s: Summary): Table {
   return { title: 'Restarts', header: ['RUN', 'AT', 'CHECKPOINT', 'FROM'], rows: s.restarts.map((r) => [String(r.run), utc(r.time), r.name, r.from]) };
+}
+
+/** How often to checkpoint (src/report/advice.ts): the inputs, then each model's advice. */
+export function adviceTable(a: IntervalAdvice): Table {
+  const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)} %`);
+  const rows: string[][] = [
+    ['cost of a cache checkpoint (writing + blocking, median)', seconds(a.cacheCost)],
+    ['cost a flush adds (synchronous, median)', seconds(a.flushCost)],
+    ['mean time between failures', a.mtbf ? `${seconds(a.mtbf.seconds)} (${a.mtbf.source === 'observed' ? 'observed across the runs' : 'SCR_MTBF'})` : '-'],
+    ['interval used (compute between checkpoints, median)', seconds(a.current.interval)],
+    ['cache checkpoints per flush used', a.current.flush === null ? '-' : String(a.current.flush)],
+  ];
+  if (a.single) {
+    rows.push(['Young\'s interval', seconds(a.single.young)], ['Daly\'s interval', seconds(a.single.daly)],
+      ['expected waste at Daly\'s interval', pct(a.single.wasteAtDaly)], ['expected waste at the interval used', pct(a.single.wasteNow)]);
+  }
+  if (a.twoLevel) {
+    rows.push(['failures the cache survived', pct(a.twoLevel.cacheShare)],
+      ['two levels: cache interval', seconds(a.twoLevel.interval)],
+      ['two levels: SCR_FLUSH', a.twoLevel.flush === null ? 'none needed' : String(a.twoLevel.flush)],
+      ['two levels: waste advised / used (first order)', `${pct(a.twoLevel.waste)} / ${pct(a.twoLevel.wasteNow)}`]);
+  }
+  for (const n of a.notes) rows.push(['note', n]);
+  return { title: 'How often to checkpoint', header: ['', ''], rows };
 }

@@ -4,6 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fsErrorText, isFsError } from '../../common/errno.js';
+import { loadConfig } from '../../config/resolve.js';
+import { intervalAdvice } from '../../report/advice.js';
 import { loadReport } from '../../report/load.js';
 import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
@@ -19,11 +21,15 @@ export const reportCommand: CommandSpec = {
     'blocking time and bandwidth, the share of the run time spent checkpointing, the failures and the work\n' +
     'each lost, and the restarts and where they came from. --html FILE writes one self-contained page that\n' +
     'opens offline, with a timeline, the checkpoint cost over time and the bandwidth per level.\n' +
+    'It also advises how often to checkpoint (Young\'s and Daly\'s intervals, the expected waste, and for\n' +
+    'the cache and the file system the interval and SCR_FLUSH), with the failure rate observed across\n' +
+    'the runs, or SCR_MTBF while fewer than two failures were seen.\n' +
     'docs/report.md says how each number is computed. Lines of the log it cannot read are named and skipped.',
   examples: [
     ['scr report', 'the summary of the job in $SCR_PREFIX (else the current directory)'],
     ['scr report --prefix /p/lustre/me/run1 --html report.html', 'also write the page with the plots'],
-    ['scr report --json', '{"prefix", "log", "summary": {…}, "malformed": [{"line", "text", "why"}]}'],
+    ['SCR_MTBF=86400 scr report', 'advice assuming one failure a day, until the job has failed twice'],
+    ['scr report --json', '{"prefix", "log", "summary": {…}, "advice": {…}, "malformed": [{"line", "text", "why"}]}'],
   ],
   exitCodes: [
     [0, 'the report was printed (and written)'],
@@ -49,20 +55,34 @@ export const reportCommand: CommandSpec = {
     for (const m of report.malformed.slice(0, 5)) warn(`${report.log}:${m.line}: ${m.why}; the line is skipped`);
     if (report.malformed.length > 5) warn(`${report.malformed.length - 5} more line(s) of ${report.log} skipped`);
     if (report.indexProblem) warn(`the index of ${prefix} cannot be read (${report.indexProblem}); the report has no file-system listing`);
+    const advice = intervalAdvice(report.summary, configuredMtbf(io, prefix, warn));
     if (opts.html !== undefined) {
       const file = resolve(io.cwd, String(opts.html));
       // Loaded here: vega and vega-lite take a noticeable time to load, which no other command should pay.
       const { reportHtml } = await import('../../report/html.js');
       try {
-        await writeFile(file, await reportHtml(report.summary, prefix));
+        await writeFile(file, await reportHtml(report.summary, prefix, advice));
       } catch (e) {
         if (isFsError(e)) throw new UserError(`cannot write the HTML report ${file}: ${fsErrorText(e)}`, { exitCode: 2, cause: e, hint: 'give --html a path in a writable directory' });
         throw e;
       }
       if (!opts.json) io.out(`wrote ${file}\n`);
     }
-    if (opts.json) io.out(toJson({ prefix, log: report.log, summary: report.summary, malformed: report.malformed }) + '\n');
-    else io.out(reportText(report.summary, report.log));
+    if (opts.json) io.out(toJson({ prefix, log: report.log, summary: report.summary, advice, malformed: report.malformed }) + '\n');
+    else io.out(reportText(report.summary, report.log, advice));
     return 0;
   },
 };
+
+/** SCR_MTBF from the configuration (environment and files), or null. A configuration that cannot
+ * be read does not stop the report: the environment's value is used, with a warning. */
+function configuredMtbf(io: { env: Record<string, string | undefined>; cwd: string }, prefix: string, warn: (m: string) => void): number | null {
+  try {
+    return (loadConfig({ env: io.env, cwd: io.cwd, prefix }).get('SCR_MTBF') as number | null) ?? null;
+  } catch (e) {
+    const raw = io.env.SCR_MTBF;
+    const v = raw === undefined ? null : Number(raw);
+    warn(`the configuration cannot be read (${(e as Error).message.split('\n')[0]}); ${v !== null && Number.isFinite(v) && v >= 1 ? `using SCR_MTBF=${raw} from the environment` : 'no SCR_MTBF is used'}`);
+    return v !== null && Number.isFinite(v) && v >= 1 ? v : null;
+  }
+}
