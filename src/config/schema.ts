@@ -134,7 +134,7 @@ export const PARAMS: readonly ParamDef[] = [
   { name: 'SCR_CHECKPOINT_SECONDS', type: 'int', default: '0', min: 0, words: ['auto'], readers: 'library',
     doc: 'needCheckpoint is true when at least N seconds passed since the last checkpoint (0 = off); auto: when the time since the last checkpoint reaches Daly\'s optimal interval for the mean checkpoint cost measured so far and SCR_MTBF (true until a checkpoint has been timed).' },
   { name: 'SCR_MTBF', type: 'float', default: null, min: 1, readers: 'both',
-    doc: 'Mean time between failures of the job, in seconds: assumed by SCR_CHECKPOINT_SECONDS=auto (unset: 86400, 24 h, an assumption until the job\'s failure history is used) and by scr report\'s advice while fewer than two failures were observed.' },
+    doc: 'Mean time between failures of the job, in seconds, assumed by SCR_CHECKPOINT_SECONDS=auto and scr report\'s advice while the job\'s event log shows fewer than two failures (auto without it: 86400, 24 h).' },
   { name: 'SCR_CHECKPOINT_OVERHEAD', type: 'float', default: '0', min: 0, max: 100, readers: 'library',
     doc: 'needCheckpoint keeps the time spent checkpointing below this percentage of the run time (0 = off).' },
   { name: 'SCR_CRC_ON_COPY', type: 'bool', default: '1', readers: 'library', doc: 'Compute each file\'s CRC32 as it enters the cache (in the pass that already reads it).' },

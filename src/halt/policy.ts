@@ -17,8 +17,11 @@ export interface PolicyOptions {
   /** SCR_CHECKPOINT_SECONDS: yes once N seconds have passed since the last checkpoint ended; 0 = off;
    * 'auto': N is Daly's optimal interval for the mean checkpoint duration so far and `mtbf`. */
   seconds?: number | 'auto';
-  /** SCR_MTBF: the mean time between failures, in seconds, that 'auto' assumes; default DEFAULT_MTBF. */
+  /** The mean time between failures, in seconds, that 'auto' assumes (SCR_MTBF, or the one the
+   * job's history shows); default DEFAULT_MTBF. */
   mtbf?: number | null;
+  /** Where `mtbf` comes from, for the reason (default: "SCR_MTBF=<mtbf> s"). */
+  mtbfSource?: string;
   /** SCR_CHECKPOINT_OVERHEAD: yes while checkpointing now keeps the cost within P percent; 0 = off. */
   overhead?: number;
   /** The clock, in seconds. Default: performance.now() / 1000. */
@@ -34,6 +37,7 @@ export class CheckpointPolicy {
   /** The MTBF 'auto' uses, and whether it came from SCR_MTBF (else it is DEFAULT_MTBF). */
   readonly mtbf: number;
   readonly mtbfGiven: boolean;
+  readonly #mtbfSource: string | undefined;
   readonly overhead: number;
   readonly #now: () => number;
   #calls = 0;
@@ -50,6 +54,7 @@ export class CheckpointPolicy {
     this.seconds = opts.seconds === 'auto' ? 'auto' : check('seconds', opts.seconds ?? 0, Number.isFinite, "non-negative number or 'auto'");
     this.mtbfGiven = opts.mtbf !== undefined && opts.mtbf !== null;
     this.mtbf = this.mtbfGiven ? check('mtbf', opts.mtbf!, (v) => Number.isFinite(v) && v > 0, 'positive number of seconds') : DEFAULT_MTBF;
+    this.#mtbfSource = opts.mtbfSource;
     this.overhead = check('overhead', opts.overhead ?? 0, (v) => Number.isFinite(v) && v <= 100, 'non-negative percentage up to 100');
     this.#seen = check('checkpointNowSeen', opts.checkpointNowSeen ?? 0, Number.isSafeInteger);
     this.#now = opts.now ?? (() => performance.now() / 1000);
@@ -128,7 +133,7 @@ export class CheckpointPolicy {
       const advised = this.advisedInterval;
       if (advised === null) return 'no checkpoint timed yet (SCR_CHECKPOINT_SECONDS=auto)';
       if (since >= advised) {
-        const mtbf = this.mtbfGiven ? `SCR_MTBF=${this.mtbf} s` : `an MTBF of ${this.mtbf} s (24 h, assumed: SCR_MTBF is unset)`;
+        const mtbf = !this.mtbfGiven ? `an MTBF of ${this.mtbf} s (24 h, assumed: SCR_MTBF is unset)` : this.#mtbfSource ?? `SCR_MTBF=${this.mtbf} s`;
         return `${round(since)} s since the last checkpoint reached the advised interval of ${round(advised)} s ` +
           `(SCR_CHECKPOINT_SECONDS=auto: Daly's optimum for a mean checkpoint cost of ${round(this.#totalCost / this.#count)} s ` +
           `over ${this.#count} checkpoint${this.#count === 1 ? '' : 's'} and ${mtbf})`;

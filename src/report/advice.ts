@@ -25,6 +25,12 @@ export interface IntervalAdvice {
 
 export const MIN_OBSERVED_FAILURES = 2;
 
+/** The mean time between failures the job's runs show: their time ÷ their failures, once there
+ * were at least MIN_OBSERVED_FAILURES; else null. */
+export function observedMtbf(s: Summary): number | null {
+  return s.failures.length >= MIN_OBSERVED_FAILURES && s.runSeconds > 0 ? s.runSeconds / s.failures.length : null;
+}
+
 export function intervalAdvice(s: Summary, configuredMtbf: number | null): IntervalAdvice {
   const notes: string[] = [];
   const cost = (c: Summary['checkpoints'][number]) => c.blocking + (c.write ?? 0);
@@ -41,7 +47,7 @@ export function intervalAdvice(s: Summary, configuredMtbf: number | null): Inter
     gaps.push(Math.max(0, (b.time - a.time) / 1000 - cost(b) - flushed));
   }
   const current = { interval: median(gaps), flush: s.flushList.length ? Math.max(1, Math.round(s.checkpoints.length / s.flushList.length)) : null };
-  const observed = s.failures.length >= MIN_OBSERVED_FAILURES && s.runSeconds > 0 ? s.runSeconds / s.failures.length : null;
+  const observed = observedMtbf(s);
   const mtbf = observed !== null ? { seconds: observed, source: 'observed' as const }
     : configuredMtbf !== null ? { seconds: configuredMtbf, source: 'SCR_MTBF' as const } : null;
   if (observed === null) notes.push(`${s.failures.length} failure(s) observed, fewer than ${MIN_OBSERVED_FAILURES}: ${configuredMtbf !== null ? 'SCR_MTBF is used' : 'set SCR_MTBF (seconds) to get advice'}`);

@@ -3,6 +3,7 @@
 // at the end, flush the newest checkpoint and record that the run finished on purpose.
 import type { ResolvedConfig } from '../config/resolve.js';
 import { CheckpointPolicy, readHalt, setHaltAside, updateHalt } from '../halt/index.js';
+import { autoMtbf } from './history-mtbf.js';
 import { MetaError } from '../meta/index.js';
 import type { Comm } from '../mpi/index.js';
 import { readIndex } from '../pfs/index.js';
@@ -77,9 +78,12 @@ export async function openSession(cfg: ResolvedConfig, comm: Comm, appConf: stri
   if (ctx.rank === 0) {
     let seen = 0;
     try { seen = (await readHalt(ctx.prefix)).checkpointNow ?? 0; } catch (e) { ctx.warn(`halt file: ${(e as Error).message}`); }
+    const seconds = cfg.get('SCR_CHECKPOINT_SECONDS') as number | 'auto';
+    const configured = cfg.get('SCR_MTBF') as number | null;
+    const { mtbf, source } = seconds === 'auto' ? await autoMtbf(ctx.prefix, configured) : { mtbf: configured, source: undefined };
     s.policy = new CheckpointPolicy({
-      interval: cfg.int('SCR_CHECKPOINT_INTERVAL'), seconds: cfg.get('SCR_CHECKPOINT_SECONDS') as number | 'auto',
-      mtbf: cfg.get('SCR_MTBF') as number | null, overhead: cfg.get('SCR_CHECKPOINT_OVERHEAD') as number, checkpointNowSeen: seen,
+      interval: cfg.int('SCR_CHECKPOINT_INTERVAL'), seconds, mtbf, mtbfSource: source,
+      overhead: cfg.get('SCR_CHECKPOINT_OVERHEAD') as number, checkpointNowSeen: seen,
     });
   }
   // The caller agrees on SIGTERM handling next.

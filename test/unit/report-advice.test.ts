@@ -1,6 +1,9 @@
 // scr report's interval advice (src/report/advice.ts) on the hand-written log of
 // test/harness/report-log.ts, every expected value worked out by hand below.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { autoMtbf } from '../../src/scr/history-mtbf.js';
 import { parseLog } from '../../src/report/events.js';
 import { intervalAdvice } from '../../src/report/advice.js';
 import { summarize, type Summary } from '../../src/report/summary.js';
@@ -67,5 +70,17 @@ describe('scr report: how often to checkpoint', () => {
     close(b.twoLevel?.waste, 0.526235, 'two-level waste');
     // Used: (0.8 + 2/3)/5.5 + 4λ · 5.5/2 = 0.266667 + 0.282051.
     close(b.twoLevel?.wasteNow, 0.548718, 'two-level waste now');
+  });
+
+  it('SCR_CHECKPOINT_SECONDS=auto takes the MTBF the job\'s log shows, else SCR_MTBF', async () => {
+    const prefix = mkdtempSync('/tmp/scr-auto-mtbf-');
+    try {
+      assert.deepEqual(await autoMtbf(prefix, 5000), { mtbf: 5000 }, 'no log: SCR_MTBF');
+      mkdirSync(join(prefix, '.scr'));
+      writeFileSync(join(prefix, '.scr', 'log'), REPORT_LOG);
+      assert.deepEqual(await autoMtbf(prefix, 5000), { mtbf: 19.5, source: 'an MTBF of 20 s observed in the job\'s event log (2 failures in 39 s of runs)' });
+      writeFileSync(join(prefix, '.scr', 'log'), REPORT_LOG.split('\n').slice(0, 25).join('\n'));
+      assert.deepEqual(await autoMtbf(prefix, null), { mtbf: null }, 'one failure: not enough history, and no SCR_MTBF');
+    } finally { rmSync(prefix, { recursive: true, force: true }); }
   });
 });
