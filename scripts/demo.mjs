@@ -3,7 +3,9 @@
 // four simulated nodes with a spare, XOR redundancy and a checkpoint every 10 steps. Node n1 fails
 // after its 3rd checkpoint; the run loop relaunches the job with n1's rank on the spare, which
 // rebuilds n1's files from redundancy and resumes; the job finishes; postrun scavenges the newest
-// checkpoint to the file system. The answer is compared with a run without a failure.
+// checkpoint to the file system. The answer is compared with a run without a failure. Last,
+// `scr report` says what the checkpoints cost and how often to take them, and writes its page with
+// plots to scr-demo-report.html (in the current directory).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -25,7 +27,16 @@ function sim(title, job, extra) {
   if (r.status !== 0) throw new Error(`${title}: scr sim exited ${r.status}`);
   const result = lines.map((l) => l.trim()).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).pop();
   const index = spawnSync(process.execPath, [scrBin, 'index', '--json', '--prefix', env.SCR_PREFIX], { encoding: 'utf8' });
-  return { ...result, index: JSON.parse(index.stdout).datasets, text: lines.join('\n') };
+  return { ...result, index: JSON.parse(index.stdout).datasets, text: lines.join('\n'), prefix: env.SCR_PREFIX };
+}
+
+/** scr report on the job's prefix (SCR_MTBF: the demo has one failure, fewer than the two the
+ * advice needs to measure a rate, so it assumes one an hour); its page goes to `html`. */
+function report(prefix, html) {
+  console.log(`\n== what the checkpoints cost, and how often to take them\n$ SCR_MTBF=3600 scr report --html ${html}`);
+  const r = spawnSync(process.execPath, [scrBin, 'report', '--prefix', prefix, '--html', html], { env: { ...process.env, SCR_MTBF: '3600', SCR_SYSTEM_CONF: '/dev/null' }, encoding: 'utf8' });
+  for (const l of `${r.stdout}${r.stderr}`.split('\n').filter(Boolean)) console.log(`   ${l}`);
+  return r.status === 0;
 }
 
 let ok = false;
@@ -42,6 +53,9 @@ try {
   console.log(`  4. the job restarted from heat.30 and finished at step ${failed.step};`);
   console.log(`  5. postrun drained the newest checkpoint, ${drained?.name}, to the file system (index: flushed=${drained?.flushed}, current).`);
   console.log(`proof: checksum with the failure ${failed.checksum}, without ${clean.checksum}: ${failed.checksum === clean.checksum ? 'identical' : 'DIFFERENT'}`);
+  const html = 'scr-demo-report.html';
+  ok = report(failed.prefix, html) && ok;
+  console.log(`\nopen ${html} in a browser for the plots: the timeline of runs, checkpoints, flushes and the failure; the cost of each checkpoint; the bandwidth per level.`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
