@@ -2,10 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { readIndex, type PfsIndex } from '../pfs/index.js';
 import { logPath } from '../scr/log.js';
-import { type MalformedLine, parseLog } from './events.js';
+import { type LogEvent, type MalformedLine, parseLog } from './events.js';
 import { summarize, type Summary } from './summary.js';
 
-export interface Report { prefix: string; log: string; summary: Summary; malformed: MalformedLine[]; indexProblem?: string }
+export interface Report { prefix: string; log: string; summary: Summary; events: LogEvent[]; malformed: MalformedLine[]; indexProblem?: string }
 
 /** ENOENT when the log does not exist; an index that cannot be read leaves `summary.index` null and says why in `indexProblem`. */
 export async function loadReport(prefix: string, warn: (line: string) => void): Promise<Report> {
@@ -18,5 +18,5 @@ export async function loadReport(prefix: string, warn: (line: string) => void): 
   } catch (e) {
     indexProblem = (e as Error).message;
   }
-  return { prefix, log, summary: summarize(events, index), malformed, ...(indexProblem ? { indexProblem } : {}) };
+  return { prefix, log, summary: summarize(events, index), events, malformed, ...(indexProblem ? { indexProblem } : {}) };
 }

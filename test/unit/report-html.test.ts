@@ -84,5 +84,9 @@ describe('scr report --html in chromium', function () {
     const text = await page.evaluate(() => document.body.innerText);
     assert.match(text, /time spent checkpointing\s+3\.95 s of 39\.00 s run time: 10\.1 %/);
     assert.match(text, /ckpt\.2\s+rebuilt in cache/);
+    // And the advice (test/unit/report-advice.test.ts works these numbers out): MTBF 19.5 s observed.
+    assert.match(text, /How often to checkpoint/);
+    assert.match(text, /mean time between failures\s+19\.50 s \(observed across the runs\)/);
+    assert.match(text, /Daly's interval\s+5\.07 s/);
   });
 });

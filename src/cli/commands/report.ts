@@ -29,7 +29,7 @@ export const reportCommand: CommandSpec = {
     ['scr report', 'the summary of the job in $SCR_PREFIX (else the current directory)'],
     ['scr report --prefix /p/lustre/me/run1 --html report.html', 'also write the page with the plots'],
     ['SCR_MTBF=86400 scr report', 'advice assuming one failure a day, until the job has failed twice'],
-    ['scr report --json', '{"prefix", "log", "summary": {…}, "advice": {…}, "malformed": [{"line", "text", "why"}]}'],
+    ['scr report --json', '{"prefix", "log", "summary": {…}, "advice": {…}, "events": [{"time", "kind", "fields", …}], "malformed": [{"line", "text", "why"}]}'],
   ],
   exitCodes: [
     [0, 'the report was printed (and written)'],
@@ -68,7 +68,7 @@ export const reportCommand: CommandSpec = {
       }
       if (!opts.json) io.out(`wrote ${file}\n`);
     }
-    if (opts.json) io.out(toJson({ prefix, log: report.log, summary: report.summary, advice, malformed: report.malformed }) + '\n');
+    if (opts.json) io.out(toJson({ prefix, log: report.log, summary: report.summary, advice, events: report.events, malformed: report.malformed }) + '\n');
     else io.out(reportText(report.summary, report.log, advice));
     return 0;
   },

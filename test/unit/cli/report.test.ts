@@ -23,8 +23,12 @@ describe('scr report (command)', () => {
     assert.match(r.stdout, /^1 +2026-12-01 10:00:20Z +killed by SIGKILL +n1 +ckpt\.2 +9\.00 s$/m);
     const j = scr(['report', '--json', '--prefix', join(dir, 'p')], { env: cleanEnv(), cwd: dir });
     assert.equal(j.code, 0, j.stderr);
-    const out = JSON.parse(j.stdout) as { malformed: Array<{ line: number }>; summary: { advice: unknown } };
+    const out = JSON.parse(j.stdout) as { malformed: Array<{ line: number }>; summary: { advice: unknown }; events: Array<{ line: number; kind: string; fields: Record<string, unknown> }>; advice: { mtbf: unknown } };
     assert.deepEqual(out.malformed.map((m) => m.line), [26]);
+    // The log as JSON: every line but the malformed one, with its fields typed.
+    assert.equal(out.events.length, REPORT_LOG.trim().split('\n').length - 1);
+    assert.deepEqual(out.events.find((e) => e.kind === 'HALT')?.fields, { reason: 'SCR_HALT_SECONDS: 60 s "left"' });
+    assert.deepEqual(out.advice.mtbf, { seconds: 19.5, source: 'observed' });
     assert.deepEqual(out.summary.advice, { cacheCostSeconds: 0.4, flushCostSeconds: 3, failures: 2, runSeconds: 39 });
   });
 
