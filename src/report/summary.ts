@@ -61,7 +61,8 @@ export interface FailureSummary {
 
 export interface RestartSummary { run: number; time: number; name: string; id: number; from: 'file system' | 'rebuilt in cache' | 'cache' }
 
-export interface JobSummary { job: string; rm?: string; nodes?: string; start: number; end: number | null; runs: number; code?: number; reason?: string; seconds?: number }
+/** `code`: why the wrapper stopped (JOB_END's stop code: finalized, time, signal, halted, runs, nodes, exit0). */
+export interface JobSummary { job: string; rm?: string; nodes?: string; start: number; end: number | null; runs: number; code?: string; reason?: string; seconds?: number }
 
 /** What the interval advice (src/advice/) needs from the history. */
 export interface AdviceInputs {
@@ -160,7 +161,7 @@ function splitRuns(events: readonly LogEvent[]): { runs: OpenRun[]; jobs: JobSum
         cur = null;
         continue;
       case 'JOB_END':
-        if (job) Object.assign(job, { end: e.time, code: num(e, 'code'), reason: str(e, 'reason'), seconds: num(e, 'seconds'), runs: num(e, 'runs') ?? job.runs });
+        if (job) Object.assign(job, { end: e.time, code: str(e, 'code'), reason: str(e, 'reason'), seconds: num(e, 'seconds'), runs: num(e, 'runs') ?? job.runs });
         job = null;
         cur = null;
         continue;

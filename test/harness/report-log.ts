@@ -29,7 +29,7 @@ export const REPORT_LOG = [
   '2026-12-01T10:00:30.000Z RUN_END run=2 exit=0 seconds=9.000 newfield=7',
   '2026-12-01T10:00:31.000Z SCAVENGE name=ckpt.3 id=4 bytes=209715200 seconds=1.000 copied=0,1 MiB/s=200.0',
   '2026-12-01T10:00:31.500Z REQUEUE done=0 why="the sim resource manager cannot requeue a job"',
-  '2026-12-01T10:00:32.000Z JOB_END code=0 runs=2 seconds=32.000 reason=finalized',
+  '2026-12-01T10:00:32.000Z JOB_END code=finalized runs=2 seconds=32.000 reason="finalize was called: the job finished"',
   'this is not a log line',
   '2026-12-01T11:00:00.000Z FAILED name=ckpt.4 id=5 why="fetching ckpt.4 failed on rank 1: missing"',
   '2026-12-01T11:00:01.000Z FETCH name=ckpt.3 id=4 bytes=209715200 seconds=2.000 MiB/s=100.0',

@@ -46,7 +46,7 @@ describe('scr report: the summary', () => {
 
   it('finds the wrapper\'s job and runs, and the library-only runs after it', () => {
     assert.equal(s.jobs.length, 1);
-    assert.deepEqual({ job: s.jobs[0]!.job, runs: s.jobs[0]!.runs, code: s.jobs[0]!.code, reason: s.jobs[0]!.reason }, { job: '42', runs: 2, code: 0, reason: 'finalized' });
+    assert.deepEqual({ job: s.jobs[0]!.job, runs: s.jobs[0]!.runs, code: s.jobs[0]!.code, reason: s.jobs[0]!.reason }, { job: '42', runs: 2, code: 'finalized', reason: 'finalize was called: the job finished' });
     assert.deepEqual(s.runs.map((r) => [r.index, r.job, r.run, r.source, r.seconds, r.checkpoints, r.failed, r.finalized]), [
       [1, '42', 1, 'wrapper', 19, 2, true, false],
       [2, '42', 2, 'wrapper', 9, 1, false, true],
