@@ -1,10 +1,11 @@
 // Events the run wrapper adds to the job's event log (<prefix>/.scr/log), in the library's format
 // (src/scr/log.ts): `<ISO time> <KIND> key=value …`, non-integer numbers with three decimals, a
 // string with a blank, a quote or an '=' as a JSON string; `MiB/s` last when bytes and seconds
-// are given. Written by the wrapper, not by rank 0, and only with SCR_LOG_ENABLE=1; a failure to
+// are given. Written by the wrapper (and `scr postrun`'s SCAVENGE), not by rank 0, and only with SCR_LOG_ENABLE=1; a failure to
 // log is a warning, never an error. Kinds (docs/formats.md#event-log-prefixscrlog):
 //  JOB_START, NODE_DOWN, RUN, RUN_END, WATCHDOG, SCAVENGE, REQUEUE, JOB_END.
 import { appendFile } from 'node:fs/promises';
+import type { ScavengeReport } from '../scavenge/scavenge.js';
 import { logPath } from '../scr/log.js';
 
 export type WrapperEventKind = 'JOB_START' | 'NODE_DOWN' | 'RUN' | 'RUN_END' | 'WATCHDOG' | 'SCAVENGE' | 'REQUEUE' | 'JOB_END';
@@ -34,4 +35,11 @@ export async function logWrapperEvent(prefix: string, kind: WrapperEventKind, fi
 export type WrapperLog = (kind: WrapperEventKind, fields: EventFields) => Promise<void>;
 export function wrapperLog(prefix: string, enabled: boolean, warn: (line: string) => void): WrapperLog {
   return enabled ? (kind, fields) => logWrapperEvent(prefix, kind, fields, warn) : async () => undefined;
+}
+
+/** One SCAVENGE line per dataset a scavenge copied to the prefix. */
+export async function logScavenged(log: WrapperLog, report: ScavengeReport): Promise<void> {
+  for (const d of report.datasets) {
+    await log('SCAVENGE', { name: d.name, id: d.id, bytes: d.bytes, seconds: d.seconds, copied: d.copiedRanks.join(',') || undefined, rebuilt: d.rebuiltRanks.join(',') || undefined });
+  }
 }

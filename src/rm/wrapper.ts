@@ -19,7 +19,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { haltFilePath, readHalt, updateHalt } from '../halt/index.js';
 import { type NodeAccess, scavenge, type ScavengeProgress, type ScavengeReport } from '../scavenge/scavenge.js';
 import { cancelSummary } from './cancel-summary.js';
-import { wrapperLog } from './events.js';
+import { logScavenged, wrapperLog } from './events.js';
 import { excludedNodes } from './down.js';
 import { runLoop, type LoopResult, type StopCode } from './loop.js';
 import { newestCheckpoint, requeueBlockers } from './requeue-guard.js';
@@ -221,9 +221,7 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
     for (const [n, why] of down) o.say(`postrun: leaving out ${n}: ${why}`);
     report = cancelled && !lostAtCancel.length ? { datasets: [], skipped: [], completedFromMarkers: [] }
       : await scavenge(o.cfg, ident, live, o.progress ?? ((s) => o.say(`postrun: ${s}`)), o.access, o.bar);
-    for (const d of report.datasets) {
-      await log('SCAVENGE', { name: d.name, id: d.id, bytes: d.bytes, seconds: d.seconds, copied: d.copiedRanks.join(',') || undefined, rebuilt: d.rebuiltRanks.join(',') || undefined });
-    }
+    await logScavenged(log, report);
     if (!report.datasets.length && !report.completedFromMarkers.length) o.say(cancelled && !lostAtCancel.length ? 'postrun: nothing to scavenge (the newest checkpoint is on the file system)' : 'postrun: nothing to scavenge');
 
     // Out of time: a warning signal or our SCR_HALT_SECONDS halt, or the library's allocation-end

@@ -92,6 +92,9 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     assert.equal(ds?.name, 'heat.20');
     assert.equal(ds?.flushed, true);
     assert.ok(existsSync(join(j.prefix, 'heat.20', 'slab.3.f64')), 'the files are under the prefix');
+    // The event log tells the job's story: the wrapper's job, its one run, its scavenge.
+    const kinds = readFileSync(join(j.prefix, '.scr', 'log'), 'utf8').trim().split('\n').map((l) => l.split(' ')[1]);
+    assert.deepEqual(kinds.filter((k) => ['JOB_START', 'RUN', 'RUN_END', 'SCAVENGE', 'JOB_END'].includes(k!)), ['JOB_START', 'RUN', 'RUN_END', 'SCAVENGE', 'JOB_END']);
   });
 
   it('the example batch script (examples/sbatch-scr.sh) runs as written, given its directories', async () => {

@@ -8,6 +8,7 @@ import { detectRM } from '../../rm/detect.js';
 import { remoteAccess } from '../../rm/remote-scavenge.js';
 import { copyNode, listNode, scavenge } from '../../scavenge/scavenge.js';
 import { UserError } from '../errors.js';
+import { logScavenged, wrapperLog } from '../../rm/events.js';
 import { toJson } from '../output.js';
 import { scavengeBar } from '../progress.js';
 import type { CommandSpec } from '../spec.js';
@@ -70,6 +71,7 @@ export const postrunCommand: CommandSpec = {
     for (const [n, why] of down) say(`leaving out ${n}: ${why}`);
     const live = nodes.filter((n) => !down.has(n));
     const report = await scavenge(cfg, ident, live, say, access, opts.json ? undefined : scavengeBar(io));
+    await logScavenged(wrapperLog(cfg.str('SCR_PREFIX'), cfg.bool('SCR_LOG_ENABLE'), (l) => io.err(`scr postrun: ${l}\n`)), report);
     if (opts.json) io.out(toJson(report) + '\n');
     else if (!report.datasets.length && !report.completedFromMarkers.length) io.out('scr postrun: nothing to scavenge\n');
     return report.skipped.length ? 1 : 0;
