@@ -142,7 +142,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       onHang: (idle, newest) => {
         o.say(`watchdog: no checkpoint completed in run ${run1} for ${Math.floor(idle)} s (SCR_WATCHDOG_TIMEOUT=${o.watchdog}): ` +
           'the job is taken for hung; killing the run to relaunch it on the same nodes');
-        logged = log('WATCHDOG', { run: run1, timeout: o.watchdog, idle, checkpoint: newest });
+        // idle always with three decimals (formats.md), even when it is a whole number of seconds.
+        logged = log('WATCHDOG', { run: run1, timeout: o.watchdog, idle: idle.toFixed(3), checkpoint: newest });
       },
     }) : undefined;
     const res = await run.done;
