@@ -126,7 +126,7 @@ function level(items: ReadonlyArray<{ bytes: number; seconds: number; blocking: 
     count: items.length,
     bytes: sum(items.map((i) => i.bytes)),
     medianBlocking: median(items.map((i) => i.blocking)),
-    worstBlocking: items.length ? Math.max(...items.map((i) => i.blocking)) : null,
+    worstBlocking: items.length ? items.reduce((m, i) => Math.max(m, i.blocking), -Infinity) : null,
     medianSeconds: median(items.map((i) => i.seconds)),
     mibPerSecond: secs > 0 ? sum(items.map((i) => i.bytes)) / MIB / secs : null,
   };
@@ -235,6 +235,11 @@ export function summarize(events: readonly LogEvent[], index: PfsIndex | null = 
   const failures: FailureSummary[] = [];
   const restarts: RestartSummary[] = [];
   let outputs = 0;
+  // An output dataset is flushed too; only checkpoints count at the file-system level.
+  const outputOnly = new Set(events.filter((e) => e.kind === 'START' && !(str(e, 'flags') ?? 'C').includes('C')).map((e) => num(e, 'id')));
+  // The last run of a job the wrapper stopped on purpose (a cancel, the allocation's end, a halt)
+  // was ended, not failed, even when a signal ended it.
+  const stoppedOnPurpose = new Set(jobs.filter((j) => ['signal', 'time', 'halted'].includes(j.code ?? '')).map((j) => lastOf(runs, (o) => o.r.job === j.job && o.r.start >= j.start)?.r));
   for (const o of runs) {
     const r = o.r;
     for (const [i, e] of o.events.entries()) {
@@ -246,7 +251,7 @@ export function summarize(events: readonly LogEvent[], index: PfsIndex | null = 
         r.blockingSeconds += p.blocking;
       } else if (e.kind === 'OUTPUT') {
         outputs++;
-      } else if (e.kind === 'FLUSH') {
+      } else if (e.kind === 'FLUSH' && !outputOnly.has(base.id)) {
         const mode = str(e, 'mode');
         const f: FlushPoint = { ...base, mode: mode === 'sync' || mode === 'async' ? mode : 'unknown' };
         flushList.push(f);
@@ -256,7 +261,7 @@ export function summarize(events: readonly LogEvent[], index: PfsIndex | null = 
       }
     }
     const last = lastOf(o.events, (e) => e.kind === 'CHECKPOINT');
-    const wrapperFailed = r.source === 'wrapper' && o.ended && ((r.exit !== undefined && r.exit !== 0) || r.signal !== undefined || r.watchdog);
+    const wrapperFailed = r.source === 'wrapper' && o.ended && !stoppedOnPurpose.has(r) && ((r.exit !== undefined && r.exit !== 0) || r.signal !== undefined || r.watchdog);
     // A library-only run that stopped without FINALIZE and was followed by another run crashed.
     const libraryCrashed = r.source === 'library' && !r.finalized && r.index < runs.length;
     r.failed = wrapperFailed || libraryCrashed || o.nodesDown.length > 0;

@@ -6,17 +6,15 @@
 //  JOB_START, NODE_DOWN, RUN, RUN_END, WATCHDOG, SCAVENGE, REQUEUE, JOB_END.
 import { appendFile } from 'node:fs/promises';
 import type { ScavengeReport } from '../scavenge/scavenge.js';
-import { logPath } from '../scr/log.js';
+import { logPath, logValue } from '../scr/log.js';
 
 export type WrapperEventKind = 'JOB_START' | 'NODE_DOWN' | 'RUN' | 'RUN_END' | 'WATCHDOG' | 'SCAVENGE' | 'REQUEUE' | 'JOB_END';
 export type EventFields = Record<string, string | number | undefined>;
 
-const value = (v: string | number): string =>
-  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
 
 /** One line of the log for `kind` with `fields`, in their order. */
 export function wrapperEventLine(kind: WrapperEventKind, fields: EventFields, at = new Date()): string {
-  const parts = Object.entries(fields).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => `${k}=${value(v)}`);
+  const parts = Object.entries(fields).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => `${k}=${logValue(v)}`);
   if (typeof fields.bytes === 'number' && typeof fields.seconds === 'number' && fields.seconds > 0) {
     parts.push(`MiB/s=${(fields.bytes / 2 ** 20 / fields.seconds).toFixed(1)}`);
   }

@@ -124,17 +124,19 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     const end = await o.rm.endTime().catch(() => null);
     // A cancel that came before this launch: no launch. (No await between this check and the
     // launch, so a cancel arriving later finds the run and bounds it by the grace time.)
+    const spares = usable.filter((n) => !placement.includes(n));
     const pre = o.stop?.();
     if (pre) return result(pre.code, pre.reason);
     attempt++;
-    const spares = usable.filter((n) => !placement.includes(n));
     o.say(`run ${attempt}${o.runs >= 0 ? ` of at most ${o.runs}` : ''} on ${placement.join(',')}${moved.length ? ` (moved: ${moved.join(', ')})` : ''}${spares.length ? `; spares: ${spares.join(',')}` : ''}`);
-    await log('RUN', { run: attempt, nodes: placement.join(','), spares: spares.join(',') || undefined, moved: moved.join(',') || undefined,
-      after: attempt === 1 ? 'start' : hung ? 'hang' : 'failure' });
     const launchedAt = Date.now();
+    const after = attempt === 1 ? 'start' : hung ? 'hang' : 'failure';
     const run = o.rm.launch({ nodes: placement, ppn: o.ppn, launcher: o.launcher, launcherArgs: o.launcherArgs, argv: o.argv, graceSeconds: o.graceSeconds,
       env: { ...o.env, ...(end ? { SCR_END_TIME: String(end) } : {}) } });
     o.onLaunch?.(run, placement, attempt);
+    // Logged once launched (an await before the launch would let a cancel slip in unseen); awaited
+    // with the run's end.
+    const runLogged = log('RUN', { run: attempt, nodes: placement.join(','), spares: spares.join(',') || undefined, moved: moved.join(',') || undefined, after });
     const run1 = attempt;
     let logged: Promise<void> | undefined;
     const watch: Watch | undefined = o.watchdog ? await watchRun({
@@ -147,6 +149,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       },
     }) : undefined;
     const res = await run.done;
+    await runLogged;
     watch?.stop();
     await logged;
     hung = watch?.fired() ?? false;

@@ -8,9 +8,14 @@ import { summarize } from '../report/summary.js';
 import { logPath } from './log.js';
 
 export async function autoMtbf(prefix: string, configured: number | null): Promise<{ mtbf: number | null; source?: string }> {
-  const text = await readFile(logPath(prefix), 'utf8').catch(() => '');
-  const s = summarize(parseLog(text).events);
-  const seen = observedMtbf(s);
-  if (seen === null) return { mtbf: configured };
-  return { mtbf: seen, source: `an MTBF of ${Math.round(seen)} s observed in the job's event log (${s.failures.length} failures in ${Math.round(s.runSeconds)} s of runs)` };
+  // Only rank 0 calls this, between collectives: it must not throw, whatever the log holds.
+  try {
+    const text = await readFile(logPath(prefix), 'utf8').catch(() => '');
+    const s = summarize(parseLog(text).events);
+    const seen = observedMtbf(s);
+    if (seen === null) return { mtbf: configured };
+    return { mtbf: seen, source: `an MTBF of ${Math.round(seen)} s observed in the job's event log (${s.failures.length} failures in ${Math.round(s.runSeconds)} s of runs)` };
+  } catch {
+    return { mtbf: configured };
+  }
 }

@@ -12,7 +12,17 @@ export function logPath(prefix: string): string {
 }
 
 type Fields = Record<string, string | number | undefined>;
-const format = (fields: Fields) => Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v}`);
+
+/** A field's value as written: a whole number as is, another number with three decimals; a string
+ * with a blank, a quote or '=' (or empty) as a JSON string, unless it already is one (the callers
+ * that always quote, e.g. HALT's reason), so every field stays one key=value token. */
+export function logValue(v: string | number): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(3);
+  if (/^".*"$/.test(v)) { try { if (typeof JSON.parse(v) === 'string') return v; } catch { /* not JSON: quote it */ } }
+  return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
+}
+
+const format = (fields: Fields) => Object.entries(fields).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => `${k}=${logValue(v)}`);
 
 /** Appends one event (rank 0 only; a failure to log is a warning, never an error). `after`:
  * fields written after MiB/s (which follows `fields`). */

@@ -74,3 +74,11 @@ describe('per-checkpoint timings', function () {
     }
   });
 });
+
+describe('event log values', () => {
+  it('a string with a blank, a quote or = becomes a JSON string, once; numbers as documented', async () => {
+    const { logValue } = await import('../../src/scr/log.js');
+    assert.deepEqual(['ckpt 3', 'a=b', 'say "x"', '', 'plain', '"SIGTERM"', '"already quoted"', 3, 2.5].map((v) => logValue(v)),
+      ['"ckpt 3"', '"a=b"', '"say \\"x\\""', '""', 'plain', '"SIGTERM"', '"already quoted"', '3', '2.500']);
+  });
+});

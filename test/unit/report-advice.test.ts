@@ -84,3 +84,31 @@ describe('scr report: how often to checkpoint', () => {
     } finally { rmSync(prefix, { recursive: true, force: true }); }
   });
 });
+
+describe('scr report: what counts, on logs the hand-written one does not cover', () => {
+  const at = (s: number) => `2026-12-02T00:00:${String(s).padStart(2, '0')}.000Z`;
+
+  it('a flushed output is not a file-system checkpoint', () => {
+    const s = summarize(parseLog([
+      `${at(1)} START name=c.1 id=1 flags=C`, `${at(2)} CHECKPOINT name=c.1 id=1 bytes=10 seconds=1.000 files=1 write=0.500 redundancy=0 blocking=0.500`,
+      `${at(3)} FLUSH name=c.1 id=1 bytes=10 seconds=2.000 mode=sync`,
+      `${at(4)} START name=o.2 id=2 flags=O`, `${at(5)} OUTPUT name=o.2 id=2 bytes=10 seconds=1.000 files=1`,
+      `${at(6)} FLUSH name=o.2 id=2 bytes=10 seconds=9.000 mode=sync`, `${at(7)} FINALIZE`].join('\n')).events);
+    assert.deepEqual(s.flushList.map((f) => f.name), ['c.1']);
+    assert.equal(s.levels.fileSystem.count, 1);
+  });
+
+  it('the last run of a job cancelled or out of time is not a failure, though a signal ended it', () => {
+    for (const code of ['signal', 'time', 'runs']) {
+      const s = summarize(parseLog([
+        `${at(1)} JOB_START job=7 rm=slurm nodes=a,b runs=1`, `${at(2)} RUN run=1 nodes=a,b after=start`,
+        `${at(9)} RUN_END run=1 signal=SIGTERM seconds=7`, `${at(10)} JOB_END code=${code} runs=1 seconds=9 reason=x`].join('\n')).events);
+      assert.equal(s.failures.length, code === 'runs' ? 1 : 0, code);
+    }
+  });
+
+  it('a log with more checkpoints than a spread of arguments allows is summarised', () => {
+    const events = Array.from({ length: 200_000 }, (_, i) => ({ line: i + 1, time: i * 1000, kind: 'CHECKPOINT', known: true, fields: { name: `c.${i}`, id: i, bytes: 1, seconds: 0.5, blocking: i === 7 ? 3 : 0.5 } }));
+    assert.equal(summarize(events).levels.cache.worstBlocking, 3);
+  });
+});
