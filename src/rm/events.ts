@@ -6,24 +6,14 @@
 //  JOB_START, NODE_DOWN, RUN, RUN_END, WATCHDOG, SCAVENGE, REQUEUE, JOB_END.
 import { appendFile } from 'node:fs/promises';
 import type { ScavengeReport } from '../scavenge/scavenge.js';
-import { logPath, logValue } from '../scr/log.js';
+import { eventLine, logPath } from '../scr/log.js';
 
 export type WrapperEventKind = 'JOB_START' | 'NODE_DOWN' | 'RUN' | 'RUN_END' | 'WATCHDOG' | 'SCAVENGE' | 'REQUEUE' | 'JOB_END';
 export type EventFields = Record<string, string | number | undefined>;
 
-
-/** One line of the log for `kind` with `fields`, in their order. */
-export function wrapperEventLine(kind: WrapperEventKind, fields: EventFields, at = new Date()): string {
-  const parts = Object.entries(fields).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => `${k}=${logValue(v)}`);
-  if (typeof fields.bytes === 'number' && typeof fields.seconds === 'number' && fields.seconds > 0) {
-    parts.push(`MiB/s=${(fields.bytes / 2 ** 20 / fields.seconds).toFixed(1)}`);
-  }
-  return `${[at.toISOString(), kind, ...parts].join(' ')}\n`;
-}
-
 export async function logWrapperEvent(prefix: string, kind: WrapperEventKind, fields: EventFields, warn: (line: string) => void): Promise<void> {
   try {
-    await appendFile(logPath(prefix), wrapperEventLine(kind, fields), { mode: 0o600 });
+    await appendFile(logPath(prefix), eventLine(kind, fields), { mode: 0o600 });
   } catch (e) {
     warn(`warning: event log ${logPath(prefix)}: ${(e as Error).message}`);
   }

@@ -24,17 +24,23 @@ export function logValue(v: string | number): string {
 
 const format = (fields: Fields) => Object.entries(fields).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => `${k}=${logValue(v)}`);
 
-/** Appends one event (rank 0 only; a failure to log is a warning, never an error). `after`:
- * fields written after MiB/s (which follows `fields`). */
-export async function logEvent(ctx: Context, kind: EventKind, fields: Fields, after: Fields = {}): Promise<void> {
-  if (ctx.rank !== 0 || !ctx.cfg.bool('SCR_LOG_ENABLE')) return;
+/** One line of the log (the library's and the run wrapper's, src/rm/events.ts): the time, the
+ * kind, `fields` in order, `MiB/s` when they have bytes and seconds, then `after`. */
+export function eventLine(kind: string, fields: Fields, after: Fields = {}, at = new Date()): string {
   const parts = format(fields);
   if (typeof fields.bytes === 'number' && typeof fields.seconds === 'number' && fields.seconds > 0) {
     parts.push(`MiB/s=${(fields.bytes / 2 ** 20 / fields.seconds).toFixed(1)}`);
   }
   parts.push(...format(after));
+  return `${[at.toISOString(), kind, ...parts].join(' ')}\n`;
+}
+
+/** Appends one event (rank 0 only; a failure to log is a warning, never an error). `after`:
+ * fields written after MiB/s (which follows `fields`). */
+export async function logEvent(ctx: Context, kind: EventKind, fields: Fields, after: Fields = {}): Promise<void> {
+  if (ctx.rank !== 0 || !ctx.cfg.bool('SCR_LOG_ENABLE')) return;
   try {
-    await appendFile(logPath(ctx.prefix), `${[new Date().toISOString(), kind, ...parts].join(' ')}\n`, { mode: 0o600 });
+    await appendFile(logPath(ctx.prefix), eventLine(kind, fields, after), { mode: 0o600 });
   } catch (e) {
     ctx.warn(`event log: ${(e as Error).message}`);
   }
