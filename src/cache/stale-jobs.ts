@@ -5,8 +5,10 @@
 //  - a live in-use mark (inuse.json of src/cache/in-use.ts: in a node's control directory from the
 //    library's init to finalize, and in the job's control directory for the whole of `scr sim`) means
 //    it runs; a mark from another host cannot be checked and counts as running;
-//  - a Slurm job id (digits) runs while `squeue` lists it (any state: pending, running, requeued,
-//    suspended, completing); without squeue, or when it fails, it cannot be told and is kept;
+//  - a resource manager's job id (Slurm's and LSF's are digits, PBS's `123.server`; each manager's
+//    module says which are its) runs while that manager's queue lists it (any state: pending,
+//    running, requeued, suspended, completing; Slurm: squeue); when no such queue command is
+//    installed, or one fails, it cannot be told and is kept (the JobQueue of src/rm/job-queue.ts);
 //  - any other id (nojob-…, sim…) runs only while it has a live mark.
 // Safety: only <base>/<user> that is a real directory owned by this user is looked into; a job
 // directory is removed only if it and everything in it are this user's and none is a symlink
@@ -14,7 +16,6 @@
 // Nothing safely written is lost: a job whose cache holds a complete checkpoint newer than the newest
 // one on its prefix's file system (the prefix each cache-index record names) is reported, not
 // removed, unless the caller forces it.
-import { spawnSync } from 'node:child_process';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readIndex } from '../pfs/index.js';
@@ -55,7 +56,7 @@ export interface Skipped {
 export interface Scan {
   jobs: JobDirs[];
   skipped: Skipped[];
-  /** squeue did not answer: why (its Slurm jobs are kept). */
+  /** A resource manager's queue did not answer: why (its jobs are kept). */
   queueError?: string;
 }
 
@@ -145,25 +146,25 @@ async function liveMark(dirs: readonly JobDir[]): Promise<string | null> {
   return null;
 }
 
-/** The Slurm job ids squeue lists for this user; null when squeue is not installed; `{ error }`
- * when it is installed but did not answer (then no Slurm job may be called ended). */
-export function slurmJobs(env: NodeJS.ProcessEnv): Set<string> | null | { error: string } {
-  const r = spawnSync('squeue', ['-h', '-u', String(uid()), '-o', '%A'], { env, encoding: 'utf8', timeout: 30_000 });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-  if (r.status !== 0) return { error: `squeue failed: ${(r.stderr.trim().split('\n').at(-1) || r.error?.message || `exit ${r.status}`).trim()}` };
-  return new Set(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+/** What the resource managers' queues say of job ids (built by src/rm/job-queue.ts; commands pass
+ * it in, so this module does not know the managers). */
+export interface JobQueue {
+  /** For an id some manager calls its own: whether that manager's queue lists it (`running`, with
+   * the query as `why`), or does not (`ended`), or cannot say (`unknown`, with why); null for an id
+   * no manager claims. */
+  status(jobId: string): Promise<{ state: 'running' | 'ended' | 'unknown'; why: string } | null>;
+  /** Queues that failed, one line each (their jobs were kept). */
+  errors(): string[];
 }
 
 /**
  * This user's job directories under `bases`, each with whether the job still runs. `current`: job
  * ids that are running by definition (the caller's own job). `queue`: the resource manager's
- * answer (slurmJobs), given so a caller can ask once for many nodes; asked here when undefined.
- * `only`: look at this job id alone.
+ * queues (null: ask none, e.g. for a job known to be local). `only`: look at this job id alone.
  */
-export async function scanJobs(bases: readonly Base[], user: string, opts: { current?: readonly string[]; env?: NodeJS.ProcessEnv; queue?: ReturnType<typeof slurmJobs>; only?: string } = {}): Promise<Scan> {
+export async function scanJobs(bases: readonly Base[], user: string, opts: { current?: readonly string[]; queue: JobQueue | null; only?: string }): Promise<Scan> {
   const { byJob, skipped } = await collect(bases, user, opts.only);
-  const slurmIds = [...byJob.keys()].some((id) => /^\d+$/.test(id));
-  const queue = opts.queue !== undefined ? opts.queue : slurmIds ? slurmJobs(opts.env ?? process.env) : null;
+  const queue = opts.queue;
   const jobs: JobDirs[] = [];
   for (const [jobId, dirs] of [...byJob].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))) {
     const bytes = dirs.reduce((n, d) => n + d.bytes, 0);
@@ -172,15 +173,15 @@ export async function scanJobs(bases: readonly Base[], user: string, opts: { cur
     let why: string;
     if (opts.current?.includes(jobId)) { running = true; why = 'the current job'; }
     else if (mark) { running = true; why = mark; }
-    else if (/^\d+$/.test(jobId)) {
-      if (queue === null) { running = true; why = 'a Slurm job id, but squeue is not available to ask: kept'; }
-      else if (!(queue instanceof Set)) { running = true; why = `a Slurm job id, but ${queue.error}: kept`; }
-      else if (queue.has(jobId)) { running = true; why = 'squeue lists it'; }
-      else { running = false; why = 'squeue does not list it: the job has ended'; }
-    } else { running = false; why = 'no live in-use mark: no process of it runs'; }
+    else {
+      const q = await queue?.status(jobId);
+      if (q) { running = q.state !== 'ended'; why = q.why; }
+      else { running = false; why = 'no live in-use mark: no process of it runs'; }
+    }
     jobs.push({ jobId, dirs, bytes, running, why, unsaved: running ? [] : await unsavedCheckpoints(dirs) });
   }
-  return { jobs, skipped, ...(queue && !(queue instanceof Set) ? { queueError: queue.error } : {}) };
+  const errors = queue?.errors() ?? [];
+  return { jobs, skipped, ...(errors.length ? { queueError: errors.join('; ') } : {}) };
 }
 
 /** Removes a stale job's directories (each re-checked as this user's real directory first);

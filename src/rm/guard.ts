@@ -13,7 +13,7 @@
 // carrying the launch's marker are stragglers and are killed.
 import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
-import { jobSteps, type KillPlan, launchAlive, signalLaunch } from './kill-plan.js';
+import { type KillPlan, launchAlive, prepareLaunch, signalLaunch } from './kill-plan.js';
 
 export interface GuardSpec {
   cmd: string;
@@ -64,8 +64,8 @@ life.on('end', gone);
 life.on('close', gone);
 life.on('error', gone);
 
-// An mpirun's daemon steps are told from other steps of the job by being new.
-if (plan.slurmStep?.daemons) plan.slurmStep.before = (await jobSteps(plan.slurmStep.job, process.env)).map(([id]) => id);
+// E.g. Slurm: an mpirun's daemon steps are told from other steps of the job by being new.
+await prepareLaunch(plan, process.env);
 // The wrapper died before the launch: nothing to start.
 if (orphan) process.exit(0);
 const child = spawn(spec.cmd, spec.args, { stdio: 'inherit', detached: true });

@@ -1,6 +1,9 @@
-// The resource-manager interface the batch-script commands use (SPEC §8). Each adapter is one
-// file implementing it: the simulated cluster (sim.ts) and Slurm (slurm.ts); LSF, Flux or PBS
-// would be one more file each.
+// The resource-manager interface the batch-script commands use (SPEC §8). Each manager is one
+// module under src/rm/managers/ exporting `manager: ManagerModule` (found there by registry.ts,
+// so adding one is adding a file); the simulated cluster (sim.ts) implements ResourceManager too
+// but is made by `scr sim`, never detected.
+import type { ResolvedConfig } from '../config/resolve.js';
+
 export interface LaunchSpec {
   /** Nodes to run on, in order. */
   nodes: string[];
@@ -47,4 +50,53 @@ export interface ResourceManager {
   /** Runs `argv` once on each of `nodes` (in parallel), each with SCR_NODE_NAME set to the node;
    * a node that does not answer within `timeoutMs` gets code null. */
   exec(nodes: string[], argv: string[], timeoutMs: number): Promise<NodeResult[]>;
+  /** Puts the job back in the queue, if the manager can (the wrapper's --requeue). */
+  requeue?(): Promise<void>;
+  /** The job's time limit in seconds; null when unlimited or unknown (the requeue guard). */
+  timeLimit?(): Promise<number | null>;
+}
+
+/** How a launcher's command line reads (launcher-args.ts): which options take a value, and which
+ * the run wrapper owns because it chooses the nodes. `--opt=value` is always one token. */
+export interface LauncherSyntax {
+  /** Options taking one value, without dashes (`n` for -n, `nrs` for --nrs). */
+  valued: readonly string[];
+  /** Options taking two values. */
+  twoValued?: readonly string[];
+  /** Words that follow the launcher's name before any option (`run` for `flux run`). */
+  lead?: readonly string[];
+  /** Short options that may carry their value glued on (`-n4`). */
+  glued?: readonly string[];
+  /** Options the wrapper owns: a node count, the nodes to choose from, the nodes never to use. */
+  owned: { nodes?: readonly string[]; nodelist?: readonly string[]; exclude?: readonly string[] };
+}
+
+/** One resource manager's module: src/rm/managers/<name>.ts exports it as `manager`. */
+export interface ManagerModule {
+  /** As `scr env` prints it (rm:) and SCR_RESOURCE_MANAGER names it. */
+  readonly name: string;
+  /** For people: "Slurm", "PBS", "Grid Engine". */
+  readonly title: string;
+  /** Detection order, lower first (an explicit SCR_HOSTFILE comes before the schedulers). */
+  readonly order: number;
+  /** What tells it is present, for messages: "SLURM_JOB_ID and SLURM_JOB_NODELIST". */
+  readonly needs: string;
+  /** Whether the process runs inside this manager's allocation. */
+  detect(env: NodeJS.ProcessEnv, cfg: ResolvedConfig): boolean;
+  /** The adapter for the allocation; throws (naming what is missing) when it cannot be made. */
+  create(env: NodeJS.ProcessEnv, cfg: ResolvedConfig): ResourceManager;
+  /** Launchers it knows how to point at chosen nodes, by command name (`jsrun`, `flux`). */
+  readonly launchers?: Readonly<Record<string, LauncherSyntax>>;
+  /** Signals the parts of a launch the manager runs elsewhere (Slurm's job steps), given the
+   * `data` the adapter put in the launch's kill plan. Runs in the launch guard too. */
+  signalLaunch?(data: unknown, signal: NodeJS.Signals, env: NodeJS.ProcessEnv): Promise<void>;
+  /** Runs in the launch guard just before the launcher starts; returns the plan's new data. */
+  beforeLaunch?(data: unknown, env: NodeJS.ProcessEnv): Promise<unknown>;
+  /** Whether `jobId` is one of this manager's ids (Slurm: digits), for scr clean. */
+  ownsJobId?(jobId: string): boolean;
+  /** This user's jobs the manager still knows (any state), for scr clean; null when its query
+   * command is not installed here. Throws when the query fails. */
+  liveJobs?(env: NodeJS.ProcessEnv): Promise<Set<string> | null>;
+  /** The command liveJobs runs, for messages ("squeue"). */
+  readonly queueCommand?: string;
 }

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/resolve.js';
 import { badNodesPath, readBadNodes, writeBadNodes } from '../../src/rm/bad-nodes.js';
 import { parseLauncherArgs } from '../../src/rm/launcher-args.js';
 import { remoteCommand, remoteExec } from '../../src/rm/remote.js';
-import { parseRemaining, parseSinfo, SlurmRM } from '../../src/rm/slurm.js';
+import { parseRemaining, parseSinfo, SlurmRM } from '../../src/rm/managers/slurm.js';
 
 const have = (t: string) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0;
 

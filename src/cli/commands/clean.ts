@@ -6,6 +6,8 @@ import { humanBytes } from '../../common/bytes.js';
 import type { ResolvedConfig } from '../../config/resolve.js';
 import { loadConfig } from '../../config/resolve.js';
 import { type Base, removeJob, scanJobs, type Skipped } from '../../cache/stale-jobs.js';
+import { JOB_ID_VARS } from '../../config/schema.js';
+import { jobQueue } from '../../rm/job-queue.js';
 import { toJson } from '../output.js';
 import type { CommandSpec } from '../spec.js';
 
@@ -37,10 +39,10 @@ export async function cleanNode(cfg: ResolvedConfig, env: NodeJS.ProcessEnv, dry
   const user = cfg.str('SCR_USER_NAME');
   // The job this runs in is never stale, whatever squeue says; nor is the configured job id (outside
   // a resource manager, the prefix's own nojob-… id, whose cache the next run there restores from).
-  const current = [env.SLURM_JOB_ID, env.SCR_JOB_ID, cfg.str('SCR_JOB_ID')].filter((x): x is string => Boolean(x));
-  const scan = await scanJobs(basesOf(cfg), user, { current, env });
+  const current = [...JOB_ID_VARS.map((v) => env[v]), env.SCR_JOB_ID, cfg.str('SCR_JOB_ID')].filter((x): x is string => Boolean(x));
+  const scan = await scanJobs(basesOf(cfg), user, { current, queue: await jobQueue(env) });
   const report: CleanReport = { node: cfg.str('SCR_NODE_NAME'), user, dryRun, stale: [], kept: [], skipped: scan.skipped,
-    problems: scan.queueError ? [`${scan.queueError} (its Slurm jobs were kept; check that squeue works here, e.g. SLURM_CONF)`] : [] };
+    problems: scan.queueError ? [scan.queueError] : [] };
   for (const j of scan.jobs) {
     if (j.running) { report.kept.push({ jobId: j.jobId, bytes: j.bytes, why: j.why }); continue; }
     if (j.unsaved.length && !force) {
@@ -76,11 +78,11 @@ export const cleanCommand: CommandSpec = {
   name: 'clean',
   summary: 'remove this node\'s cache and control directories of your jobs that are no longer running',
   description: 'Looks at <base>/<user>/scr.<jobid>/ under SCR_CNTL_BASE and every cache store (SCR_CACHE_BASE, STORE= lines)\n' +
-    'on the node it runs on. A job still runs if squeue lists it (a Slurm job id: any state, pending or requeued\n' +
-    'too), or if a live process holds its in-use mark (inuse.json, which the library keeps in each node\'s\n' +
+    'on the node it runs on. A job still runs if its resource manager\'s queue lists it (a Slurm job id: squeue;\n' +
+    'PBS: qstat; LSF: bjobs; Flux: flux jobs; Grid Engine: qstat; any state, pending or requeued too), or if a live process holds its in-use mark (inuse.json, which the library keeps in each node\'s\n' +
     'control directory from init to finalize, and scr sim for its whole run); the job this runs in always counts\n' +
     'as running, and so does the configured SCR_JOB_ID (outside an allocation, the prefix\'s own nojob-… id,\n' +
-    'whose cache the next run in that prefix restores from). A Slurm job id is kept when squeue is not installed. Only this user\'s real directories are\n' +
+    'whose cache the next run in that prefix restores from). A job id of a resource manager whose queue command is not installed here is kept. Only this user\'s real directories are\n' +
     'touched: a symlink is never followed, and a job directory holding anything of another user is left alone.\n' +
     'To clean every node of an allocation, run it through srun (srun --ntasks-per-node=1 scr clean) or set\n' +
     'SCR_CLEAN_STALE=1 for scr prerun. An ended job whose cache holds a complete checkpoint newer than the newest\n' +
@@ -94,7 +96,7 @@ export const cleanCommand: CommandSpec = {
   ],
   exitCodes: [
     [0, 'done (nothing to clean is done too)'],
-    [1, 'squeue failed (its Slurm jobs were kept), or a directory could not be removed (each is named)'],
+    [1, 'a queue command failed (e.g. squeue: its Slurm jobs were kept), or a directory could not be removed (each is named)'],
     [2, 'usage or configuration error'],
   ],
   configure(cmd) {

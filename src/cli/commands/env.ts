@@ -1,8 +1,8 @@
 // scr env: what the commands know about the job — SCR's scr_env.
 import { compressHostlist } from '../../common/hostlist.js';
 import { loadConfig } from '../../config/resolve.js';
-import { detectRM } from '../../rm/detect.js';
 import { downNodes } from '../../rm/down.js';
+import { allocation } from '../allocation.js';
 import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
 import type { CommandSpec } from '../spec.js';
@@ -20,7 +20,7 @@ export const envCommand: CommandSpec = {
     ['scr env --endtime', 'e.g. 1795312837'],
     ['NODES=$(scr env --runnodes)', 'the nodes a run may use, as a hostlist'],
   ],
-  exitCodes: [[0, 'printed'], [2, 'usage or configuration error'], [3, 'the resource manager did not answer (squeue/sinfo failed; the message says how)']],
+  exitCodes: [[0, 'printed'], [2, 'usage or configuration error'], [3, 'the resource manager did not answer (e.g. squeue/sinfo failed; the message says how)']],
   configure(cmd) {
     cmd.option('--user', 'the user (SCR_USER_NAME)').option('--jobid', 'the job id (SCR_JOB_ID)').option('--nodes', 'the allocation\'s nodes')
       .option('--down', 'its down nodes').option('--runnodes', 'the nodes still usable').option('--endtime', 'the allocation\'s end, epoch seconds')
@@ -28,7 +28,7 @@ export const envCommand: CommandSpec = {
   },
   async run(_args, opts, io) {
     const cfg = loadConfig({ env: io.env, cwd: io.cwd, prefix: opts.prefix as string | undefined });
-    const rm = detectRM(io.env, cfg);
+    const rm = await allocation(io.env, cfg);
     const nodes = rm?.nodes() ?? [cfg.str('SCR_NODE_NAME')];
     const ask = <T>(p: Promise<T>) => p.catch((e: Error) => { throw new UserError(`the resource manager did not answer: ${e.message}`, { exitCode: 3 }); });
     const down = rm ? await ask(downNodes(rm, cfg)) : new Map<string, string>();

@@ -1,31 +1,15 @@
 // scr postrun: scavenge what the job left only in cache to the file system (SPEC §6).
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { expandHostlist } from '../../common/hostlist.js';
-import { jobDir } from '../../cache/paths.js';
 import { loadConfig } from '../../config/resolve.js';
-import { detectRM } from '../../rm/detect.js';
+import { jobNodes } from '../../rm/job-nodes.js';
 import { remoteAccess } from '../../rm/remote-scavenge.js';
 import { copyNode, listNode, scavenge } from '../../scavenge/scavenge.js';
+import { allocation } from '../allocation.js';
 import { UserError } from '../errors.js';
+import { SCR_MAIN } from '../self.js';
 import { logScavenged, wrapperLog } from '../../rm/events.js';
 import { toJson } from '../output.js';
 import { scavengeBar } from '../progress.js';
 import type { CommandSpec } from '../spec.js';
-
-export const SCR_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
-
-/** Nodes of the job: --nodes, else the Slurm node list, else every node.<name> directory the job
- * has under the control base (simulated nodes, or a control base on shared storage). */
-export function jobNodes(list: string | undefined, env: Record<string, string | undefined>, cntlBase: string, ident: { user: string; jobId: string }): string[] {
-  if (list) return expandHostlist(list);
-  if (env.SLURM_JOB_NODELIST) return expandHostlist(env.SLURM_JOB_NODELIST);
-  try {
-    return readdirSync(jobDir(cntlBase, { ...ident, node: '' })).filter((d) => d.startsWith('node.')).map((d) => d.slice(5)).sort();
-  } catch {
-    return [];
-  }
-}
 
 export const postrunCommand: CommandSpec = {
   name: 'postrun',
@@ -33,8 +17,8 @@ export const postrunCommand: CommandSpec = {
   description: 'Completes flushes the job copied but did not record, then copies output datasets not yet flushed\n' +
     '(oldest first) and the newest checkpoint not on the file system from every live node\'s cache, rebuilding\n' +
     'the files of ranks whose node is gone from redundancy (offline, no MPI), checking CRCs, and marking the index.\n' +
-    'In a Slurm allocation each node copies its own cache (scr postrun --this-node, run there by srun --overlap\n' +
-    'or SCR_REMOTE_EXEC); elsewhere this process reads every node\'s directories (simulated nodes, shared storage).',
+    'In an allocation each node copies its own cache (scr postrun --this-node, run there by the resource manager:\n' +
+    'srun --overlap, pbsdsh, blaunch, flux exec, qrsh -inherit, or SCR_REMOTE_EXEC); elsewhere this process reads every node\'s directories (simulated nodes, shared storage).',
   examples: [
     ['scr postrun', 'in the batch script after the run (SCR_JOB_ID and SCR_PREFIX from the environment)'],
     ['scr postrun --job-id 4711 --nodes "n[0-4]" --prefix /p/lustre/me/run1', 'explicitly'],
@@ -62,8 +46,8 @@ export const postrunCommand: CommandSpec = {
       io.out(JSON.stringify(await copyNode(cfg, id, Number(opts.dataset), ranks)) + '\n');
       return 0;
     }
-    const rm = opts.nodes ? null : detectRM(env, cfg);
-    const nodes = rm ? rm.nodes() : jobNodes(opts.nodes as string | undefined, env, cfg.str('SCR_CNTL_BASE'), ident);
+    const rm = opts.nodes ? null : await allocation(env, cfg);
+    const nodes = rm ? rm.nodes() : jobNodes(opts.nodes as string | undefined, cfg.str('SCR_CNTL_BASE'), ident);
     const say = (s: string) => { if (!opts.json) io.out(`scr postrun: ${s}\n`); };
     const access = rm ? remoteAccess(rm, SCR_MAIN, cfg.str('SCR_PREFIX'), ident.jobId) : undefined;
     // Only nodes that are up: asking a dead one would wait for its time-out.

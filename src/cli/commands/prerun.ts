@@ -6,8 +6,8 @@ import { compressHostlist } from '../../common/hostlist.js';
 import { prefixScrDir } from '../../cache/paths.js';
 import { loadConfig } from '../../config/resolve.js';
 import { writeBadNodes } from '../../rm/bad-nodes.js';
-import { detectRM } from '../../rm/detect.js';
 import { probeNodes } from '../../rm/probe.js';
+import { allocation } from '../allocation.js';
 import { UserError } from '../errors.js';
 import { toJson } from '../output.js';
 import { announce, leftOver } from '../../halt/index.js';
@@ -15,7 +15,7 @@ import type { ResolvedConfig } from '../../config/resolve.js';
 import { checkPrefixScr, usablePrefix } from '../prefix.js';
 import type { CommandSpec, Io } from '../spec.js';
 import { type CleanReport, cleanNode, describeClean } from './clean.js';
-import { SCR_MAIN } from './postrun.js';
+import { SCR_MAIN } from '../self.js';
 
 type NodeResult = NodeCheck & { stale?: CleanReport; staleError?: string };
 
@@ -32,7 +32,7 @@ async function staleOf(cfg: ResolvedConfig, io: Io, mode: string): Promise<Pick<
 export const prerunCommand: CommandSpec = {
   name: 'prerun',
   summary: 'prepare <prefix>/.scr and check the control and cache directories of every node',
-  description: 'On every node of the allocation (by srun, or SCR_REMOTE_EXEC) it creates the job\'s control directory and\n' +
+  description: 'On every node of the allocation (through the resource manager, or SCR_REMOTE_EXEC) it creates the job\'s control directory and\n' +
     'each cache store\'s directory as private directories, writes and syncs a probe file in each, and checks the\n' +
     'free space against SCR_CACHE_NEED. Nodes that fail, or that the resource manager says are down, are named\n' +
     'and recorded: scr srun / scr run leave them out and scr list-down-nodes lists them. Outside an allocation it\n' +
@@ -68,7 +68,7 @@ export const prerunCommand: CommandSpec = {
     const timeout = Number(opts.timeout);
     if (!(timeout > 0)) throw new UserError(`--timeout ${String(opts.timeout)}: expected a number of seconds`, { exitCode: 2 });
     await checkPrefixScr(prefix, 1, { create: true });
-    const rm = detectRM(io.env, cfg);
+    const rm = await allocation(io.env, cfg);
     const jobId = rm?.jobId() ?? cfg.str('SCR_JOB_ID');
     for (const line of announce(await leftOver(prefix, jobId, cfg.int('SCR_HALT_SECONDS')), prefix, jobId, false)) io.err(`scr prerun: ${line}\n`);
     const staleMode = cfg.bool('SCR_CLEAN_STALE') ? 'clean' : 'scan';

@@ -24,8 +24,8 @@ describe('batch-script commands', function () {
   it('srun, run and list-down-nodes outside an allocation exit 2 and say where to run them', () => {
     let r = scr(['srun', '-n', '2', 'true'], { env: env(), cwd: dir });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^scr srun: scr srun runs inside an allocation: SLURM_JOB_ID and SLURM_JOB_NODELIST are not set$/m);
-    assert.match(r.stderr, /^hint: .*salloc.*scr sim/m);
+    assert.match(r.stderr, /^scr srun: scr srun runs inside an allocation: SLURM_JOB_ID and SLURM_JOB_NODELIST are not set, nor those of another resource manager \(.*hostfile: SCR_HOSTFILE.*\)$/m);
+    assert.match(r.stderr, /^hint: .*interactive allocation.*scr sim/m);
     r = scr(['run', 'mpirun', '-np', '2', 'true'], { env: env(), cwd: dir });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /scr run runs inside an allocation/);

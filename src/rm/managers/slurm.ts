@@ -2,14 +2,16 @@
 // squeue (nodes Slurm took out of a --no-kill job) and sinfo (down, drained, failing or not
 // responding), the end time from squeue's remaining time, runs by srun (or mpirun) restricted to
 // chosen nodes, work on single nodes by `srun --overlap -w NODE` (or SCR_REMOTE_EXEC), and requeue
-// by scontrol. Talks to Slurm only through its commands, so any version with these options works.
-import { spawnSync } from 'node:child_process';
+// by scontrol, ending a launch's steps by scancel, the user's other jobs by squeue (scr clean).
+// Talks to Slurm only through its commands, so any version with these options works.
 import { basename } from 'node:path';
-import { compressHostlist, expandHostlist } from '../common/hostlist.js';
-import { collect, nodeResult } from './exec.js';
-import { launchGuarded } from './guarded.js';
-import { remoteExec } from './remote.js';
-import type { LaunchSpec, NodeResult, ResourceManager, Run } from './types.js';
+import { compressHostlist, expandHostlist } from '../../common/hostlist.js';
+import type { ResolvedConfig } from '../../config/resolve.js';
+import { collect, nodeResult } from '../exec.js';
+import { launchGuarded } from '../guarded.js';
+import { mpirunNodeArgs } from '../mpirun.js';
+import { remoteExec } from '../remote.js';
+import type { LaunchSpec, ManagerModule, NodeResult, ResourceManager, Run } from '../types.js';
 
 /** How long a query of slurmctld may take before it counts as unanswered. */
 const QUERY_MS = 15_000;
@@ -45,11 +47,6 @@ export function parseSinfo(out: string): Map<string, string> {
   return down;
 }
 
-/** Whether `mpirun` is MPICH's hydra (which takes -hosts) rather than Open MPI's (--host). */
-export function mpirunIsHydra(mpirun: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return /HYDRA/i.test(spawnSync(mpirun, ['--version'], { env, encoding: 'utf8', timeout: 10_000 }).stdout ?? '');
-}
-
 export class SlurmRM implements ResourceManager {
   readonly name = 'slurm';
   readonly #job: string;
@@ -57,6 +54,7 @@ export class SlurmRM implements ResourceManager {
   #steps = 0;
 
   constructor(private readonly env: NodeJS.ProcessEnv, private readonly remote?: string) {
+    // (remote: SCR_REMOTE_EXEC, how exec() reaches a node instead of srun --overlap)
     const job = env.SLURM_JOB_ID ?? env.SLURM_JOBID;
     const list = env.SLURM_JOB_NODELIST ?? env.SLURM_NODELIST;
     if (!job || !list) throw new SlurmError('not inside a Slurm allocation (SLURM_JOB_ID and SLURM_JOB_NODELIST are not set): run this in an sbatch script or an salloc shell');
@@ -104,10 +102,7 @@ export class SlurmRM implements ResourceManager {
       if (spec.ppn > 0) args.push(`--ntasks=${spec.nodes.length * spec.ppn}`, `--ntasks-per-node=${spec.ppn}`);
     } else {
       // mpirun in the allocation starts its daemons through srun; it is told the nodes and their slots.
-      const slots = spec.ppn > 0 ? spec.ppn : Number(this.env.SLURM_CPUS_ON_NODE) || 1;
-      const hosts = spec.nodes.map((n) => `${n}:${slots}`).join(',');
-      args.push(mpirunIsHydra(launcher, this.env) ? '-hosts' : '--host', hosts);
-      if (spec.ppn > 0) args.push('-np', String(spec.nodes.length * spec.ppn));
+      args.push(...mpirunNodeArgs(launcher, spec.nodes, spec.ppn, () => Number(this.env.SLURM_CPUS_ON_NODE) || 1, this.env));
     }
     // srun's step is found by its name, an mpirun's daemon steps (orted, hydra_pmi_proxy) as new
     // steps of those names (kill-plan.ts); every local process of the launch by the marker.
@@ -115,7 +110,7 @@ export class SlurmRM implements ResourceManager {
     return launchGuarded({
       cmd: launcher, args: [...args, ...spec.argv], graceSeconds: spec.graceSeconds ?? 60,
       env: { ...this.env, ...spec.env, SLURM_JOB_NAME: name, SCRLAUNCH_ID: mark },
-      plan: { slurmStep: { job: this.#job, name, daemons: !isSrun }, marker: `SCRLAUNCH_ID=${mark}` },
+      plan: { rm: { manager: 'slurm', data: { job: this.#job, name, daemons: !isSrun } satisfies SlurmSteps }, marker: `SCRLAUNCH_ID=${mark}` },
     });
   }
 
@@ -137,3 +132,53 @@ export class SlurmRM implements ResourceManager {
     await this.#query('scontrol', ['requeue', this.#job]);
   }
 }
+
+/** A launch's Slurm job steps: the job id and the steps' name; with `daemons`, also the steps of
+ * mpirun's daemons, except those in `before` (step ids that existed before the launch). */
+export interface SlurmSteps { job: string; name: string; daemons?: boolean; before?: string[] }
+
+/** The step names of MPI launchers' daemons started through srun (measured: Open MPI names them
+ * `orted`, MPICH's hydra `hydra_pmi_proxy`). */
+const DAEMON_STEPS = new Set(['orted', 'prted', 'hydra_pmi_proxy']);
+
+/** The job's steps as [id, name]. */
+export async function jobSteps(job: string, env: NodeJS.ProcessEnv): Promise<Array<[string, string]>> {
+  const q = await collect('squeue', ['-h', '-s', '-j', job, '-o', '%i|%j'], { env, timeoutMs: QUERY_MS });
+  if (q.code !== 0) return [];
+  return q.stdout.split('\n').filter(Boolean).map((l) => l.split('|') as [string, string]);
+}
+
+/** Signals the launch's steps (squeue finds their ids, scancel signals them, so the ranks get it
+ * from slurmstepd on their own nodes); how many. */
+export async function scancelSteps(step: SlurmSteps, signal: NodeJS.Signals, env: NodeJS.ProcessEnv): Promise<number> {
+  const ours = (id: string, name: string) => name === step.name || (step.daemons && DAEMON_STEPS.has(name) && !step.before?.includes(id));
+  const ids = (await jobSteps(step.job, env)).filter(([id, name]) => ours(id, name)).map(([id]) => id);
+  for (const id of ids) await collect('scancel', [`--signal=${signal.replace(/^SIG/, '')}`, id], { env, timeoutMs: QUERY_MS });
+  return ids.length;
+}
+
+/** The Slurm job ids squeue lists for this user (any state); null when squeue is not installed. */
+async function liveJobs(env: NodeJS.ProcessEnv): Promise<Set<string> | null> {
+  const r = await collect('squeue', ['-h', '-u', String(process.getuid?.() ?? ''), '-o', '%A'], { env, timeoutMs: 30_000 });
+  if (r.code === null && /ENOENT/.test(r.failure ?? '')) return null;
+  if (r.code !== 0) throw new SlurmError(`squeue failed: ${(r.stderr.trim().split('\n').at(-1) || r.failure || `exit ${r.code}`).trim()}`);
+  return new Set(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+}
+
+export const manager: ManagerModule = {
+  name: 'slurm',
+  title: 'Slurm',
+  order: 20,
+  needs: 'SLURM_JOB_ID and SLURM_JOB_NODELIST',
+  detect: (env) => Boolean((env.SLURM_JOB_ID || env.SLURM_JOBID) && (env.SLURM_JOB_NODELIST || env.SLURM_NODELIST)),
+  create: (env, cfg: ResolvedConfig) => new SlurmRM(env, cfg.optStr('SCR_REMOTE_EXEC') ?? undefined),
+  async signalLaunch(data, signal, env) { await scancelSteps(data as SlurmSteps, signal, env); },
+  // An mpirun's daemon steps are told from other steps of the job by being new.
+  async beforeLaunch(data, env) {
+    const d = data as SlurmSteps;
+    return d.daemons ? { ...d, before: (await jobSteps(d.job, env)).map(([id]) => id) } : d;
+  },
+  ownsJobId: (id) => /^\d+$/.test(id),
+  liveJobs,
+  queueCommand: 'squeue',
+};
