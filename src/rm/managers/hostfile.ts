@@ -27,9 +27,10 @@ export function parseHostfile(text: string, file = 'the hostfile'): Map<string, 
     const line = raw.replace(/#.*/, '').trim();
     if (!line) return;
     const m = /^([A-Za-z0-9_.-]+)(?::(\d+))?(?:\s+(.*))?$/.exec(line);
-    const opts = m?.[3]?.trim() ?? '';
-    const slotsOpt = /(?:^|\s)(?:slots|max[-_]slots)=(\d+)/.exec(opts);
-    if (!m || (opts && !slotsOpt)) throw new HostfileError(`${file}, line ${i + 1}: "${line}" is not a node ("n1", "n1 slots=4" or "n1:4")`);
+    const words = m?.[3]?.trim().split(/\s+/).filter(Boolean) ?? [];
+    const slotsOpt = words.map((w) => /^slots=(\d+)$/.exec(w)).find(Boolean);
+    // Open MPI's max_slots (max-slots) bounds oversubscription; it is read past, not counted.
+    if (!m || words.some((w) => !/^(slots|max[-_]slots)=\d+$/.test(w))) throw new HostfileError(`${file}, line ${i + 1}: "${line}" is not a node ("n1", "n1 slots=4" or "n1:4")`);
     const slots = Number(m[2] ?? slotsOpt?.[1] ?? 1);
     out.set(m[1]!, (out.get(m[1]!) ?? 0) + slots);
   });
