@@ -10,8 +10,11 @@ import type { ManagerModule } from './types.js';
 
 type Answer = { ids: Set<string> } | { missing: true } | { error: string };
 
-export async function jobQueue(env: NodeJS.ProcessEnv): Promise<JobQueue> {
-  const mods = (await managers()).filter((m) => m.ownsJobId && m.liveJobs && m.queueCommand);
+/** "a, b or c" */
+const either = (xs: string[]): string => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}` : xs[0] ?? '');
+
+export async function jobQueue(env: NodeJS.ProcessEnv, all?: readonly ManagerModule[]): Promise<JobQueue> {
+  const mods = (all ?? await managers()).filter((m) => m.ownsJobId && m.liveJobs && m.queueCommand);
   const asked = new Map<string, Promise<Answer>>();
   const ask = (m: ManagerModule): Promise<Answer> => {
     let a = asked.get(m.name);
@@ -37,7 +40,8 @@ export async function jobQueue(env: NodeJS.ProcessEnv): Promise<JobQueue> {
       }
       const answered = answers.filter(({ a }) => 'ids' in a);
       if (answered.length) return { state: 'ended', why: `${answered.map(({ m }) => m.queueCommand).join(' and ')} ${answered.length > 1 ? 'do' : 'does'} not list it: the job has ended` };
-      return { state: 'unknown', why: `a ${owners.map((m) => m.title).join(' or ')} job id, but ${owners.map((m) => m.queueCommand).join(' or ')} ${owners.length > 1 ? 'are' : 'is'} not available to ask: kept` };
+      const cmds = owners.map((m) => m.queueCommand!);
+      return { state: 'unknown', why: `a ${either(owners.map((m) => m.title))} job id, but ${cmds.length > 1 ? `none of ${cmds.join(', ')} is` : `${cmds[0]} is not`} available to ask: kept` };
     },
     errors: () => [...errors],
   };
