@@ -1,27 +1,28 @@
 // scr index: list the datasets in the prefix directory's index, set its current marker, drop an
-// entry, verify flushed datasets' files against the CRCs recorded in their rank maps, or rebuild
-// a dataset's missing files offline from the redundancy files a scavenge copied (src/pfs/build.ts).
+// entry, verify flushed datasets' files against the CRCs recorded in their rank maps (decided in
+// src/pfs/verify-index.ts), or rebuild a dataset's missing files offline from the redundancy files a
+// scavenge copied (src/pfs/build.ts). This file parses options and prints.
 import cliProgress from 'cli-progress';
 import { type BuildProgress, type BuildReport, buildDataset } from '../../pfs/build.js';
-import { byName, clearFailed, indexPath, type IndexEntry, markFailed, type PfsIndex, pfsDatasetDir, readIndex, updateIndex } from '../../pfs/index.js';
-import { failureOf, planVerify, runVerify, type VerifyResult } from '../../pfs/verify.js';
+import { byName, indexPath, type IndexEntry, type PfsIndex, pfsDatasetDir, readIndex, updateIndex } from '../../pfs/index.js';
+import { DatasetLookupError, findDataset, oldestFirst, type Progress, unfailDataset, verifyDatasets } from '../../pfs/verify-index.js';
 import { humanBytes } from '../../common/bytes.js';
 import { UserError } from '../errors.js';
 import { table, toJson } from '../output.js';
 import type { CommandSpec, Io } from '../spec.js';
 import { checkPrefixScr, existingPrefix } from '../prefix.js';
 
-const oldestFirst = (idx: PfsIndex): IndexEntry[] => Object.values(idx.datasets).sort((a, b) => a.id - b.id);
 const currentId = (idx: PfsIndex): number | undefined => (idx.current ? byName(idx, idx.current)?.id : undefined);
 /** The index's key for dataset `id` (the library keys by String(id); look rather than assume). */
 const keyOf = (idx: PfsIndex, id: number): string | undefined => Object.entries(idx.datasets).find(([, e]) => e.id === id)?.[0];
 
 /** The entry named `name`, or a UserError (exit 1) naming it and the names the index does know. */
 function find(idx: PfsIndex, name: string, prefix: string): IndexEntry {
-  const e = byName(idx, name);
-  if (e) return e;
-  const known = [...new Set(oldestFirst(idx).map((d) => d.name))];
-  throw new UserError(`no dataset named "${name}" in ${indexPath(prefix)}; ${known.length ? `known: ${known.join(', ')}` : 'the index has no datasets'}`, { exitCode: 1 });
+  try {
+    return findDataset(idx, name, prefix);
+  } catch (e) {
+    throw new UserError((e as Error).message, { exitCode: 1 });
+  }
 }
 
 function list(prefix: string, json: boolean, io: Io, idx: PfsIndex): number {
@@ -90,77 +91,68 @@ function fileBar(io: Io, total: number, what: string): cliProgress.SingleBar | u
     : undefined;
 }
 
-async function verify(prefix: string, name: string | undefined, io: Io): Promise<number> {
-  const idx = await readIndex(prefix);
-  let targets: IndexEntry[];
-  if (name !== undefined) {
-    const e = find(idx, name, prefix);
-    if (!e.flushed && !e.failed) throw new UserError(`"${name}" (id ${e.id}) is not flushed: there is nothing on the file system to verify yet`, { exitCode: 1 });
-    targets = [e];
-  } else {
-    targets = oldestFirst(idx).filter((e) => e.flushed);
-    if (!targets.length) {
-      io.out(`no flushed datasets to verify in ${indexPath(prefix)}\n`);
-      return 0;
-    }
-  }
-  // Read every rank map first, so the progress bar knows the total.
-  const plans = await Promise.all(targets.map((e) => planVerify(prefix, e.id)));
-  const bar = fileBar(io, plans.reduce((n, p) => n + p.files.length, 0), 'verifying');
-  bar?.start(plans.reduce((n, p) => n + p.files.length, 0), 0);
-  const results: VerifyResult[] = [];
+/** Runs a domain step, turning a lookup error (unknown dataset, nothing flushed) into exit 1. */
+async function looked<T>(p: Promise<T>, hint?: string): Promise<T> {
   try {
-    for (const p of plans) results.push(await runVerify(p, () => bar?.increment()));
-  } finally {
-    bar?.stop();
+    return await p;
+  } catch (e) {
+    if (e instanceof DatasetLookupError) throw new UserError(e.message, { exitCode: 1, ...(hint ? { hint } : {}) });
+    throw e;
+  }
+}
+
+/** Progress on a terminal: a bar over the files. */
+function barProgress(io: Io): Progress & { stop(): void } {
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    start: (n) => { bar = fileBar(io, n, 'verifying'); bar?.start(n, 0); },
+    tick: () => bar?.increment(),
+    stop: () => bar?.stop(),
+  };
+}
+
+async function verify(prefix: string, name: string | undefined, io: Io): Promise<number> {
+  const progress = barProgress(io);
+  let checks;
+  try { checks = await looked(verifyDatasets(prefix, name, progress)); } finally { progress.stop(); }
+  if (!checks.length) {
+    io.out(`no flushed datasets to verify in ${indexPath(prefix)}\n`);
+    return 0;
   }
   let damaged = 0;
-  for (const [k, plan] of plans.entries()) {
-    const e = targets[k]!;
-    const res = results[k]!;
-    const label = `"${e.name}" (id ${e.id})`;
-    const lines = plan.mapProblem ? [`${label}: ${plan.mapProblem} (${pfsDatasetDir(prefix, e.id)})`]
-      : res.problems.map((p) => `${label}: rank ${p.rank}: ${p.path}: ${p.message}`);
-    for (const l of lines) io.out(`${l}\n`);
-    const note = res.sizeOnly ? `; ${count(res.sizeOnly, 'file')} had no recorded CRC and ${res.sizeOnly === 1 ? 'was' : 'were'} checked for size only` : '';
-    const ranks = new Set(plan.files.map((j) => j.rank)).size;
-    if (!lines.length) {
-      io.out(`${label}: ok: ${count(plan.files.length, 'file')} of ${count(ranks, 'rank')} match${note}\n`);
+  for (const c of checks) {
+    const label = `"${c.entry.name}" (id ${c.entry.id})`;
+    for (const l of c.problems) io.out(`${label}: ${l}\n`);
+    const note = c.result.sizeOnly ? `; ${count(c.result.sizeOnly, 'file')} had no recorded CRC and ${c.result.sizeOnly === 1 ? 'was' : 'were'} checked for size only` : '';
+    const ranks = new Set(c.plan.files.map((j) => j.rank)).size;
+    if (!c.problems.length) {
+      io.out(`${label}: ok: ${count(c.plan.files.length, 'file')} of ${count(ranks, 'rank')} match${note}\n`);
       continue;
     }
     damaged++;
-    const bad = plan.mapProblem ? 'cannot be verified' : `${lines.length} of ${count(plan.files.length, 'file')} damaged`;
-    const before = (await readIndex(prefix)).datasets[String(e.id)];
-    const wasCurrent = !!before && before.name === (await readIndex(prefix)).current;
-    if (before) await markFailed(prefix, e.id, failureOf(plan, res));
-    // As a failed fetch does: a current marker naming a failed dataset would only mislead.
-    io.out(`${label}: ${bad}${note}; ${before ? 'marked failed in the index: restarts will skip it' : 'no longer in the index, so not marked'}` +
-      `${wasCurrent ? ' (it was current: the index has no current marker now)' : ''}\n`);
+    const bad = c.plan.mapProblem ? 'cannot be verified' : `${c.problems.length} of ${count(c.plan.files.length, 'file')} damaged`;
+    io.out(`${label}: ${bad}${note}; ${c.marked ? 'marked failed in the index: restarts will skip it' : 'no longer in the index, so not marked'}` +
+      `${c.wasCurrent ? ' (it was current: the index has no current marker now)' : ''}\n`);
   }
   return damaged ? 1 : 0;
 }
 
 /** --unfail: clears a failed mark once every file of the dataset matches its recorded CRC. */
 async function unfail(prefix: string, name: string, io: Io): Promise<number> {
-  const e = find(await readIndex(prefix), name, prefix);
-  const label = `"${e.name}" (id ${e.id})`;
-  if (!e.failed) {
+  const progress = barProgress(io);
+  let r;
+  try { r = await looked(unfailDataset(prefix, name, progress)); } finally { progress.stop(); }
+  const label = `"${r.entry.name}" (id ${r.entry.id})`;
+  if (r.state === 'not-failed') {
     io.out(`${label} is not marked failed: nothing to do\n`);
     return 0;
   }
-  if (!e.complete) throw new UserError(`${label} was never completely flushed, so there is nothing on the file system to restart from`, { exitCode: 1 });
-  const plan = await planVerify(prefix, e.id);
-  const bar = fileBar(io, plan.files.length, 'verifying');
-  bar?.start(plan.files.length, 0);
-  let res: VerifyResult;
-  try { res = await runVerify(plan, () => bar?.increment()); } finally { bar?.stop(); }
-  const problems = plan.mapProblem ? [`${plan.mapProblem} (${pfsDatasetDir(prefix, e.id)})`] : res.problems.map((p) => `rank ${p.rank}: ${p.path}: ${p.message}`);
-  if (problems.length) {
-    throw new UserError(`${label} stays marked failed: ${problems.join('; ')}`, { exitCode: 1, hint: 'repair or restore those files (or rebuild them with scr index --build), then run --unfail again' });
+  if (r.state === 'damaged') {
+    throw new UserError(`${label} stays marked failed: ${r.problems.join('; ')}`, { exitCode: 1, hint: 'repair or restore those files (or rebuild them with scr index --build), then run --unfail again' });
   }
-  await clearFailed(prefix, e.id);
-  const note = res.sizeOnly ? ` (${count(res.sizeOnly, 'file')} without a recorded CRC checked for size only)` : '';
-  io.out(`${label}: every file of ${count(new Set(plan.files.map((f) => f.rank)).size, 'rank')} matches its CRC${note}; the failed mark ` +
+  const e = r.entry;
+  const note = r.result.sizeOnly ? ` (${count(r.result.sizeOnly, 'file')} without a recorded CRC checked for size only)` : '';
+  io.out(`${label}: every file of ${count(new Set(r.plan.files.map((f) => f.rank)).size, 'rank')} matches its CRC${note}; the failed mark ` +
     `(${e.failure ? `${e.failure.message}, ${new Date(e.failure.at).toISOString()}` : 'no reason recorded'}) is cleared: restarts may use it again\n`);
   return 0;
 }
