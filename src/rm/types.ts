@@ -52,6 +52,8 @@ export interface ResourceManager {
   exec(nodes: string[], argv: string[], timeoutMs: number): Promise<NodeResult[]>;
   /** Puts the job back in the queue, if the manager can (the wrapper's --requeue). */
   requeue?(): Promise<void>;
+  /** The command requeue() runs, for messages ("scontrol requeue"). */
+  readonly requeueCommand?: string;
   /** The job's time limit in seconds; null when unlimited or unknown (the requeue guard). */
   timeLimit?(): Promise<number | null>;
 }

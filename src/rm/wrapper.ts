@@ -239,14 +239,14 @@ export async function runWrapped(o: WrapOptions): Promise<WrapResult> {
         o.say(`--requeue: the ${o.rm.name} resource manager cannot requeue a job`);
         await log('REQUEUE', { done: 0, why: `the ${o.rm.name} resource manager cannot requeue a job` });
       } else {
-        // Requeueing makes Slurm signal this process: nothing may write a halt after this point,
+        // Requeueing makes the manager (Slurm) signal this process: nothing may write a halt after this point,
         // and the job's last lines go to the log first.
         handlers();
         await removeOurs(prefix, ours?.reason);
         await log('REQUEUE', { done: 1 });
         await log('JOB_END', { code: result.code, runs: result.runs, hangs: result.hangs || undefined, seconds: (Date.now() - startedAt) / 1000, reason: result.reason });
         logged = true;
-        o.say('requeueing the job (scontrol requeue): it resumes from its checkpoint when it starts again');
+        o.say(`requeueing the job (${o.rm.requeueCommand ?? o.rm.name}): it resumes from its checkpoint when it starts again`);
         await o.rm.requeue();
         requeued = true;
       }

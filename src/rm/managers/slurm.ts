@@ -49,6 +49,7 @@ export function parseSinfo(out: string): Map<string, string> {
 
 export class SlurmRM implements ResourceManager {
   readonly name = 'slurm';
+  readonly requeueCommand = 'scontrol requeue';
   readonly #job: string;
   readonly #nodes: string[];
   #steps = 0;
