@@ -201,5 +201,36 @@ export function conformance(name: string, make: MakeFixture): void {
       const v = cli(['index', '--verify', cur.name]);
       assert.equal(v.code, 0, v.stdout + v.stderr);
     });
+
+    it('scr run with no relaunch left: the lost node is left out of the scavenge, which copies the other nodes\' caches and rebuilds its rank; scr postrun then has nothing left', async () => {
+      const log = join(job.prefix, '.scr', 'log');
+      const checkpoints = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0);
+      const r = await run(process.execPath, [SCR_BIN, 'run', ...fx.runArgs(4, 4), process.execPath, HEAT, ...HEAT_ARGS, '--step-ms', '150'],
+        { ...env, SCR_RUNS: '1' }, 200_000, async () => {
+          const end = Date.now() + 120_000;
+          while (checkpoints() < 2) {
+            if (Date.now() > end) throw new Error('fewer than 2 checkpoints after 120 s');
+            await sleep(100);
+          }
+          fx.markDown('n4', 'scr-test-failure');
+          killByEnv(['SCR_NODE_NAME=n4', `SCR_STANDIN_STATE=${state}`], 'SIGKILL');
+          loseNode(job, 'n4');
+        });
+      const out = `${r.stdout}\n${r.stderr}`;
+      assert.equal(r.code, 1, out.slice(-3000));
+      assert.match(out, /stopping: SCR_RUNS=1 launches used up/);
+      assert.match(out, /leaving out n4: \S/);
+      assert.doesNotMatch(out, /warning: node/, 'the dead node is not asked');
+      // Ranks 0-3 ran on n1-n4 (one each): rank 3's files are rebuilt from the others' redundancy.
+      const m = /scavenged (heat\.\d+): copied rank\(s\) 0,1,2, rebuilt rank\(s\) 3/.exec(out);
+      assert.ok(m, out.slice(-3000));
+      const idx = jsonOf<{ datasets: Array<{ name: string; flushed: boolean; current: boolean }> }>(cli(['index', '--json']));
+      assert.equal(idx.datasets.find((d) => d.current)?.name, m[1]);
+      const v = cli(['index', '--verify', m[1]!]);
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      const p = cli(['postrun']);
+      assert.equal(p.code, 0, p.stdout + p.stderr);
+      assert.match(p.stdout, /nothing to scavenge/);
+    });
   });
 }
