@@ -9,10 +9,15 @@ export const SCR_BIN = join(fileURLToPath(import.meta.url), '..', '..', '..', 's
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
-/** A clean environment: no SCR_* from the caller, and no system file unless the test gives one. */
+/** A resource manager's variables: a test's commands must not find an allocation the test process
+ * happens to run in. */
+const RM_VAR = /^(SLURM_|PBS_|LSB_|LSF_|FLUX_|SGE_|PE_HOSTFILE$|JOB_ID$|COBALT_)/;
+
+/** A clean environment: no SCR_* from the caller, no resource manager's variables, and no system
+ * file unless the test gives one. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SCR_') && !k.startsWith('SCRTEST_') && !k.startsWith('SLURM_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SCR_') && !k.startsWith('SCRTEST_') && !RM_VAR.test(k)) env[k] = v;
   return { ...env, ...extra };
 }
 
