@@ -117,6 +117,24 @@ export function conformance(name: string, make: MakeFixture): void {
     });
 
     const cli = (args: string[]) => scr(args, { env, cwd: job.prefix });
+
+    /** `scr run` of the heat example on 4 nodes with SCR_RUNS=`runs`; once 2 checkpoints are
+     * logged, `node` dies: the manager reports it down, its ranks are killed, its storage is gone. */
+    const runLosing = (node: string, runs: number): Promise<Ran> => {
+      const log = join(job.prefix, '.scr', 'log');
+      const checkpoints = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0);
+      return run(process.execPath, [SCR_BIN, 'run', ...fx.runArgs(4, 4), process.execPath, HEAT, ...HEAT_ARGS, '--step-ms', '150'],
+        { ...env, SCR_RUNS: String(runs) }, 200_000, async () => {
+          const end = Date.now() + 120_000;
+          while (checkpoints() < 2) {
+            if (Date.now() > end) throw new Error('fewer than 2 checkpoints after 120 s');
+            await sleep(100);
+          }
+          fx.markDown(node, 'scr-test-failure');
+          killByEnv([`SCR_NODE_NAME=${node}`, `SCR_STANDIN_STATE=${state}`], 'SIGKILL');
+          loseNode(job, node);
+        });
+    };
     const jsonOf = <T>(r: { code: number | null; stdout: string; stderr: string }): T => {
       try { return JSON.parse(r.stdout) as T; } catch { throw new Error(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`); }
     };
@@ -170,20 +188,7 @@ export function conformance(name: string, make: MakeFixture): void {
 
     it('scr run: a node lost mid-run is left out of the relaunch; the job restarts from the rebuilt checkpoint, ends as a run without failure, and is scavenged from every node', async () => {
       const want = await referenceChecksum(env);
-      const log = join(job.prefix, '.scr', 'log');
-      const checkpoints = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0);
-      const r = await run(process.execPath, [SCR_BIN, 'run', ...fx.runArgs(4, 4), process.execPath, HEAT, ...HEAT_ARGS, '--step-ms', '150'],
-        { ...env, SCR_RUNS: '2' }, 200_000, async () => {
-          const end = Date.now() + 120_000;
-          while (checkpoints() < 2) {
-            if (Date.now() > end) throw new Error('fewer than 2 checkpoints after 120 s');
-            await sleep(100);
-          }
-          // n3 dies: the manager reports it down, its ranks are killed, its storage is gone.
-          fx.markDown('n3', 'scr-test-failure');
-          killByEnv(['SCR_NODE_NAME=n3', `SCR_STANDIN_STATE=${state}`], 'SIGKILL');
-          loseNode(job, 'n3');
-        });
+      const r = await runLosing('n3', 2);
       const out = `${r.stdout}\n${r.stderr}`;
       assert.equal(r.code, 0, out.slice(-3000));
       const launches = readFileSync(join(state, 'mpmd.log'), 'utf8').trim().split('\n').map((l) => l.split(' ').map((c) => c.split(':')[0]));
@@ -203,19 +208,7 @@ export function conformance(name: string, make: MakeFixture): void {
     });
 
     it('scr run with no relaunch left: the lost node is left out of the scavenge, which copies the other nodes\' caches and rebuilds its rank; scr postrun then has nothing left', async () => {
-      const log = join(job.prefix, '.scr', 'log');
-      const checkpoints = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0);
-      const r = await run(process.execPath, [SCR_BIN, 'run', ...fx.runArgs(4, 4), process.execPath, HEAT, ...HEAT_ARGS, '--step-ms', '150'],
-        { ...env, SCR_RUNS: '1' }, 200_000, async () => {
-          const end = Date.now() + 120_000;
-          while (checkpoints() < 2) {
-            if (Date.now() > end) throw new Error('fewer than 2 checkpoints after 120 s');
-            await sleep(100);
-          }
-          fx.markDown('n4', 'scr-test-failure');
-          killByEnv(['SCR_NODE_NAME=n4', `SCR_STANDIN_STATE=${state}`], 'SIGKILL');
-          loseNode(job, 'n4');
-        });
+      const r = await runLosing('n4', 1);
       const out = `${r.stdout}\n${r.stderr}`;
       assert.equal(r.code, 1, out.slice(-3000));
       assert.match(out, /stopping: SCR_RUNS=1 launches used up/);
