@@ -69,13 +69,32 @@ export function localJobId(user: string, prefix: string): string {
   return `nojob-${createHash('sha256').update(`${user}\0${prefix}`).digest('hex').slice(0, 10)}`;
 }
 
-/** Grid Engine's job id is plain JOB_ID, a name too common to trust alone: taken only beside SGE_ROOT. */
+/** An LSF job's id: LSB_JOBID, and for an element of a job array (LSB_JOBINDEX not 0, every
+ * element sharing LSB_JOBID) `<id>.<index>`, so two elements on one node never share a cache. */
+export function lsfJobId(env: Env): string | undefined {
+  if (!env.LSB_JOBID) return undefined;
+  return env.LSB_JOBINDEX && env.LSB_JOBINDEX !== '0' ? `${env.LSB_JOBID}.${env.LSB_JOBINDEX}` : env.LSB_JOBID;
+}
+
+/** Grid Engine's job id is plain JOB_ID, a name too common to trust alone: taken only beside
+ * SGE_ROOT; an array task (SGE_TASK_ID a number; "undefined" otherwise) is `<id>.<task>`, Grid
+ * Engine's own spelling. */
 export function gridEngineJobId(env: Env): string | undefined {
-  return env.SGE_ROOT && env.JOB_ID ? env.JOB_ID : undefined;
+  if (!env.SGE_ROOT || !env.JOB_ID) return undefined;
+  return env.SGE_TASK_ID && /^\d+$/.test(env.SGE_TASK_ID) ? `${env.JOB_ID}.${env.SGE_TASK_ID}` : env.JOB_ID;
+}
+
+/** The job id of the resource manager the process runs under, if any (SCR_JOB_ID's default). */
+export function managerJobId(env: Env): string | undefined {
+  for (const v of JOB_ID_VARS) {
+    const id = v === 'LSB_JOBID' ? lsfJobId(env) : env[v];
+    if (id) return id;
+  }
+  return gridEngineJobId(env);
 }
 
 function defaultJobId(env: Env, ctx: DefaultContext): string {
-  const rm = JOB_ID_VARS.map((v) => env[v]).find((v) => v) ?? gridEngineJobId(env);
+  const rm = managerJobId(env);
   if (rm) return rm;
   return localJobId(String(ctx.get('SCR_USER_NAME') ?? ''), ctx.prefix);
 }
@@ -96,7 +115,7 @@ export const PARAMS: readonly ParamDef[] = [
   { name: 'SCR_USER_NAME', type: 'component', default: defaultUser, defaultDoc: '$USER, else the login name', readers: 'both',
     doc: 'User name in control and cache paths (<base>/<user>/scr.<jobid>).' },
   { name: 'SCR_JOB_ID', type: 'component', componentPrefix: 'scr.', default: defaultJobId,
-    defaultDoc: 'the resource manager\'s job id (SLURM_JOB_ID, LSB_JOBID, PBS_JOBID, FLUX_JOB_ID, COBALT_JOBID, or Grid Engine\'s JOB_ID when SGE_ROOT is set), else "nojob-" and 10 hex digits of the SHA-256 of SCR_USER_NAME and the absolute SCR_PREFIX (one id per user and prefix)', readers: 'both',
+    defaultDoc: 'the resource manager\'s job id (SLURM_JOB_ID, LSB_JOBID, PBS_JOBID, FLUX_JOB_ID, COBALT_JOBID, or Grid Engine\'s JOB_ID when SGE_ROOT is set; an LSF or Grid Engine array element adds .<index>), else "nojob-" and 10 hex digits of the SHA-256 of SCR_USER_NAME and the absolute SCR_PREFIX (one id per user and prefix)', readers: 'both',
     doc: 'Job id: names the job\'s control and cache directories (scr.<jobid>).' },
   { name: 'SCR_JOB_NAME', type: 'string', default: null, readers: 'both', doc: 'A name for the job, recorded in the index and the log.' },
   { name: 'SCR_NODE_NAME', type: 'component', componentPrefix: 'node.', default: (env) => env.SLURMD_NODENAME || hostname(), defaultDoc: '$SLURMD_NODENAME, else the hostname', readers: 'both',

@@ -12,6 +12,7 @@ import { JSRUN, LsfError, LsfRM, launchNode, manager, parseBhosts, parseDjobHost
   parseRunLimit, parseRunTime, parseTimeLeft } from '../../src/rm/managers/lsf.js';
 import { detectRM } from '../../src/rm/registry.js';
 import { cleanEnv, scr } from '../harness/cli.js';
+import { conformance } from '../harness/rm-conformance.js';
 import { LSF_JOB_ID, LSF_LAUNCH_NODE, type LsfFixture, lsfFixture, STANDIN_LSF } from '../harness/standin-lsf.js';
 
 const NODES = ['n1', 'n2', 'n3', 'n4'];
@@ -84,11 +85,11 @@ describe('LSF outputs', () => {
     assert.equal(parseRunTime('-'), null);
   });
 
-  it('live jobs: bjobs -o "jobid jobindex" lines; an array element counts as 123 and 123[4]; LSF ids are digits or 123[4]', () => {
-    assert.deepEqual([...parseLiveJobs('123     0\n124     4\n')].sort(), ['123', '124', '124[4]']);
+  it('live jobs: bjobs -o "jobid jobindex" lines; an array element counts as 124 and 124.4 (its caches\' id); LSF ids are digits or 124.4', () => {
+    assert.deepEqual([...parseLiveJobs('123     0\n124     4\n')].sort(), ['123', '124', '124.4']);
     assert.equal(parseLiveJobs('').size, 0);
     assert.equal(manager.ownsJobId!('123'), true);
-    assert.equal(manager.ownsJobId!('123[4]'), true);
+    assert.equal(manager.ownsJobId!('123.4'), true);
     assert.equal(manager.ownsJobId!('123.server'), false);
     assert.equal(manager.ownsJobId!('nojob-0123456789'), false);
   });
@@ -177,9 +178,10 @@ describe('LSF adapter against stand-in commands', function () {
     await assert.rejects(rm.requeue(), /brequeue 4242 failed: Job <4242>: No matching job found/);
   });
 
-  it('an array element is 4242[3] to LSF\'s commands and 4242 to SCR', async () => {
+  it('an array element is 4242[3] to LSF\'s commands and 4242.3 to SCR (the same as SCR_JOB_ID\'s default: elements never share a cache)', async () => {
     const rm = new LsfRM({ ...env, LSB_JOBINDEX: '3' });
-    assert.equal(rm.jobId(), LSF_JOB_ID);
+    assert.equal(rm.jobId(), `${LSF_JOB_ID}.3`);
+    assert.equal(loadConfig({ env: cleanEnv({ ...env, LSB_JOBINDEX: '3', SCR_SYSTEM_CONF: '/dev/null' }), cwd: tmpdir(), prefix: tmpdir() }).str('SCR_JOB_ID'), `${LSF_JOB_ID}.3`);
     await assert.rejects(rm.requeue(), /Job <4242\[3\]>: No matching job found/);
     assert.deepEqual(last('brequeue'), ['4242[3]']);
   });
@@ -325,3 +327,5 @@ describe('LSF through the CLI (stand-in commands)', function () {
     assert.deepEqual(jsrun.at(-1)!.slice(0, 7), ['--nrs', '3', '--rs_per_host', '1', '--tasks_per_rs', '1', '--exclude_hosts=n2']);
   });
 });
+
+conformance('lsf', lsfFixture);

@@ -6,7 +6,7 @@ import { humanBytes } from '../../common/bytes.js';
 import type { ResolvedConfig } from '../../config/resolve.js';
 import { loadConfig } from '../../config/resolve.js';
 import { type Base, removeJob, scanJobs, type Skipped } from '../../cache/stale-jobs.js';
-import { gridEngineJobId, JOB_ID_VARS } from '../../config/schema.js';
+import { managerJobId } from '../../config/schema.js';
 import { jobQueue } from '../../rm/job-queue.js';
 import { toJson } from '../output.js';
 import type { CommandSpec } from '../spec.js';
@@ -39,7 +39,7 @@ export async function cleanNode(cfg: ResolvedConfig, env: NodeJS.ProcessEnv, dry
   const user = cfg.str('SCR_USER_NAME');
   // The job this runs in is never stale, whatever squeue says; nor is the configured job id (outside
   // a resource manager, the prefix's own nojob-… id, whose cache the next run there restores from).
-  const current = [...JOB_ID_VARS.map((v) => env[v]), gridEngineJobId(env), env.SCR_JOB_ID, cfg.str('SCR_JOB_ID')].filter((x): x is string => Boolean(x));
+  const current = [managerJobId(env), env.SCR_JOB_ID, cfg.str('SCR_JOB_ID')].filter((x): x is string => Boolean(x));
   const scan = await scanJobs(basesOf(cfg), user, { current, queue: await jobQueue(env) });
   const report: CleanReport = { node: cfg.str('SCR_NODE_NAME'), user, dryRun, stale: [], kept: [], skipped: scan.skipped,
     problems: scan.queueError ? [scan.queueError] : [] };

@@ -12,15 +12,16 @@
 //    ranks, so it is dropped only when it looks like a launch node (one slot, others after it)
 //    and jsrun is installed (Job Step Manager: a CORAL-style system).
 //  - Job arrays. Every element of array 123 has LSB_JOBID=123 and its own LSB_JOBINDEX. The job id
-//    is LSB_JOBID alone, as SCR's scr_env and SCR_JOB_ID's default have it, so the library, the
-//    run wrapper and scr postrun name the same cache directories; an element's id for LSF's
-//    commands is 123[4] (bjobs, brequeue).
+//    of element 4 is 123.4 (lsfJobId, as SCR_JOB_ID's default has it, so the library, the run
+//    wrapper and scr postrun name the same cache directories, and two elements on one node never
+//    share one); for LSF's commands it is 123[4] (bjobs, brequeue).
 //  - Down hosts: `bhosts -w` (wide: no truncated host names, the closed_* reasons spelled out) is in
 //    every LSF since 6.x, where `bhosts -o` and `-json` came with 10.1 fix packs.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import type { ResolvedConfig } from '../../config/resolve.js';
+import { lsfJobId } from '../../config/schema.js';
 import { type Collected, collect, nodeResult } from '../exec.js';
 import { launchGuarded } from '../guarded.js';
 import { mpirunNodeArgs } from '../mpirun.js';
@@ -134,14 +135,14 @@ export function parseTimeLeft(line: string): number | null {
 }
 
 /** This user's unfinished jobs from `bjobs -u USER -noheader -o "jobid jobindex"` (index 0: not an
- * array element). An element counts as 123[4] and as 123 (the job id its caches are named by). */
+ * array element). An element counts as 123.4 (the job id its caches are named by) and as 123. */
 export function parseLiveJobs(out: string): Set<string> {
   const ids = new Set<string>();
   for (const line of out.split('\n')) {
     const [id, index] = line.trim().split(/\s+/);
     if (!id || !/^\d+$/.test(id)) continue;
     ids.add(id);
-    if (index && index !== '0') ids.add(`${id}[${index}]`);
+    if (index && index !== '0') ids.add(`${id}.${index}`);
   }
   return ids;
 }
@@ -182,7 +183,7 @@ export class LsfRM implements ResourceManager {
     // (remote: SCR_REMOTE_EXEC, how exec() reaches a host instead of blaunch)
     const job = env.LSB_JOBID;
     if (!job) throw new LsfError('not inside an LSF job (LSB_JOBID is not set): run this in a bsub batch script or a bsub -Is shell');
-    this.#job = job;
+    this.#job = lsfJobId(env)!;
     const index = env.LSB_JOBINDEX;
     this.#lsfJob = index && index !== '0' ? `${job}[${index}]` : job;
     const all = hostsOf(env);
@@ -288,7 +289,7 @@ export const manager: ManagerModule = {
   create: (env, cfg: ResolvedConfig) => new LsfRM(env, cfg.optStr('SCR_REMOTE_EXEC') ?? undefined),
   launchers: { jsrun: JSRUN },
   // LSF job ids are digits; an array element is 123[4].
-  ownsJobId: (id) => /^\d+(?:\[\d+\])?$/.test(id),
+  ownsJobId: (id) => /^\d+(?:\.\d+)?$/.test(id),
   liveJobs,
   queueCommand: 'bjobs',
 };

@@ -106,11 +106,12 @@ describe('scr clean, and stale caches in scr prerun and scr sim', function () {
     assert.ok(has(id) && !has('nojob-0123456789'));
   });
 
-  it('a Slurm job id is kept when squeue cannot be asked (not installed here: PATH without it)', () => {
+  it('a Slurm job id is kept when squeue cannot be asked (not installed here: PATH without it; nor any other manager\'s queue owning digits)', () => {
     job('4242', 100);
     const r = scr(['clean'], { env: env({ PATH: join(dir, 'nobin') }), cwd: dir });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^kept job 4242: 100 B \(a Slurm job id, but squeue is not available to ask: kept\)$/m);
+    // Digits are Slurm's ids, and LSF's and Grid Engine's too: every such manager's queue is named.
+    assert.match(r.stdout, /^kept job 4242: 100 B \(a Slurm(, [\w ]+)*( or [\w ]+)? job id, but (squeue is not|none of squeue(, \w+)+ is) available to ask: kept\)$/m);
     assert.ok(has('4242'));
   });
 

@@ -69,6 +69,15 @@ describe('config: the default job id outside a resource manager', () => {
     assert.equal(s.load({ USER: 'alice', SLURM_JOB_ID: '', PBS_JOBID: '9' }).str('SCR_JOB_ID'), '9', 'an empty variable is not an id');
   });
 
+  it('array elements of LSF and Grid Engine (which share one job id) get their own: <id>.<index>; Grid Engine\'s JOB_ID only beside SGE_ROOT', () => {
+    const s = sb();
+    assert.equal(s.load({ USER: 'a', LSB_JOBID: '12', LSB_JOBINDEX: '0' }).str('SCR_JOB_ID'), '12');
+    assert.equal(s.load({ USER: 'a', LSB_JOBID: '12', LSB_JOBINDEX: '7' }).str('SCR_JOB_ID'), '12.7');
+    assert.equal(s.load({ USER: 'a', SGE_ROOT: '/sge', JOB_ID: '31', SGE_TASK_ID: 'undefined' }).str('SCR_JOB_ID'), '31');
+    assert.equal(s.load({ USER: 'a', SGE_ROOT: '/sge', JOB_ID: '31', SGE_TASK_ID: '2' }).str('SCR_JOB_ID'), '31.2');
+    assert.match(s.load({ USER: 'a', JOB_ID: '31' }).str('SCR_JOB_ID'), /^nojob-/, 'a JOB_ID alone is not Grid Engine\'s');
+  });
+
   it('an explicit SCR_JOB_ID wins over both', () => {
     const s = sb();
     assert.equal(s.load({ USER: 'alice', SCR_JOB_ID: 'mine' }).str('SCR_JOB_ID'), 'mine');
