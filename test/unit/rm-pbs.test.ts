@@ -202,6 +202,16 @@ describe('PBS adapter against stand-in PBS commands', () => {
     assert.ok(c.some((x) => x.cmd === 'qstat' && x.args.join(' ') === `-f ${PBS_JOB_ID}`));
   });
 
+  it('a long exec_host, wrapped by qstat, is read whole: only the released node is missing', async () => {
+    const names = [1, 2, 3, 4, 5, 6].map((i) => `compute-node-00000${i}.cluster.example.org`);
+    const f2 = pbsFixture(join(dir, 'long'), names);
+    writeFileSync(join(dir, 'long', 'released'), `${names[4]}\n`);
+    const rm = new PbsRM({ ...env, ...f2.env });
+    assert.deepEqual([...await rm.downNodes()], [[names[4], 'no longer in the job\'s exec_host (PBS released it from the job)']]);
+    const shown = readFileSync(join(dir, 'long', 'calls.log'), 'utf8');
+    assert.ok(shown.includes('"-f"'));
+  });
+
   it('end time and time limit from the walltime; null without a limit', async () => {
     const rm = new PbsRM(env);
     const now = Date.now() / 1000;

@@ -2,7 +2,7 @@
 // PBS_JOBID / PBS_NODEFILE, down nodes from `pbsnodes -l` (nodes PBS marked down or offline) and
 // from the job's exec_host in `qstat -f` (nodes PBS released from the job), the end time from the
 // job's walltime limit and use, runs by the MPI's own mpiexec pointed at chosen nodes, work on one
-// node by `pbsdsh -n INDEX` (or SCR_REMOTE_EXEC), and the user's jobs by `qstat -t` (scr clean).
+// node by `pbsdsh -n INDEX` (or SCR_REMOTE_EXEC), and the jobs still known by `qstat -t` (scr clean).
 // Talks to PBS only through its commands, in forms both PBS Professional and Torque accept.
 //
 // Node names are kept as PBS_NODEFILE writes them (short names or FQDNs, whichever the site's
@@ -222,7 +222,7 @@ export class PbsRM implements ResourceManager {
     return r.stdout;
   }
 
-  #job_full(): Promise<Map<string, string>> {
+  #jobAttributes(): Promise<Map<string, string>> {
     return this.#query('qstat', ['-f', this.#job]).then(parseQstatFull);
   }
 
@@ -236,7 +236,7 @@ export class PbsRM implements ResourceManager {
     // `pbsnodes -l` rather than `-a` or `-F json`: both PBS Professional and Torque have it, it
     // lists only the marked nodes (not every node of the site), and its one-line form has not
     // changed in either; -F json exists only in PBS Professional.
-    const [marked, attrs] = await Promise.all([this.#query('pbsnodes', ['-l']), this.#job_full()]);
+    const [marked, attrs] = await Promise.all([this.#query('pbsnodes', ['-l']), this.#jobAttributes()]);
     const down = new Map<string, string>();
     for (const [name, why] of parsePbsnodesList(marked)) {
       const node = sameNode(name, this.#slots.keys());
@@ -253,12 +253,12 @@ export class PbsRM implements ResourceManager {
   }
 
   async endTime(): Promise<number | null> {
-    return endFromQstat(await this.#job_full(), Math.floor(Date.now() / 1000));
+    return endFromQstat(await this.#jobAttributes(), Math.floor(Date.now() / 1000));
   }
 
   /** The job's walltime limit in seconds (Resource_List.walltime); null when it has none. */
   async timeLimit(): Promise<number | null> {
-    return parseDuration((await this.#job_full()).get('Resource_List.walltime'));
+    return parseDuration((await this.#jobAttributes()).get('Resource_List.walltime'));
   }
 
   launch(spec: LaunchSpec): Run {
