@@ -252,11 +252,13 @@ describe('PBS adapter against stand-in PBS commands', () => {
 
   it('runs a command on each node with pbsdsh -n, SCR_NODE_NAME and SCR_JOB_ID set, the task\'s status kept', async () => {
     fx.markDown('n4', 'Node failed to respond to ping');
-    const rm = new PbsRM({ ...env, SCR_PREFIX: '/p q' });
-    const argv = [process.execPath, '-e', 'console.log(process.env.SCR_NODE_NAME + "|" + process.env.SCR_JOB_ID + "|" + process.env.SCR_PREFIX); process.exit(process.env.SCR_NODE_NAME === "n2" ? 4 : 0)'];
+    // pbsdsh's task gets the job's environment, not the caller's: SCR_* arrive as env words, other
+    // variables of the caller's (OTHER) do not.
+    const rm = new PbsRM({ ...env, SCR_PREFIX: '/p q', OTHER: 'x' });
+    const argv = [process.execPath, '-e', 'console.log([process.env.SCR_NODE_NAME, process.env.SCR_JOB_ID, process.env.SCR_PREFIX, process.env.OTHER].join("|")); process.exit(process.env.SCR_NODE_NAME === "n2" ? 4 : 0)'];
     const res = await rm.exec(['n1', 'n2', 'n4', 'n9'], argv, 20_000);
     assert.deepEqual(res.map((r) => [r.node, r.code, r.stdout.trim()]), [
-      ['n1', 0, `n1|${PBS_JOB_ID}|/p q`], ['n2', 4, `n2|${PBS_JOB_ID}|/p q`], ['n4', null, ''], ['n9', null, '']]);
+      ['n1', 0, `n1|${PBS_JOB_ID}|/p q|`], ['n2', 4, `n2|${PBS_JOB_ID}|/p q|`], ['n4', null, ''], ['n9', null, '']]);
     assert.match(res[2]!.stderr, /error 17000 on spawn/);
     assert.match(res[3]!.stderr, /n9 is not in this job's PBS_NODEFILE/);
     // (in parallel: the log's order is the stand-ins' start order)
