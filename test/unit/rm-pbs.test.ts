@@ -151,6 +151,12 @@ describe('PBS outputs', () => {
     assert.equal(tm.code, null);
     assert.match(tm.stderr, /tm_init failed.*\n.*\(exit 1\)/);
     assert.equal(pbsdshResult('n3', { code: null, stdout: '', stderr: '', failure: 'no answer in 5 s' }).code, null);
+    // The relay's report wins over pbsdsh's (which saw only the relay); a timed-out run keeps what
+    // the relay sent so far and has no code.
+    const relayed = pbsdshResult('n1', { code: 0, stdout: '', stderr: '' }, { stdout: '{"ok":true}\n', stderr: 'w\n', code: 2 });
+    assert.deepEqual(relayed, { node: 'n1', code: 2, stdout: '{"ok":true}\n', stderr: 'w\n' });
+    const late = pbsdshResult('n1', { code: null, stdout: '', stderr: '', failure: 'no answer in 5 s' }, { stdout: 'part', stderr: '' });
+    assert.deepEqual([late.code, late.stdout, late.stderr], [null, 'part', 'no answer in 5 s']);
     // Torque reports the status on stderr, the task by its number.
     const torque = pbsdshResult('n1', { code: 0, stdout: 'out\n', stderr: 'warn\npbsdsh: task 2 exit status 5\n' });
     assert.deepEqual([torque.code, torque.stdout, torque.stderr], [5, 'out\n', 'warn\n']);
@@ -260,6 +266,8 @@ describe('PBS adapter against stand-in PBS commands', () => {
     assert.deepEqual(res.map((r) => [r.node, r.code, r.stdout.trim()]), [
       ['n1', 0, `n1|${PBS_JOB_ID}|/p q|`], ['n2', 4, `n2|${PBS_JOB_ID}|/p q|`], ['n4', null, ''], ['n9', null, '']]);
     assert.match(res[2]!.stderr, /error 17000 on spawn/);
+    // The command's output came back through the relay: the task's own went to the job's output file.
+    assert.ok(!existsSync(join(dir, 'job.o')) || !readFileSync(join(dir, 'job.o'), 'utf8').includes('|'));
     assert.match(res[3]!.stderr, /n9 is not in this job's PBS_NODEFILE/);
     // (in parallel: the log's order is the stand-ins' start order)
     const dsh = calls().filter((x) => x.cmd === 'pbsdsh').sort((a, b) => Number(a.args[1]) - Number(b.args[1]));
