@@ -121,7 +121,7 @@ export function endFromQstat(attrs: Map<string, string>, now: number): number | 
 }
 
 /** Node states that mean "do not run here" (PBS Professional: down, offline, state-unknown, stale,
- * unresolvable; Torque: down, offline, unknown). */
+ * unresolvable; Torque's `pbsnodes -l` lists down, offline and state-unknown nodes). */
 const BAD_STATES = new Set(['down', 'offline', 'state-unknown', 'unknown', 'stale', 'unresolvable']);
 
 /** Down nodes from `pbsnodes -l` (one line per marked node: name, state list, then PBS
