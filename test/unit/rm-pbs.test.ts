@@ -20,6 +20,7 @@ import {
 } from '../../src/rm/managers/pbs.js';
 import { cleanEnv, scr } from '../harness/cli.js';
 import { PBS_JOB_ID, pbsFixture, type PbsFixture } from '../harness/standin-pbs.js';
+import { conformance } from '../harness/rm-conformance.js';
 
 /** `qstat -f` of a running PBS Professional job, in display_statjob's format: exec_host and
  * Variable_List are long enough to be wrapped by prt_attr (at commas, else mid-word, "\n\t"). */
@@ -385,3 +386,5 @@ describe('PBS batch-script commands through the CLI', () => {
     assert.equal(dsh.length, 2);
   });
 });
+
+conformance('pbs', pbsFixture);

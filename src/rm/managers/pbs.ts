@@ -21,17 +21,16 @@
 //
 // A TM task's output goes where PBS sends the job's (its output file), not reliably back to
 // pbsdsh: Torque brings stdout back only with -o, and PBS Professional's pbsdsh has no such path.
-// So the task pbsdsh starts is a small relay (`node -e`, the same node binary as this process)
-// that runs the command and sends its stdout, stderr and exit status back over TCP to this
-// process; pbsdsh's own report is used only when the relay never answered.
-import { randomBytes } from 'node:crypto';
+// So the task pbsdsh starts is a small relay (src/rm/relay.ts) that runs the command and sends its
+// stdout, stderr and exit status back over TCP to this process; pbsdsh's own report is used only
+// when the relay never answered.
 import { readFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { ResolvedConfig } from '../../config/resolve.js';
 import { collect, type Collected, nodeResult } from '../exec.js';
 import { launchGuarded } from '../guarded.js';
 import { mpirunNodeArgs } from '../mpirun.js';
+import { RELAY, type Relayed, RelayServer } from '../relay.js';
 import { remoteExec, scrSettings } from '../remote.js';
 import type { LaunchSpec, ManagerModule, NodeResult, ResourceManager, Run } from '../types.js';
 
@@ -181,9 +180,6 @@ function sameNode(node: string, names: Iterable<string>): string | undefined {
  * src/cmds/pbsdsh.c). */
 const TASK_STATUS = /^\S*pbsdsh\S*: task (?:0x[0-9A-Fa-f]+|\d+) exit status (-?\d+)\n?/m;
 
-/** What the relay on a node sent back: the command's output and, once it ended, its exit status. */
-export interface Relayed { stdout: string; stderr: string; code?: number }
-
 /** What a `pbsdsh` run on `node` comes to: the command's exit status and output as its relay sent
  * them, else the task's exit status as pbsdsh reports it, or null when pbsdsh could not start it
  * (not under PBS, MoM unreachable, spawn failed) or did not answer in time. */
@@ -199,91 +195,6 @@ export function pbsdshResult(node: string, r: Collected, relayed?: Relayed): Nod
     node, code: Number((out ?? err)?.[1] ?? 0),
     stdout: out ? r.stdout.replace(TASK_STATUS, '') : r.stdout, stderr: err ? r.stderr.replace(TASK_STATUS, '') : r.stderr,
   };
-}
-
-/** The relay pbsdsh starts on a node (`node -e RELAY HOST PORT TOKEN cmd args…`): it runs the
- * command (with a PATH search, which tm_spawn does not do) and sends back, as JSON lines after the
- * token, base64 chunks of its stdout (`o`) and stderr (`e`), then its exit status (`x`). */
-export const RELAY = [
-  "const net = require('net'), { spawn } = require('child_process'), os = require('os');",
-  'const [host, port, token, cmd, ...args] = process.argv.slice(1);',
-  'let ended = false;',
-  'const s = net.connect(Number(port), host, () => {',
-  "  s.write(token + '\\n');",
-  "  const send = (k, v) => s.write(JSON.stringify([k, v]) + '\\n');",
-  "  const end = (code) => { if (!ended) { ended = true; s.end(JSON.stringify(['x', code]) + '\\n'); } };",
-  "  const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });",
-  "  c.stdout.on('data', (d) => send('o', d.toString('base64')));",
-  "  c.stderr.on('data', (d) => send('e', d.toString('base64')));",
-  "  c.on('error', (e) => { send('e', Buffer.from(cmd + ': ' + e.message + '\\n').toString('base64')); end(127); });",
-  "  c.on('close', (code, sig) => end(code ?? 128 + (os.constants.signals[sig] || 0)));",
-  '});',
-  "s.on('error', (e) => { process.stderr.write('scr relay to ' + host + ':' + port + ': ' + e.message + '\\n'); process.exit(255); });",
-].join('\n');
-
-/** One relay's results as they arrive. */
-interface RelayRun { out: Buffer[]; err: Buffer[]; code?: number; done: Promise<void>; finish: () => void }
-
-/** Where relays send their results: a TCP listener on this host, for one exec(). */
-class RelayServer {
-  readonly #runs = new Map<string, RelayRun>();
-  readonly #sockets = new Set<Socket>();
-  readonly #server = createServer((sock) => this.#accept(sock));
-
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, () => resolve((this.#server.address() as { port: number }).port));
-    });
-  }
-
-  /** A token for one node's relay. */
-  expect(node: string): string {
-    const token = `${node}.${randomBytes(8).toString('hex')}`;
-    let finish!: () => void;
-    const done = new Promise<void>((r) => { finish = r; });
-    this.#runs.set(token, { out: [], err: [], done, finish });
-    return token;
-  }
-
-  #accept(sock: Socket): void {
-    this.#sockets.add(sock);
-    let buf = '';
-    let run: RelayRun | undefined;
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => {
-      buf += d;
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!run) {
-          run = this.#runs.get(line);
-          if (!run) { sock.destroy(); return; } // not one of ours
-          continue;
-        }
-        const [k, v] = JSON.parse(line) as [string, string | number];
-        if (k === 'o') run.out.push(Buffer.from(v as string, 'base64'));
-        else if (k === 'e') run.err.push(Buffer.from(v as string, 'base64'));
-        else if (k === 'x') { run.code = v as number; run.finish(); }
-      }
-    });
-    sock.on('close', () => { this.#sockets.delete(sock); run?.finish(); });
-    sock.on('error', () => undefined);
-  }
-
-  /** What the relay for `token` sent, once it ended or `graceMs` after pbsdsh did (its last lines
-   * may still be on the way); undefined when it never connected. */
-  async result(token: string, graceMs: number): Promise<Relayed | undefined> {
-    const run = this.#runs.get(token)!;
-    await Promise.race([run.done, new Promise((r) => setTimeout(r, graceMs).unref())]);
-    if (run.code === undefined && !run.out.length && !run.err.length) return undefined;
-    return { stdout: Buffer.concat(run.out).toString('utf8'), stderr: Buffer.concat(run.err).toString('utf8'), ...(run.code !== undefined ? { code: run.code } : {}) };
-  }
-
-  close(): void {
-    for (const s of this.#sockets) s.destroy();
-    this.#server.close();
-  }
 }
 
 /** Which PBS `pbsnodes --version` output names: Torque prints `version: X` (on stderr). */
