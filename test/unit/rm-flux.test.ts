@@ -167,9 +167,13 @@ describe('Flux adapter on the stand-in', function () {
     await manager.signalLaunch!({ name }, 'SIGKILL', env);
     await until(() => !alive(job.pid) || undefined, 10_000, 'the job ended');
     const c = calls(state).map((x) => x.args.join(' '));
-    assert.ok(c.includes(`jobs -n --name=${name} -o {id}`), c.join('\n'));
+    assert.ok(c.includes(`jobs -n --name=${name} -o {id.f58}`), c.join('\n'));
     assert.ok(c.includes(`cancel ${job.id}`), c.join('\n'));
     await run.done;
+    // A launch whose job is gone: nothing to signal, and no flux cancel of a stale id.
+    const before = calls(state).length;
+    await manager.signalLaunch!({ name }, 'SIGTERM', env);
+    assert.deepEqual(calls(state).slice(before).map((x) => x.args[0]), ['jobs']);
   });
 
   it('kill(SIGTERM) reaches the job through flux job kill; the run ends', async () => {
@@ -223,7 +227,7 @@ describe('Flux adapter on the stand-in', function () {
     writeFileSync(join(state, 'parent-jobs'), 'ƒ3Qq9kz\n');
     const ids = await manager.liveJobs!(env);
     assert.ok(ids!.has(FLUX_BATCH_ID) && ids!.has('ƒ3Qq9kz') && ids!.has('f3Qq9kz'));
-    assert.deepEqual(calls(state).at(-1)!.args, ['--parent', 'jobs', '-n', '--filter=pending,running', '-o', '{id}']);
+    assert.deepEqual(calls(state).at(-1)!.args, ['--parent', 'jobs', '-n', '--filter=pending,running', '-o', '{id.f58}']);
     assert.equal(await manager.liveJobs!({ ...env, PATH: '/nonexistent' }), null);
     writeFileSync(join(state, 'fail'), 'flux\n');
     await assert.rejects(manager.liveJobs!(env), /flux jobs failed: flux-jobs: ERROR: Unable to connect to Flux/);

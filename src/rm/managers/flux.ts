@@ -64,14 +64,15 @@ export function parseR(text: string): { start: number | null; expiration: number
 }
 
 /** Flux job ids in F58 form (ƒ, or f where the locale cannot show ƒ, then base58 digits), the
- * form of FLUX_ENCLOSING_ID and of `flux jobs -o {id}` (flux-environment(7)). */
+ * form of FLUX_ENCLOSING_ID and of `flux jobs -o {id.f58}` (flux-environment(7)). */
 const F58 = /^[ƒf][1-9A-HJ-NP-Za-km-z]+$/;
 export function isFluxJobId(id: string): boolean { return F58.test(id); }
 
 /** Both spellings of an F58 id, so a directory named under one locale matches a listing in another. */
 function f58Forms(id: string): string[] { return F58.test(id) ? [`ƒ${id.slice(1)}`, `f${id.slice(1)}`] : [id]; }
 
-/** The ids `flux jobs -n -o '{id}'` prints, one a line. */
+/** The ids `flux jobs -n -o '{id.f58}'` prints, one a line. ({id.f58}, not {id}: older flux-core
+ * printed {id} in decimal, flux-jobs(1) of those versions.) */
 export function parseJobIds(out: string): string[] {
   return out.split('\n').map((l) => l.trim()).filter(Boolean);
 }
@@ -200,7 +201,7 @@ export class FluxRM implements ResourceManager {
 
 /** The ids of the launch's active jobs (`flux jobs --name`: pending and running by default). */
 async function launchJobs(l: FluxLaunch, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const r = await flux(['jobs', '-n', `--name=${l.name}`, '-o', '{id}'], env);
+  const r = await flux(['jobs', '-n', `--name=${l.name}`, '-o', '{id.f58}'], env);
   return r.code === 0 ? parseJobIds(r.stdout) : [];
 }
 
@@ -215,7 +216,7 @@ async function signalLaunch(data: unknown, signal: NodeJS.Signals, env: NodeJS.P
 /** This user's active jobs where job ids of batch jobs live: the enclosing instance (`flux --parent`
  * is the instance itself at the top). Null when flux is not installed. */
 async function liveJobs(env: NodeJS.ProcessEnv): Promise<Set<string> | null> {
-  const r = await flux(['--parent', 'jobs', '-n', '--filter=pending,running', '-o', '{id}'], env, 30_000);
+  const r = await flux(['--parent', 'jobs', '-n', '--filter=pending,running', '-o', '{id.f58}'], env, 30_000);
   if (r.code === null && /ENOENT/.test(r.failure ?? '')) return null;
   if (r.code !== 0) throw new FluxError(`flux jobs failed: ${(r.stderr.trim().split('\n').at(-1) || r.failure || `exit ${r.code}`).trim()}`);
   return new Set(parseJobIds(r.stdout).flatMap(f58Forms));
