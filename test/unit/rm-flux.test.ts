@@ -14,6 +14,7 @@ import { parseLauncherArgs } from '../../src/rm/launcher-args.js';
 import { FLUX_RUN, FluxRM, isFluxJobId, manager, parseJobIds, parseR, parseResourceStatus } from '../../src/rm/managers/flux.js';
 import { detectRM } from '../../src/rm/registry.js';
 import { cleanEnv, scr } from '../harness/cli.js';
+import { conformance } from '../harness/rm-conformance.js';
 import { FLUX_BATCH_ID, FLUX_STANDIN, fluxFixture, type FluxFixture } from '../harness/standin-flux.js';
 
 const calls = (state: string) => readFileSync(join(state, 'calls.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cmd: string; args: string[] });
@@ -289,3 +290,7 @@ describe('Flux batch-script commands on the stand-in', function () {
     assert.ok(execs.includes('0') && execs.includes('1'), JSON.stringify(execs));
   });
 });
+
+// The behaviour every adapter shares (test/harness/rm-conformance.ts), over the Flux stand-in; in a
+// describe of its own so that --grep Flux selects it.
+describe('Flux conformance', () => conformance('flux', fluxFixture));
