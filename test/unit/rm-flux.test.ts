@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/resolve.js';
 import { parseLauncherArgs } from '../../src/rm/launcher-args.js';
-import { FLUX_RUN, FluxRM, isFluxJobId, manager, parseJobIds, parseR, parseResourceStatus } from '../../src/rm/managers/flux.js';
+import { FLUX_RUN, FluxRM, isFluxJobId, manager, parseJobIds, parseJobTimes, parseR, parseResourceStatus } from '../../src/rm/managers/flux.js';
 import { detectRM } from '../../src/rm/registry.js';
 import { cleanEnv, scr } from '../harness/cli.js';
 import { conformance } from '../harness/rm-conformance.js';
@@ -44,6 +44,13 @@ describe('Flux outputs', () => {
     assert.equal(down.get('n8'), 'Flux state drained* (offline): node died');
     assert.equal(down.get('n4'), 'Flux state exclude');
     assert.equal(down.get('n10'), 'Flux state torpid');
+  });
+
+  it('job times: {expiration}|{duration} as Python floats; 0 or inf is no limit; nothing listed is undefined', () => {
+    assert.deepEqual(parseJobTimes('1700003600.0|3600.0\n'), { expiration: 1700003600, duration: 3600 });
+    assert.deepEqual(parseJobTimes('0.0|0.0\n'), { expiration: null, duration: null });
+    assert.deepEqual(parseJobTimes('inf|0.0'), { expiration: null, duration: null });
+    assert.equal(parseJobTimes('\n'), undefined);
   });
 
   it('R: expiration and starttime in epoch seconds; 0 (no limit) is null; anything else is an error naming it', () => {
@@ -119,7 +126,7 @@ describe('Flux adapter on the stand-in', function () {
     assert.deepEqual(calls(state).at(-1)!.args, ['resource', 'status', '-n', '-o', '{state}|{nodelist}|{reason}']);
   });
 
-  it('end time and time limit from the instance\'s R; null when unlimited', async () => {
+  it('end time and time limit from the batch job in the enclosing instance; null when unlimited', async () => {
     const rm = make();
     assert.equal(await rm.endTime(), null);
     assert.equal(await rm.timeLimit!(), null);
@@ -127,9 +134,27 @@ describe('Flux adapter on the stand-in', function () {
     fx.setEnd(1900003600);
     assert.equal(await rm.endTime(), 1900003600);
     assert.equal(await rm.timeLimit!(), 3600);
+    assert.deepEqual(calls(state).at(-1)!.args, ['--parent', 'jobs', '-n', '-o', '{expiration}|{duration}', FLUX_BATCH_ID]);
+    // A limit extended while the job runs (flux update) is seen at the next ask.
+    fx.setEnd(1900007200);
+    assert.equal(await rm.endTime(), 1900007200);
     fx.setEnd(null);
     assert.equal(await rm.endTime(), null);
+    // An instance with no Flux job id (SCR_JOB_ID given) has only its R.
+    rmSync(join(state, 'jobid'));
+    fx.setEnd(1900003600);
+    const e = { ...env, FLUX_ENCLOSING_ID: undefined, SCR_JOB_ID: 'mine' };
+    const own = manager.create(e, loadConfig({ env: e, cwd: state }));
+    assert.equal(own.jobId(), 'mine');
+    assert.equal(await own.endTime(), 1900003600);
+    assert.equal(await own.timeLimit!(), 3600);
     assert.deepEqual(calls(state).at(-1)!.args, ['kvs', 'get', 'resource.R']);
+  });
+
+  it('a batch job the enclosing instance does not list: the end time fails, naming it', async () => {
+    const rm = make();
+    writeFileSync(join(state, 'jobid'), 'ƒOther1\n');
+    await assert.rejects(rm.endTime(), new RegExp(`flux --parent jobs -n -o .* ${FLUX_BATCH_ID} failed: flux-jobs: ERROR: JobID ${FLUX_BATCH_ID} unknown`));
   });
 
   it('launch: flux run on exactly the chosen nodes (-N and a host constraint), ranks on those nodes only', async () => {
@@ -219,7 +244,7 @@ describe('Flux adapter on the stand-in', function () {
     const rm = make();
     writeFileSync(join(state, 'fail'), 'flux\n');
     await assert.rejects(rm.downNodes(), /flux resource status -n -o .* failed: flux-resource: ERROR: Unable to connect to Flux: broker socket .* was not found/);
-    await assert.rejects(rm.endTime(), /flux kvs get resource\.R failed: flux-kvs: flux_open: No such file or directory/);
+    await assert.rejects(rm.endTime(), /flux --parent jobs -n -o \{expiration\}\|\{duration\} ƒ\S+ failed: flux-jobs: ERROR: Unable to connect to Flux/);
     assert.throws(() => make(), /flux getattr hostlist failed: flux-getattr: flux_open: No such file or directory \(FLUX_URI=local:.*: is the instance still running\?\)/);
     assert.throws(() => manager.create({ ...env, PATH: '/nonexistent' }, loadConfig({ env, cwd: state })), /flux getattr hostlist failed: .*ENOENT.*\(is flux on PATH\?\)/);
   });

@@ -5,7 +5,8 @@
 // "INITIAL PROGRAM ENVIRONMENT"; flux-core#4716). So the job id is FLUX_ENCLOSING_ID, else the
 // broker attribute `jobid`. Nodes: `flux getattr hostlist` (broker rank order, as that page
 // suggests). Down nodes: `flux resource status` (offline, excluded, drained, draining, torpid).
-// End time: the instance's R (`flux kvs get resource.R`, RFC 20 execution.expiration). Runs:
+// End time and limit: the batch job's entry in the enclosing instance (`flux --parent jobs -o
+// '{expiration}|{duration}' ID`), else the instance's R (`flux kvs get resource.R`). Runs:
 // `flux run -N <n> --requires=host:<chosen nodes>`, so a down node is never used. Work on one
 // node: `flux exec -r <broker rank>` (or SCR_REMOTE_EXEC). A killed `flux run` leaves its job
 // running, so the launch's job is found by its name and signalled or cancelled (signalLaunch).
@@ -61,6 +62,20 @@ export function parseR(text: string): { start: number | null; expiration: number
   if (!ex || typeof ex !== 'object') throw new FluxError(`resource.R has no execution section (${text.trim().slice(0, 80)})`);
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
   return { start: num(ex.starttime), expiration: num(ex.expiration) };
+}
+
+/** The format endTime gives `flux jobs -o` (flux-jobs(1): expiration, the epoch the allocation
+ * expires; duration, the time limit asked, in seconds; both 0 when unlimited). */
+export const JOB_TIMES_FORMAT = '{expiration}|{duration}';
+
+/** `{expiration}|{duration}` of one job (Python floats, e.g. `1700003600.0|3600.0`); each null when
+ * 0 or inf (no limit); undefined when the listing is empty (no such job). */
+export function parseJobTimes(out: string): { expiration: number | null; duration: number | null } | undefined {
+  const line = out.split('\n').map((l) => l.trim()).find(Boolean);
+  if (!line) return undefined;
+  const [e, d] = line.split('|').map((v) => Number(v));
+  const limited = (v: number | undefined) => (v !== undefined && Number.isFinite(v) && v > 0 ? v : null);
+  return { expiration: limited(e), duration: limited(d) };
 }
 
 /** Flux job ids in F58 form (ƒ, or f where the locale cannot show ƒ, then base58 digits), the
@@ -147,19 +162,29 @@ export class FluxRM implements ResourceManager {
     return down;
   }
 
-  async #r(): Promise<{ start: number | null; expiration: number | null }> {
-    return parseR(await this.#query(['kvs', 'get', 'resource.R']));
+  /** The allocation's expiration and time limit. A batch job's come from the enclosing instance's
+   * job list, which follows a limit changed while the job runs (flux update), as LLNL SCR's own
+   * Flux support asks it; an instance without a Flux job id (SCR_JOB_ID given) has only its R. */
+  async #times(): Promise<{ expiration: number | null; limit: number | null }> {
+    if (!isFluxJobId(this.#job)) {
+      const { start, expiration } = parseR(await this.#query(['kvs', 'get', 'resource.R']));
+      return { expiration, limit: start === null || expiration === null ? null : expiration - start };
+    }
+    const out = await this.#query(['--parent', 'jobs', '-n', '-o', JOB_TIMES_FORMAT, this.#job]);
+    const t = parseJobTimes(out);
+    if (!t) throw new FluxError(`flux --parent jobs does not list job ${this.#job} (printed "${out.trim().slice(0, 80)}"): is this the batch job's instance?`);
+    return { expiration: t.expiration, limit: t.duration };
   }
 
   async endTime(): Promise<number | null> {
-    const e = (await this.#r()).expiration;
+    const e = (await this.#times()).expiration;
     return e === null ? null : Math.floor(e);
   }
 
-  /** The job's time limit in seconds (R's expiration − starttime); null when unlimited. */
+  /** The job's time limit in seconds; null when unlimited. */
   async timeLimit(): Promise<number | null> {
-    const { start, expiration } = await this.#r();
-    return start === null || expiration === null ? null : Math.round(expiration - start);
+    const l = (await this.#times()).limit;
+    return l === null ? null : Math.round(l);
   }
 
   launch(spec: LaunchSpec): Run {
