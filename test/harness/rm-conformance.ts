@@ -32,6 +32,10 @@ export interface StandinFixture {
 export type MakeFixture = (state: string, nodes: string[]) => StandinFixture;
 
 const ROOT = join(import.meta.dirname, '..', '..');
+
+/** A manager's stand-in commands, test/fixtures/standin/<name> (not compiled: this file runs from
+ * dist/test/harness). */
+export const standinDir = (name: string): string => join(ROOT, '..', 'test', 'fixtures', 'standin', name);
 const HEAT = join(ROOT, 'examples', 'heat.js');
 const HEAT_ARGS = ['--steps', '30', '--every', '5', '--cells', '50000'];
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];

@@ -3,21 +3,16 @@
 // models and where each output format comes from.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { standinDir, type StandinFixture } from './rm-conformance.js';
 
 /** The stand-in's directory, for the front of PATH (this file is dist/test/harness/standin-flux.js). */
-export const FLUX_STANDIN = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'test', 'fixtures', 'standin', 'flux');
+export const FLUX_STANDIN = standinDir('flux');
 
 /** The batch job's id in the enclosing instance (F58, as Flux prints it). */
 export const FLUX_BATCH_ID = 'ƒ2BqEUd7fX';
 
-export interface FluxFixture {
-  env: Record<string, string>;
-  path: string;
-  runArgs(nodes: number, ranks: number): string[];
-  markDown(node: string, reason: string): void;
-  setEnd(epoch: number | null): void;
-}
+/** What the conformance suite drives (test/harness/rm-conformance.ts). */
+export type FluxFixture = StandinFixture;
 
 /**
  * A Flux batch instance over `nodes` (broker rank = place in the list), its state in `state`.

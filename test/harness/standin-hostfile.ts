@@ -3,9 +3,7 @@
 // mpirun. The end time comes from SCR_END_TIME in a configuration file, as a user would give it.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StandinFixture } from './rm-conformance.js';
-
-const STANDIN = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'standin');
+import { standinDir, type StandinFixture } from './rm-conformance.js';
 
 export function hostfileFixture(state: string, nodes: string[]): StandinFixture {
   const hostfile = join(state, 'hostfile');
@@ -15,7 +13,7 @@ export function hostfileFixture(state: string, nodes: string[]): StandinFixture 
   writeFileSync(conf, '');
   return {
     env: { SCR_HOSTFILE: hostfile, SCR_CONF_FILE: conf, SCR_JOB_ID: `hf${process.pid}` },
-    path: `${join(STANDIN, 'hostfile')}:${join(STANDIN, 'common')}`,
+    path: `${standinDir('hostfile')}:${standinDir('common')}`,
     runArgs: (_nodes, ranks) => ['mpirun', '-np', String(ranks)],
     markDown: (node, reason) => appendFileSync(join(state, 'down'), `${node} ${reason}\n`),
     setEnd: (epoch) => writeFileSync(conf, epoch === null ? '' : `SCR_END_TIME=${epoch}\n`),

@@ -3,10 +3,10 @@
 // test/fixtures/standin/lsf (bjobs, bhosts, blaunch, jsrun, brequeue) answer from.
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { standinDir, type StandinFixture } from './rm-conformance.js';
 
 /** The stand-in commands (this file runs from dist/test/harness; the scripts are not compiled). */
-export const STANDIN_LSF = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'test', 'fixtures', 'standin', 'lsf');
+export const STANDIN_LSF = standinDir('lsf');
 
 /** The launch node LSF lists first (one slot); it runs no ranks, and the adapter leaves it out. */
 export const LSF_LAUNCH_NODE = 'batch1';
@@ -14,13 +14,8 @@ export const LSF_JOB_ID = '4242';
 /** Slots LSF lists per compute host. */
 const SLOTS = 4;
 
-export interface LsfFixture {
-  env: Record<string, string>;
-  path: string;
-  runArgs(nodes: number, ranks: number): string[];
-  markDown(node: string, reason: string): void;
-  setEnd(epoch: number | null): void;
-}
+/** What the conformance suite drives (test/harness/rm-conformance.ts). */
+export type LsfFixture = StandinFixture;
 
 /** Writes an LSF job over `nodes` into `state` (created if missing). */
 export function lsfFixture(state: string, nodes: string[]): LsfFixture {

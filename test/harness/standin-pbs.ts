@@ -4,19 +4,14 @@
 import { existsSync, mkdirSync, rmSync, appendFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { standinDir, type StandinFixture } from './rm-conformance.js';
 
 /** test/fixtures/standin/pbs (this file runs from dist/test/harness). */
-export const PBS_STANDIN_DIR = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'test', 'fixtures', 'standin', 'pbs');
+export const PBS_STANDIN_DIR = standinDir('pbs');
 export const PBS_JOB_ID = '4242.pbs-standin';
 
-export interface PbsFixture {
-  env: Record<string, string>;
-  path: string;
-  runArgs(nodes: number, ranks: number): string[];
-  markDown(node: string, reason: string): void;
-  setEnd(epoch: number | null): void;
-}
+/** What the conformance suite drives (test/harness/rm-conformance.ts). */
+export type PbsFixture = StandinFixture;
 
 /** A running PBS job on `nodes` (one slot each), its state in the directory `state` (made if
  * missing; the caller removes it). */
