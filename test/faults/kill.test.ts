@@ -24,6 +24,7 @@ import { assertCase, type DataSpec, FaultSuite } from '../harness/faults.js';
 import { type KillBatch, type KillCase, type KillReport, type KillSpec, runKillCases } from '../harness/kill.js';
 import { flavoursBuilt } from '../harness/launch.js';
 import { privateNodesMissing } from '../harness/nodes.js';
+import { skipBecause } from '../harness/skip.js';
 
 const missing = privateNodesMissing();
 const N4 = ['n0', 'n1', 'n2', 'n3'];
@@ -262,7 +263,7 @@ for (const flavour of flavoursBuilt()) {
     let seconds = 0;
 
     before(async function () {
-      if (missing) this.skip();
+      if (missing) skipBecause(this, missing);
       const t0 = performance.now();
       suite = new FaultSuite(flavour);
       batch = await runKillCases(suite, cases, { setupOn: N4, parallel: 2 });
@@ -271,7 +272,7 @@ for (const flavour of flavoursBuilt()) {
     after(() => suite?.cleanup());
 
     it('covers every phase with one rank and the whole job killed', function () {
-      if (only) this.skip(); // SCRTEST_KILL_ONLY ran a few cases on purpose: coverage needs them all
+      if (only) skipBecause(this, 'SCRTEST_KILL_ONLY ran a few cases on purpose: coverage needs them all');
       const families = ['write', 'flush', 'async', 'fetch', 'rebuild', 'migration', 'drain'];
       const of = (f: string) => cases.filter((c) => c.family.split(' ')[0] === f);
       for (const f of families) assert.ok(of(f).length > 0, `no ${f} case`);

@@ -32,6 +32,7 @@ import {
 } from '../harness/faults.js';
 import { flavoursBuilt } from '../harness/launch.js';
 import { privateNodesMissing } from '../harness/nodes.js';
+import { skipBecause } from '../harness/skip.js';
 
 const missing = privateNodesMissing();
 
@@ -322,7 +323,7 @@ function defineBatch(flavour: MpiFlavour, b: Batch): void {
     let suite: FaultSuite;
     let reports: Map<string, CaseReport>;
     before(async function () {
-      if (missing) this.skip();
+      if (missing) skipBecause(this, missing);
       suite = new FaultSuite(flavour);
       const cases = b.cases(suite.root);
       const t0 = performance.now();

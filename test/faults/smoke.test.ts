@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { assertCase, type CaseReport, type DataSpec, type FaultCase, FaultSuite, type Launch, runCases } from '../harness/faults.js';
 import { flavoursBuilt } from '../harness/launch.js';
 import { privateNodesMissing } from '../harness/nodes.js';
+import { skipBecause } from '../harness/skip.js';
 
 const missing = privateNodesMissing();
 
@@ -28,7 +29,7 @@ for (const flavour of flavoursBuilt()) {
       const exists = (node: string) => join(cacheDir, `node.${node}`);
 
       before(async function () {
-        if (missing) this.skip();
+        if (missing) skipBecause(this, missing);
         suite = new FaultSuite(flavour);
         const env = { SCR_COPY_TYPE: 'XOR', SCR_FLUSH: '0' };
         suite.define('iso', env);
@@ -109,7 +110,7 @@ for (const flavour of flavoursBuilt()) {
       let reports: Map<string, CaseReport>;
 
       before(async function () {
-        if (missing) this.skip();
+        if (missing) skipBecause(this, missing);
         suite = new FaultSuite(flavour);
         reports = await runCases(suite, cases, {
           nodes: ['n0', 'n1', 'n2', 'n3'],

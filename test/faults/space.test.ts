@@ -27,6 +27,7 @@ import { type CallCase, type CallResult, type CallsLaunch, checkpoint, finalize,
 import { assertCase, type CaseReport, type DataSpec, FaultSuite, fileCrc, fileRel, stderrOf } from '../harness/faults.js';
 import { flavoursBuilt } from '../harness/launch.js';
 import { mountTmpfs, privateNodesMissing } from '../harness/nodes.js';
+import { skipBecause } from '../harness/skip.js';
 
 const missing = privateNodesMissing();
 const NODES = ['n0', 'n1', 'n2', 'n3'];
@@ -321,7 +322,7 @@ for (const flavour of flavoursBuilt()) {
         let reports: Map<string, CaseReport>;
         const launches: CallsLaunch[] = [];
         before(async function () {
-          if (missing) this.skip();
+          if (missing) skipBecause(this, missing);
           // Its own suite: tmpfs mounts and lost nodes of one batch never reach another's.
           suite = new FaultSuite(flavour, { timeoutMs: b.timeoutMs ?? 240_000 });
           const w = real(suite);

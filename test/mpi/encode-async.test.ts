@@ -10,6 +10,7 @@ import { crc32 } from 'node:zlib';
 import { controlDir, datasetDir, redDataPath } from '../../src/cache/paths.js';
 import { readCacheIndex, readFilemap, updateCacheIndex } from '../../src/cache/records.js';
 import * as scr from '../../src/index.js';
+import { skipBecause } from '../harness/skip.js';
 
 const { mpi } = scr;
 mpi.init();
@@ -99,7 +100,7 @@ describe('background encode (SCR_ENCODE_ASYNC=1)', function () {
   });
 
   it('a background encode that fails is reported at the next call; the protected checkpoint stays', async function () {
-    if (w.size < 2) this.skip(); // one rank: XOR degrades to SINGLE, which writes no redundancy data
+    if (w.size < 2) skipBecause(this, 'one rank: XOR degrades to SINGLE, which writes no redundancy data');
     await scr.init();
     await write('b4', 4);
     const id4 = scr.lastOutputStats()!.id;

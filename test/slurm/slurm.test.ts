@@ -9,6 +9,7 @@ import { killByEnv } from '../../src/rm/sim.js';
 import { builtFlavours } from '../../src/native/paths.js';
 import type { Summary } from '../../src/report/summary.js';
 import { jobState, sbatch, sbatchFile, type SlurmCluster, slurmOrSkip, waitJob } from '../harness/slurm.js';
+import { skipBecause } from '../harness/skip.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const SCR = `${process.execPath} ${join(root, 'dist', 'src', 'cli', 'main.js')}`;
@@ -121,7 +122,7 @@ describe('scr on real Slurm (5 fake nodes)', function () {
   // node (measured: all ranks had SLURMD_NODENAME=n1), which real nodes do not do.
   for (const [flavour, launch] of [['openmpi', 'run mpirun.openmpi -np 4'], ['mpich', 'srun -n 4 --mpi=pmi2']] as const) {
     it(`scr ${launch.split(' -')[0]} (${flavour}): the job runs across the nodes, each rank caching on its own node`, async function () {
-      if (!builtFlavours().includes(flavour)) this.skip(); // scripts/setup builds both bindings; CI has them
+      if (!builtFlavours().includes(flavour)) skipBecause(this, 'scripts/setup builds both bindings; CI has them');
       const j = job(`${SCR} ${launch} ${HEAT} --steps 10; echo "exit $?"`,
         'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 SCR_MPI=' + flavour);
       const id = sbatch(c, j.script, ['-N', '4', '-o', j.log]);

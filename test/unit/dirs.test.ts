@@ -7,6 +7,7 @@ import { chmod, chown, lstat, mkdir, mkdtemp, readdir, rm, symlink, writeFile } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPrefixScrDirSync, DirSafetyError, ensurePrefixScrDir, ensureSafeDir } from '../../src/common/dirs.js';
+import { skipBecause } from '../harness/skip.js';
 
 const refused = (reason: string, path: string, re: RegExp) => (err: unknown) => {
   assert.ok(err instanceof DirSafetyError, `expected a DirSafetyError, got ${String(err)}`);
@@ -67,7 +68,7 @@ describe('ensureSafeDir', () => {
   });
 
   it('refuses a directory owned by another user', async function () {
-    if (!isRoot) this.skip(); // making another user's directory needs chown, so root; CI runs as root
+    if (!isRoot) skipBecause(this, 'making another user\'s directory needs chown, so root; CI runs as root');
     const target = join(dir, 'theirs');
     await mkdir(target, { mode: 0o700 });
     await chown(target, 65534, 65534);
@@ -76,7 +77,7 @@ describe('ensureSafeDir', () => {
   });
 
   it('with base, checks existing components below it but follows those above it', async function () {
-    if (!isRoot) this.skip(); // chowns directories to another user, so root; CI runs as root
+    if (!isRoot) skipBecause(this, 'chowns directories to another user, so root; CI runs as root');
     const above = join(dir, 'above');
     await mkdir(join(dir, 'real'), { mode: 0o700 });
     await symlink(join(dir, 'real'), above); // a symlinked base such as /scratch -> /lustre is fine
@@ -181,7 +182,7 @@ describe('ensurePrefixScrDir and checkPrefixScrDirSync', () => {
   });
 
   it('refuses a .scr owned by another user', async function () {
-    if (!isRoot) this.skip(); // making another user's directory needs chown, so root; CI runs as root
+    if (!isRoot) skipBecause(this, 'making another user\'s directory needs chown, so root; CI runs as root');
     await mkdir(scrDir, { mode: 0o700 });
     await chown(scrDir, 65534, 65534);
     await bothRefuse('other-owner', scrDir, /it belongs to uid 65534, not to this user \(uid 0\).*use a prefix directory of your own \(--prefix DIR or SCR_PREFIX\), or have its owner remove .*\.scr or give it to you/);
@@ -189,7 +190,7 @@ describe('ensurePrefixScrDir and checkPrefixScrDirSync', () => {
   });
 
   it('accepts a prefix owned by another user (shared), and a symlinked prefix, when .scr is ours', async function () {
-    if (!isRoot) this.skip(); // chowns the prefix to another user, so root; CI runs as root
+    if (!isRoot) skipBecause(this, 'chowns the prefix to another user, so root; CI runs as root');
     await chown(prefix, 65534, 65534);
     assert.equal((await ensurePrefixScrDir(prefix)).created, true);
     assert.equal((await lstat(scrDir)).uid, 0);

@@ -18,6 +18,7 @@ import { cleanEnv, SCR_BIN } from '../harness/cli.js';
 import { flavoursBuilt, mpirunFor, runProcess, type RunResult } from '../harness/launch.js';
 import { cleanup, newSimJob, type SimJob } from '../harness/sim.js';
 import { termBytes } from '../harness/term.js';
+import { skipBecause } from '../harness/skip.js';
 
 const APP = join(fileURLToPath(import.meta.url), '..', '..', 'fixtures', 'term-app.js');
 
@@ -67,7 +68,7 @@ describe('SCR_HALT_ON_TERM: SIGTERM to the ranks halts the job and keeps the new
   const matrix: Array<[MpiFlavour, number]> = [['openmpi', 1], ['openmpi', 2], ['openmpi', 4], ['mpich', 2], ['mpich', 4]];
   for (const [flavour, np] of matrix) {
     it(`${flavour}, ${np} rank(s): shouldExit() turns true on every rank, the checkpoint written on the way out is on the file system, and the next run restarts from it`, async function () {
-      if (!flavoursBuilt().includes(flavour)) this.skip();
+      if (!flavoursBuilt().includes(flavour)) skipBecause(this, `the ${flavour} binding is not built here (scripts/setup builds both)`);
       job = newSimJob('term');
       const { r, t0 } = await runAndTerm(flavour, np, job, ['--mode', 'checkpoint', '--every', '3', '--step-ms', '40']);
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -93,7 +94,7 @@ describe('SCR_HALT_ON_TERM: SIGTERM to the ranks halts the job and keeps the new
   }
 
   it('a SIGTERM to one rank only halts every rank (the ranks agree)', async function () {
-    if (!flavoursBuilt().includes('openmpi')) this.skip();
+    if (!flavoursBuilt().includes('openmpi')) skipBecause(this, 'the openmpi binding is not built here (scripts/setup builds both)');
     job = newSimJob('term1');
     const { r } = await runAndTerm('openmpi', 4, job, ['--mode', 'checkpoint', '--every', '3', '--step-ms', '40'], { to: [2] });
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -113,7 +114,7 @@ describe('SCR_HALT_ON_TERM: SIGTERM to the ranks halts the job and keeps the new
   });
 
   it('needCheckpoint() says a checkpoint is due after the signal, and no longer once one has completed', async function () {
-    if (!flavoursBuilt().includes('openmpi')) this.skip();
+    if (!flavoursBuilt().includes('openmpi')) skipBecause(this, 'the openmpi binding is not built here (scripts/setup builds both)');
     job = newSimJob('termneed');
     // A checkpoint interval no call reaches: only the signal makes needCheckpoint() say yes.
     const { r } = await runAndTerm('openmpi', 2, job, ['--mode', 'need', '--every', '3', '--step-ms', '40'], { env: { SCR_CHECKPOINT_INTERVAL: '100000' } });
@@ -123,7 +124,7 @@ describe('SCR_HALT_ON_TERM: SIGTERM to the ranks halts the job and keeps the new
   });
 
   it('SCR_HALT_ON_TERM=0: SIGTERM ends the ranks at once (Node\'s default) and nothing reaches the file system', async function () {
-    if (!flavoursBuilt().includes('openmpi')) this.skip();
+    if (!flavoursBuilt().includes('openmpi')) skipBecause(this, 'the openmpi binding is not built here (scripts/setup builds both)');
     job = newSimJob('termoff');
     const { r } = await runAndTerm('openmpi', 2, job, ['--mode', 'checkpoint', '--every', '3', '--step-ms', '40'], { env: { SCR_HALT_ON_TERM: '0' } });
     assert.notEqual(r.code, 0);
@@ -134,7 +135,7 @@ describe('SCR_HALT_ON_TERM: SIGTERM to the ranks halts the job and keeps the new
   });
 
   it('an application that makes no scr call after the signal is ended by SIGTERM 30 s later, not left running', async function () {
-    if (!flavoursBuilt().includes('openmpi')) this.skip();
+    if (!flavoursBuilt().includes('openmpi')) skipBecause(this, 'the openmpi binding is not built here (scripts/setup builds both)');
     job = newSimJob('termidle');
     const { r, t0 } = await runAndTerm('openmpi', 2, job, ['--mode', 'stop', '--every', '3', '--step-ms', '40'], { timeoutMs: 120_000 });
     const waited = (Date.now() - t0) / 1000;
@@ -149,7 +150,7 @@ describe('SCR_HALT_ON_TERM: SIGTERM to the ranks halts the job and keeps the new
 describe('scr sim: SIGTERM is a cancel, not a node failure', function () {
   this.timeout(120_000);
   it('no node is called down, nothing is relaunched (--runs 3), and it says what was saved', async function () {
-    if (!flavoursBuilt().includes('openmpi')) this.skip();
+    if (!flavoursBuilt().includes('openmpi')) skipBecause(this, 'the openmpi binding is not built here (scripts/setup builds both)');
     const job = newSimJob('termsim');
     try {
       const env = { ...cleanEnv(), ...job.env, SCR_FLUSH: '0' };

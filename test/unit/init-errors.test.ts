@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { MpiFlavour } from '../../src/native/paths.js';
 import { cleanEnv } from '../harness/cli.js';
 import { flavoursBuilt, runMpi, type RunResult } from '../harness/launch.js';
+import { skipBecause } from '../harness/skip.js';
 
 const HEAT = join(fileURLToPath(import.meta.url), '..', '..', '..', 'examples', 'heat.js');
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -50,7 +51,7 @@ describe('init(): configuration and directory errors are one line for the job', 
 
   for (const flavour of ['openmpi', 'mpich'] as const) {
     it(`${flavour}: an unknown key in a configuration file: one line (file:line, the close match), exit 2`, async function () {
-      if (!flavoursBuilt().includes(flavour)) this.skip();
+      if (!flavoursBuilt().includes(flavour)) skipBecause(this, `the ${flavour} binding is not built here (scripts/setup builds both)`);
       const conf = join(dir, `scr.${flavour}.conf`);
       writeFileSync(conf, '# site settings\nSCR_FLUSH=1\nSCR_FLUSHH=2\n');
       const r = await heat(flavour, env({ SCR_CONF_FILE: conf }));
@@ -87,7 +88,7 @@ describe('init(): configuration and directory errors are one line for the job', 
   ];
   for (const [what, setting, extra, want] of dirCases) {
     it(`${what} on a read-only file system: one line naming ${setting} and the path, exit 1`, async function () {
-      if (!ro) this.skip(); // mount needs root (scripts/setup runs the tests as root)
+      if (!ro) skipBecause(this, 'mount needs root (scripts/setup runs the tests as root)');
       const flavour = flavoursBuilt().includes('openmpi') ? 'openmpi' : 'mpich';
       const r = await heat(flavour, env(extra(ro)));
       assert.equal(r.code, 1, r.stderr);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MpiFlavour } from '../../src/native/paths.js';
 import { flavoursBuilt, runMpi, runProcess, type RunResult } from '../harness/launch.js';
+import { skipBecause } from '../harness/skip.js';
 
 const hello = join(fileURLToPath(import.meta.url), '..', '..', 'fixtures', 'mpi-hello.js');
 
@@ -45,7 +46,7 @@ describe('a binding that does not match the launcher', function () {
   };
   for (const [launcher, binding] of [['openmpi', 'mpich'], ['mpich', 'openmpi']] as Array<[MpiFlavour, MpiFlavour]>) {
     it(`under ${launcher}'s mpirun with the ${binding} binding, every rank's message reaches the launcher's output`, async function () {
-      if (!flavoursBuilt().includes(binding) || !flavoursBuilt().includes(launcher)) this.skip(); // needs both bindings; scripts/setup builds both
+      if (!flavoursBuilt().includes(binding) || !flavoursBuilt().includes(launcher)) skipBecause(this, 'needs both bindings; scripts/setup builds both');
       const r = await runMpi(launcher, 2, ['sh', '-c', `exec ${hide[launcher]} SCR_MPI=${binding} "$@"`, 'sh', process.execPath, hello], { timeoutMs: 30_000 });
       assertAbortedWithMessage(r, binding, [0, 1], 2);
     });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flavoursBuilt, runMpi, runProcess } from '../harness/launch.js';
+import { skipBecause } from '../harness/skip.js';
 
 const fixtures = join(fileURLToPath(import.meta.url), '..', '..', 'fixtures');
 const hello = join(fixtures, 'mpi-hello.js');
@@ -45,7 +46,7 @@ describe('choosing the binding', function () {
   });
 
   it('refuses SCR_MPI that contradicts the launcher, naming both', async function () {
-    if (!flavoursBuilt().includes('mpich')) this.skip(); // needs both bindings; scripts/setup builds both, CI has them
+    if (!flavoursBuilt().includes('mpich')) skipBecause(this, 'needs both bindings; scripts/setup builds both, CI has them');
     const r = await runMpi('mpich', 2, [process.execPath, hello], { env: { SCR_MPI: 'openmpi' }, timeoutMs: 30_000 });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /SCR_MPI=openmpi but this process was launched by mpich/);

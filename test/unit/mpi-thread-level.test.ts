@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../../src/native/paths.js';
 import { flavoursBuilt, runMpi, runProcess } from '../harness/launch.js';
+import { skipBecause } from '../harness/skip.js';
 
 const fixtures = join(fileURLToPath(import.meta.url), '..', '..', 'fixtures');
 const askLevel = join(fixtures, 'mpi-thread-level.js');
@@ -96,7 +97,7 @@ for (const flavour of flavoursBuilt()) {
         const cc = spawnSync(mpicc, ['-shared', '-fPIC', '-o', shim, shimSource], { encoding: 'utf8' });
         // The binding was built with this compiler wrapper (scripts/build-native.mjs); without it
         // the shim cannot be built here, which says nothing about the binding.
-        if (cc.error) this.skip();
+        if (cc.error) skipBecause(this, `no C compiler for the shim: ${cc.error.message}`);
         assert.equal(cc.status, 0, `building the PMPI shim failed: ${cc.stderr}`);
       });
       after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { nativeBuildCommand } from '../../src/native/paths.js';
 import { killByEnv } from '../../src/rm/sim.js';
 import { cleanup, newSimJob, type SimJob } from '../harness/sim.js';
+import { skipBecause } from '../harness/skip.js';
 
 const repo = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const example = join(repo, 'examples', 'getting-started');
@@ -136,7 +137,7 @@ describe('the package, installed into an application (docs/getting-started.md)',
     });
 
     it('compiles the getting-started example and restarts it from its checkpoint after losing a node', async function () {
-      if (!installed) this.skip(); // the install above failed and said why
+      if (!installed) skipBecause(this, 'the install above failed and said why');
       copyFileSync(join(example, 'app.ts'), join(app, 'app.ts'));
       copyFileSync(join(example, 'tsconfig.json'), join(app, 'tsconfig.json'));
       const dev = await run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--prefer-offline', 'typescript', '@types/node'], app, 120_000);

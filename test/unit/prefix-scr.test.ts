@@ -11,6 +11,7 @@ import { ScrConfigError } from '../../src/config/errors.js';
 import { haltFilePath, readHalt, updateHalt } from '../../src/halt/index.js';
 import { indexPath, updateIndex } from '../../src/pfs/index.js';
 import { cleanEnv, scr, tempDir } from '../harness/cli.js';
+import { skipBecause } from '../harness/skip.js';
 
 const isRoot = process.getuid?.() === 0;
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -47,7 +48,7 @@ describe('the prefix\'s .scr directory: refused when it is not the user\'s own',
 
   describe('owned by another user (uid 65534)', () => {
     beforeEach(async function () {
-      if (!isRoot) this.skip(); // giving a directory to another user needs chown, so root; CI runs as root
+      if (!isRoot) skipBecause(this, 'giving a directory to another user needs chown, so root; CI runs as root');
       await fill(scrDir);
       for (const f of readdirSync(scrDir)) chownSync(join(scrDir, f), 65534, 65534);
       chownSync(scrDir, 65534, 65534);

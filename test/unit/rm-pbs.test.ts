@@ -21,6 +21,7 @@ import {
 import { cleanEnv, scr } from '../harness/cli.js';
 import { PBS_JOB_ID, pbsFixture, type PbsFixture } from '../harness/standin-pbs.js';
 import { conformance } from '../harness/rm-conformance.js';
+import { skipBecause } from '../harness/skip.js';
 
 /** `qstat -f` of a running PBS Professional job, in display_statjob's format: exec_host and
  * Variable_List are long enough to be wrapped by prt_attr (at commas, else mid-word, "\n\t"). */
@@ -244,7 +245,7 @@ describe('PBS adapter against stand-in PBS commands', () => {
   it('launches mpiexec on the chosen nodes with their slots; the ranks run there (stand-in over real Open MPI)', async function () {
     this.timeout(60_000);
     // The stand-in starts the ranks with the real Open MPI (test/fixtures/standin/common/mpmd).
-    if (spawnSync('sh', ['-c', 'command -v mpirun.openmpi']).status !== 0) this.skip();
+    if (spawnSync('sh', ['-c', 'command -v mpirun.openmpi']).status !== 0) skipBecause(this, 'Open MPI\'s mpirun is not installed (scripts/setup installs it)');
     const out = join(dir, 'ranks');
     const rm = new PbsRM(env);
     const app = [process.execPath, '-e', 'require("fs").appendFileSync(process.env.RANKS_OUT, process.env.SCR_NODE_NAME + "\\n")'];

@@ -11,6 +11,7 @@ import { badNodesPath, readBadNodes, writeBadNodes } from '../../src/rm/bad-node
 import { parseLauncherArgs } from '../../src/rm/launcher-args.js';
 import { remoteCommand, remoteExec } from '../../src/rm/remote.js';
 import { parseRemaining, parseSinfo, SlurmRM } from '../../src/rm/managers/slurm.js';
+import { skipBecause } from '../harness/skip.js';
 
 const have = (t: string) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0;
 
@@ -78,7 +79,7 @@ describe('SCR_REMOTE_EXEC templates', () => {
   // blanks there); clush hands it to a shell, as both do over ssh.
   for (const [tool, arg] of [['pdsh', 'a-b'], ['clush', "a b'c"]] as const) {
     it(`${tool} -R exec runs the command once per node, with SCR_NODE_NAME set and arguments intact`, async function () {
-      if (!have(tool)) this.skip(); // scripts/setup installs pdsh and clustershell; CI has them.
+      if (!have(tool)) skipBecause(this, 'scripts/setup installs pdsh and clustershell; CI has them.');
       const dir = mkdtempSync('/dev/shm/scr-remote-');
       const script = join(dir, 'show.cjs');
       writeFileSync(script, 'console.log(process.env.SCR_NODE_NAME + "|" + process.argv[2])\n');

@@ -9,6 +9,7 @@ import { readHalt } from '../../../src/halt/index.js';
 import { commandFromProgramName } from '../../../src/cli/run.js';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
 import { cleanEnv, SCR_BIN, scr } from '../../harness/cli.js';
+import { skipBecause } from '../../harness/skip.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', '..');
 const heat = join(root, 'dist', 'examples', 'heat.js');
@@ -122,7 +123,7 @@ describe('batch-script commands', function () {
   });
 
   it('on a terminal the scavenge shows a progress bar; in a pipe it does not', function () {
-    if (spawnSync('sh', ['-c', 'command -v script']).status !== 0) this.skip(); // util-linux, in every Debian
+    if (spawnSync('sh', ['-c', 'command -v script']).status !== 0) skipBecause(this, 'util-linux, in every Debian');
     const args = ['sim', '--nodes', '2', '--ppn', '1', '--', 'node', heat, '--steps', '10', '--every', '5', '--cells', '1000'];
     const tty = spawnSync('script', ['-qec', [process.execPath, SCR_BIN, ...args].join(' '), '/dev/null'], { env: env(), cwd: dir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(tty.status, 0, tty.stdout);

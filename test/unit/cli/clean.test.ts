@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { writeCacheIndex } from '../../../src/cache/records.js';
 import { updateIndex } from '../../../src/pfs/index.js';
 import { cleanEnv, scr } from '../../harness/cli.js';
+import { skipBecause } from '../../harness/skip.js';
 
 const heat = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'examples', 'heat.js');
 const USER = 'tester';
@@ -116,7 +117,7 @@ describe('scr clean, and stale caches in scr prerun and scr sim', function () {
   });
 
   it('never touches another user\'s directories, nor follows a symlinked user directory; a link inside is removed, not its target', function () {
-    if (process.getuid?.() !== 0) this.skip(); // chown to another user needs root
+    if (process.getuid?.() !== 0) skipBecause(this, 'chown to another user needs root');
     job('simother', 100);
     chownSync(join(dir, 'c', USER, 'scr.simother', 'node.here', 'scr.dataset.1', 'rank0.dat'), 65534, 65534);
     job('simlink', 100);

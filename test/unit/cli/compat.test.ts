@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { readHalt } from '../../../src/halt/index.js';
 import { readIndex } from '../../../src/pfs/index.js';
 import { cleanEnv, SCR_BIN, scr } from '../../harness/cli.js';
+import { skipBecause } from '../../harness/skip.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', '..');
 const heat = join(root, 'dist', 'examples', 'heat.js');
@@ -172,7 +173,7 @@ describe('SCR-compatible command lines and actionable messages', function () {
 
   it('a read-only prefix or cache is named with its setting and path; prerun does not say ready when no node is usable', function () {
     // A real read-only file system: a tmpfs mounted ro in a private mount namespace.
-    if (spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0) this.skip();
+    if (spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0) skipBecause(this, 'cannot make mount namespaces here (needs root and unshare)');
     const ro = join(dir, 'ro');
     mkdirSync(ro);
     const inRo = (args: string[], extra: Record<string, string>) => spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c',

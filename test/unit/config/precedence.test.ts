@@ -12,6 +12,7 @@ import { Layer } from '../../../src/config/layers.js';
 import { APP_CONF, loadConfig } from '../../../src/config/resolve.js';
 import { defaultLocalBase, PARAMS } from '../../../src/config/schema.js';
 import { assertConfigError, re, useSandbox } from './helpers.js';
+import { skipBecause } from '../../harness/skip.js';
 
 function assertSource(actual: Source, kind: Source['kind'], file?: string, line?: number): void {
   assert.equal(actual.kind, kind, `source kind: ${JSON.stringify(actual)}`);
@@ -329,7 +330,7 @@ describe('config sources: the system file', () => {
   });
 
   it('unset or empty SCR_SYSTEM_CONF means /etc/scr.conf, which may be missing', function () {
-    if (existsSync('/etc/scr.conf')) this.skip(); // this machine has one: its content is unknown
+    if (existsSync('/etc/scr.conf')) skipBecause(this, 'this machine has one: its content is unknown');
     const s = sb();
     for (const env of [{}, { SCR_SYSTEM_CONF: '' }]) {
       const cfg = loadConfig({ env, cwd: s.prefix });
