@@ -229,5 +229,18 @@ export function conformance(name: string, make: MakeFixture): void {
       assert.equal(p.code, 0, p.stdout + p.stderr);
       assert.match(p.stdout, /nothing to scavenge/);
     });
+
+    it('scr postrun on its own: a job launched without the wrapper is scavenged from every node\'s own storage (library and commands agree on the job id)', async () => {
+      const r = await run(join(standinDir('common'), 'mpmd'), ['n1:1', 'n2:1', 'n3:1', 'n4:1', '--', process.execPath, HEAT, '--steps', '10', '--every', '5', '--cells', '50000'],
+        env, 120_000);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`.slice(-2000));
+      assert.equal(jsonOf<{ datasets: unknown[] }>(cli(['index', '--json'])).datasets.length, 0, 'nothing flushed yet (SCR_FLUSH=0)');
+      const p = cli(['postrun']);
+      assert.equal(p.code, 0, p.stdout + p.stderr);
+      assert.match(p.stdout, /scavenged heat\.10: copied rank\(s\) 0,1,2,3/);
+      const idx = jsonOf<{ datasets: Array<{ name: string; flushed: boolean; current: boolean }> }>(cli(['index', '--json']));
+      assert.deepEqual(idx.datasets.filter((d) => d.current).map((d) => [d.name, d.flushed]), [['heat.10', true]]);
+      assert.equal(cli(['index', '--verify', 'heat.10']).code, 0);
+    });
   });
 }
