@@ -3,9 +3,8 @@
 // on a real Slurm started for them (test/slurm) and on a real Grid Engine started for them
 // (test/sge: skipped, saying why, where gridengine is not installed), the fault-injection suite
 // (test/faults: whole jobs on simulated nodes with private storage), then the MPI tests under
-// mpirun at 1, 2 and 4
-// ranks with Open MPI and at 2 and 4 ranks with MPICH. Any failing or silent rank fails the run and
-// is named. Ends with one line: "scr: N passed, N failed".
+// mpirun at 1, 2 and 4 ranks with Open MPI and at 2 and 4 ranks with MPICH. Any failing or silent
+// rank fails the run and is named. Ends with one line: "scr: N passed, N failed".
 // Options: --unit, --slurm, --sge, --mpi, --faults (only those parts), --flavour openmpi|mpich, --np N,
 //          --grep PATTERN, --no-build, --run-timeout SECONDS (per mpirun, default 600; the unit, Slurm and SGE groups get at least
 //          30 minutes and the faults run at least an hour)

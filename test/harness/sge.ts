@@ -161,7 +161,10 @@ export async function startSge(opts: { nodes?: number } = {}): Promise<SgeCluste
   };
   /** A daemon's own network namespace, once unshare has made it (undefined before). */
   const ownNet = (p: ChildProcess) => { const x = p.pid ? netOf(p.pid) : undefined; return x && x !== netOf(process.pid) ? x : undefined; };
-  const hub = daemon([`mount --bind "$1" /etc/hosts && hostname master && ip link set lo up && ip link add br0 type bridge && ip addr add ${NET}.1/24 dev br0 && ip link set br0 up && exec ${SGE_BIN}/sge_qmaster`, 'sh', hosts]);
+  // The bridge gets a fixed MAC address: by default it takes its ports' lowest, which changed when a
+  // killed host's veth went away, and the other hosts, their ARP entries for the qmaster stale, went
+  // unheard too (measured: every queue instance turned u when one execd was killed).
+  const hub = daemon([`mount --bind "$1" /etc/hosts && hostname master && ip link set lo up && ip link add br0 type bridge && ip link set br0 address 02:00:0a:4d:00:01 && ip addr add ${NET}.1/24 dev br0 && ip link set br0 up && exec ${SGE_BIN}/sge_qmaster`, 'sh', hosts]);
   const inMaster = (name: string, args: string[], timeout = 30_000) =>
     spawnSync('nsenter', ['-t', String(hub.pid), '-m', '-n', '-u', '--', name, ...args], { env: penv, encoding: 'utf8', timeout });
   const execd = new Map<string, ChildProcess>();

@@ -4,9 +4,9 @@
 // mpirun starts its daemons on the job's other hosts by qrsh -inherit. The fake hosts share /dev/shm,
 // so Open MPI's shared-memory transport is switched off (its segment names could collide).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type SgeCluster, sgeOrSkip, qsub, waitJobEnd } from '../harness/sge.js';
+import { type SgeCluster, sgeOrSkip, qsub, waitFor, waitJobEnd } from '../harness/sge.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -124,6 +124,66 @@ describe('scr on real Grid Engine (4 fake exec hosts)', function () {
     assert.match(out, /^run exit 0$/m, out);
     assert.equal(result(out)?.step, 30);
     assert.match(out, new RegExp(`^${victim}: ${why}$`, 'm'));
+    assert.match(out, /^list-down-nodes exit 1$/m);
+  });
+
+  it('SCR_HALT_SECONDS against h_rt: the wrapper halts the job itself, then reschedules it (qmod -rj); the rerun resumes from the checkpoint', async () => {
+    // The application is kept from seeing SCR_END_TIME, so only the wrapper's own halt can stop it.
+    const j = job(`exec ${SCR} run --requeue mpirun.openmpi -np 2 env -u SCR_END_TIME ${HEAT} --steps 200 --step-ms 150`, 'export SCR_HALT_SECONDS=95');
+    const id = qsub(c, j.script, ['-pe', 'scr', '2', '-l', 'h_rt=120', '-o', j.log, '-j', 'y']);
+    await waitJobEnd(c, id, 240_000);
+    const out = logOf(j.log);
+    assert.match(out, /halting the job: the allocation ends in (\d+) s \(SCR_HALT_SECONDS=95\)/, out);
+    const left = Number(/the allocation ends in (\d+) s/.exec(out)![1]);
+    assert.ok(left >= 85 && left < 95, `halted with ${left} s left`);
+    const halted = /heat: halting at step (\d+) as scr asked/.exec(out);
+    assert.ok(halted, out);
+    assert.match(out, /requeueing the job/);
+    // Grid Engine reran it (RESTARTED=1), appending to the same output file.
+    assert.match(out, /^start restarted=1 on /m, out);
+    assert.match(out, new RegExp(`heat: restarted from checkpoint heat\\.${halted[1]}`));
+    assert.equal(result(out)?.step, 200);
+  });
+
+  it('scr clean asks qstat: an ended job\'s directories go, a queued or running job\'s stay', async () => {
+    const sleeper = qsub(c, '#!/bin/bash\nsleep 120\n', ['-pe', 'scr', '1', '-o', '/dev/null', '-j', 'y']);
+    try {
+      const dirs = (id: string) => ['$SCR_CNTL_BASE', '$SCR_CACHE_BASE/scr.dataset.1'].map((b) => `${b.replace(/\/scr\.dataset\.1$/, '')}/root/scr.${id}/node.$(hostname)${b.endsWith('.1') ? '/scr.dataset.1' : ''}`);
+      const make = (id: string) => dirs(id).map((d) => `mkdir -p ${d} && head -c 100 /dev/zero > ${d}/rank0.dat`).join('\n');
+      // A Grid Engine site without Slurm: on this host squeue is installed but has no configuration
+      // here, and scr clean then keeps every id Slurm could own (digits), as it should when a
+      // queue it could ask fails.
+      const j = job(`${make('99999')}\n${make(sleeper)}\nPATH=/usr/lib/gridengine ${SCR} clean; echo "clean exit $?"`);
+      const id = qsub(c, j.script, ['-pe', 'scr', '1', '-o', j.log, '-j', 'y']);
+      assert.equal(await waitJobEnd(c, id, 120_000), 0, logOf(j.log));
+      const out = logOf(j.log);
+      assert.match(out, /^removed job 99999: /m, out);
+      assert.match(out, new RegExp(`^kept job ${sleeper}: .*qstat lists it`, 'm'), out);
+      assert.match(out, /^clean exit 0$/m);
+    } finally {
+      c.cmd('qdel', [sleeper]);
+    }
+  });
+
+  // Last: it leaves a host without its execd.
+  it('a host whose execd died: list-down-nodes names it unknown (u) once the qmaster stops hearing from it', async () => {
+    const go = join(c.dir, 'go');
+    const j = job(`while [ ! -e ${go} ]; do sleep 0.2; done\nqstat -f -q ${c.queue}\n${SCR} list-down-nodes --reason; echo "list-down-nodes exit $?"`);
+    const id = qsub(c, j.script, ['-pe', 'scr', '4', '-o', j.log, '-j', 'y']);
+    const end = Date.now() + 60_000;
+    while (!existsSync(j.hosts)) {
+      if (Date.now() > end) throw new Error(`job ${id} did not start: ${logOf(j.log)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const victim = readFileSync(j.hosts, 'utf8').trim().split('\n').at(-1)!;
+    c.killNode(victim);
+    // max_unheard is 15 s (test/harness/sge.ts).
+    await waitFor(() => new RegExp(`^${c.queue}@${victim}\\s.*\\s\\S*u\\S*\\s*$`, 'm').test(c.cmd('qstat', ['-f', '-q', c.queue])), 90_000, `${victim} shown as unknown`);
+    writeFileSync(go, '');
+    await waitJobEnd(c, id, 120_000);
+    const out = logOf(j.log);
+    assert.match(out, new RegExp(`^${victim}: Grid Engine queue scr\\.q@${victim} state a?u \\(unknown: its execd does not answer\\)$`, 'm'), out);
+    assert.equal(out.split('\n').filter((l) => /^n\d: /.test(l)).length, 1, 'only the victim is down');
     assert.match(out, /^list-down-nodes exit 1$/m);
   });
 });
