@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { builtFlavours } from '../../src/native/paths.js';
 import { type SgeCluster, sgeOrSkip, qsub, waitFor, waitJobEnd } from '../harness/sge.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -96,7 +97,20 @@ describe('scr on real Grid Engine (4 fake exec hosts)', function () {
     for (const n of hosts) assert.deepEqual(readdirSync(join(c.localOf(n), j.name, 'cache', 'root', `scr.${id}`)), [`node.${n}`], `${n}'s own cache`);
   });
 
-  it('a host made unusable mid-run (qmod -d, its tasks killed): list-down-nodes names its state, the relaunch leaves it out and restarts from the rebuilt checkpoint', async () => {
+  it('scr run mpirun.mpich: hydra, told -launcher sge, starts its proxies by qrsh -inherit; each rank caches on its own host', async function () {
+    if (!builtFlavours().includes('mpich')) this.skip(); // scripts/setup builds both bindings
+    const j = job(`${SCR} run mpirun.mpich -np 4 ${HEAT} --steps 10; echo "run exit $?"`, 'export SCR_MPI=mpich');
+    const id = qsub(c, j.script, ['-pe', 'scr', '4', '-o', j.log, '-j', 'y']);
+    assert.equal(await waitJobEnd(c, id, 180_000), 0, logOf(j.log));
+    const out = logOf(j.log);
+    assert.match(out, /^run exit 0$/m, out);
+    assert.equal(result(out)?.step, 10);
+    for (const n of readFileSync(j.hosts, 'utf8').trim().split('\n')) {
+      assert.deepEqual(readdirSync(join(c.localOf(n), j.name, 'cache', 'root', `scr.${id}`)), [`node.${n}`], `${n}'s own cache`);
+    }
+  });
+
+  it('a host made unusable mid-run (qmod -d, its ranks killed): list-down-nodes names its state, the relaunch leaves it out and restarts from the rebuilt checkpoint', async () => {
     const j = job(`${SCR} prerun >/dev/null\n${SCR} run mpirun.openmpi -np 4 ${HEAT} --steps 30 --step-ms 100; echo "run exit $?"\n` +
       `${SCR} list-down-nodes --reason; echo "list-down-nodes exit $?"`, 'export SCR_RUNS=2 OMPI_MCA_rmaps_base_oversubscribe=1');
     const id = qsub(c, j.script, ['-pe', 'scr', '4', '-o', j.log, '-j', 'y']);
