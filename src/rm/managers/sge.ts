@@ -145,6 +145,8 @@ export function parseQstatJobs(out: string): Set<string> {
 
 export class SgeRM implements ResourceManager {
   readonly name = 'sge';
+  /** For the wrapper's message when it requeues (the field main's ResourceManager has). */
+  readonly requeueCommand = 'qmod -rj';
   readonly #job: string;
   readonly #task: number | null;
   readonly #hosts: PeHost[];
