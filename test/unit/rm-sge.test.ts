@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downReason, manager, NO_CELL, parseJobXml, parsePeHostfile, parseQstatF, parseQstatJobs, SgeRM, wallLimit } from '../../src/rm/managers/sge.js';
+import { downReason, isGridEngineListing, manager, NO_CELL, parseJobXml, parsePeHostfile, parseQstatF, parseQstatJobs, SgeRM, wallLimit } from '../../src/rm/managers/sge.js';
 
 // `cat $PE_HOSTFILE` in a job of `qsub -pe scr 3` (allocation_rule 1).
 const PE_HOSTFILE = 'n2 1 scr.q@n2 UNDEFINED\nn4 1 scr.q@n4 UNDEFINED\nn3 1 scr.q@n3 UNDEFINED\n';
@@ -174,6 +174,13 @@ describe('Grid Engine adapter: parsers (outputs of a real SGE 8.1.9)', () => {
   it('qstat -u: job numbers, and job.task for array tasks (ranges expanded)', () => {
     assert.deepEqual([...parseQstatJobs(QSTAT_U)].sort(), ['2', '3', '7', '7.1', '7.2', '8', '8.4', '8.6', '8.8']);
     assert.deepEqual([...parseQstatJobs('')], []);
+  });
+
+  it('a listing of PBS\'s qstat (the same command name) is not taken for Grid Engine\'s', () => {
+    assert.equal(isGridEngineListing(QSTAT_U), true);
+    assert.equal(isGridEngineListing(''), true, 'no jobs: Grid Engine prints nothing');
+    // The column header OpenPBS's qstat prints (written here from its format, not captured).
+    assert.equal(isGridEngineListing('Job id            Name             User              Time Use S Queue\n----------------  ---------------- ----------------  -------- - -----\n12.pbs01          job.sh           root                     0 R workq\n'), false);
   });
 
   it('a client with no cell configured is no Grid Engine to ask (Debian\'s qstat, measured)', () => {

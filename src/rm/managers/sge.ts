@@ -233,13 +233,21 @@ export class SgeRM implements ResourceManager {
  * no Grid Engine to ask, as when qstat is missing, and scr clean must not keep every job for it. */
 export const NO_CELL = /unable to read qmaster name|act_qmaster.*(No such file|failed)/;
 
-/** This user's Grid Engine jobs (any state); null when qstat is not installed or has no cell. */
+/** Whether `qstat -u` output is Grid Engine's (its header starts `job-ID  prior`; no jobs print
+ * nothing). PBS names its command qstat too: its listing is no answer about Grid Engine's jobs. */
+export function isGridEngineListing(out: string): boolean {
+  const first = out.split('\n').find((l) => l.trim());
+  return first === undefined || /^job-ID\s+prior\b/.test(first);
+}
+
+/** This user's Grid Engine jobs (any state); null when qstat is not installed, has no cell, or is
+ * another scheduler's qstat. */
 async function liveJobs(env: NodeJS.ProcessEnv): Promise<Set<string> | null> {
   const r = await collect('qstat', ['-u', userInfo().username], { env, timeoutMs: 30_000 });
   if (r.code === null && /ENOENT/.test(r.failure ?? '')) return null;
   if (r.code !== 0 && NO_CELL.test(r.stderr)) return null;
   if (r.code !== 0) throw new SgeError(`qstat failed: ${(r.stderr.trim().split('\n').at(-1) || r.failure || `exit ${r.code}`).trim()}`);
-  return parseQstatJobs(r.stdout);
+  return isGridEngineListing(r.stdout) ? parseQstatJobs(r.stdout) : null;
 }
 
 export const manager: ManagerModule = {
