@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The test command (`npm test`): compiles the TypeScript, runs the unit tests, the batch-job tests
-// on a real Slurm started for them (test/slurm), the fault-injection suite (test/faults: whole jobs
-// on simulated nodes with private storage), then the MPI tests under mpirun at 1, 2 and 4
-// ranks with Open MPI and at 2 and 4 ranks with MPICH. Any failing or silent rank fails the run and
-// is named. Ends with one line: "scr: N passed, N failed".
-// Options: --unit, --slurm, --mpi, --faults (only those parts), --flavour openmpi|mpich, --np N,
-//          --grep PATTERN, --no-build, --run-timeout SECONDS (per mpirun, default 600; the unit and Slurm groups get at least
+// on a real Slurm started for them (test/slurm) and on a real Grid Engine started for them
+// (test/sge: skipped, saying why, where gridengine is not installed), the fault-injection suite
+// (test/faults: whole jobs on simulated nodes with private storage), then the MPI tests under
+// mpirun at 1, 2 and 4 ranks with Open MPI and at 2 and 4 ranks with MPICH. Any failing or silent
+// rank fails the run and is named. Ends with one line: "scr: N passed, N failed".
+// Options: --unit, --slurm, --sge, --mpi, --faults (only those parts), --flavour openmpi|mpich, --np N,
+//          --grep PATTERN, --no-build, --run-timeout SECONDS (per mpirun, default 600; the unit, Slurm and SGE groups get at least
 //          30 minutes and the faults run at least an hour)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -91,7 +92,7 @@ async function main() {
   }
   const grep = opt('--grep') ? ['--grep', opt('--grep')] : [];
   const results = [];
-  const only = ['--unit', '--slurm', '--mpi', '--faults'].filter(has);
+  const only = ['--unit', '--slurm', '--sge', '--mpi', '--faults'].filter(has);
   const part = (p) => only.length === 0 || only.includes(`--${p}`);
   if (part('unit')) {
     const label = 'unit';
@@ -104,6 +105,13 @@ async function main() {
     const label = 'slurm';
     console.log(`\n=== batch jobs on Slurm ===`);
     const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '300000', ...grep, ...listTests('slurm')],
+      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, suiteTimeout(1800_000));
+    results.push(summarise(label, 1, res));
+  }
+  if (part('sge') && listTests('sge').length) {
+    const label = 'sge';
+    console.log(`\n=== batch jobs on Grid Engine ===`);
+    const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '300000', ...grep, ...listTests('sge')],
       { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, suiteTimeout(1800_000));
     results.push(summarise(label, 1, res));
   }
