@@ -59,10 +59,10 @@ function defaultUser(env: Env): string {
   try { return userInfo().username; } catch { return String(process.getuid?.() ?? 'user'); }
 }
 
-/** The job id variables, first set wins. Flux: a batch script or alloc shell has the job's id in
+/** The job id variables, first set wins (in the order the managers are detected). Flux: a batch script or alloc shell has the job's id in
  * FLUX_ENCLOSING_ID (flux-core ≥ 0.70; Flux unsets FLUX_JOB_ID there on purpose), and inside a
  * `flux run` of it FLUX_JOB_ID is that inner job's, so FLUX_ENCLOSING_ID comes first. */
-export const JOB_ID_VARS = ['SLURM_JOB_ID', 'LSB_JOBID', 'PBS_JOBID', 'FLUX_ENCLOSING_ID', 'FLUX_JOB_ID', 'COBALT_JOBID'] as const;
+export const JOB_ID_VARS = ['SLURM_JOB_ID', 'PBS_JOBID', 'LSB_JOBID', 'FLUX_ENCLOSING_ID', 'FLUX_JOB_ID', 'COBALT_JOBID'] as const;
 
 /** The job id outside a resource manager: "nojob-" and the first 10 hex digits of the SHA-256 of
  * the user name, a NUL byte and the absolute prefix. Two runs of one user in different prefixes
@@ -118,7 +118,7 @@ export const PARAMS: readonly ParamDef[] = [
   { name: 'SCR_USER_NAME', type: 'component', default: defaultUser, defaultDoc: '$USER, else the login name', readers: 'both',
     doc: 'User name in control and cache paths (<base>/<user>/scr.<jobid>).' },
   { name: 'SCR_JOB_ID', type: 'component', componentPrefix: 'scr.', default: defaultJobId,
-    defaultDoc: 'the resource manager\'s job id (SLURM_JOB_ID, LSB_JOBID, PBS_JOBID, FLUX_ENCLOSING_ID, FLUX_JOB_ID, COBALT_JOBID, or Grid Engine\'s JOB_ID when SGE_ROOT is set; an LSF or Grid Engine array element adds .<index>), else "nojob-" and 10 hex digits of the SHA-256 of SCR_USER_NAME and the absolute SCR_PREFIX (one id per user and prefix)', readers: 'both',
+    defaultDoc: 'the resource manager\'s job id (SLURM_JOB_ID, PBS_JOBID, LSB_JOBID, FLUX_ENCLOSING_ID, FLUX_JOB_ID, COBALT_JOBID, or Grid Engine\'s JOB_ID when SGE_ROOT is set; an LSF or Grid Engine array element adds .<index>), else "nojob-" and 10 hex digits of the SHA-256 of SCR_USER_NAME and the absolute SCR_PREFIX (one id per user and prefix)', readers: 'both',
     doc: 'Job id: names the job\'s control and cache directories (scr.<jobid>).' },
   { name: 'SCR_JOB_NAME', type: 'string', default: null, readers: 'both', doc: 'A name for the job, recorded in the index and the log.' },
   { name: 'SCR_NODE_NAME', type: 'component', componentPrefix: 'node.', default: (env) => env.SLURMD_NODENAME || hostname(), defaultDoc: '$SLURMD_NODENAME, else the hostname', readers: 'both',

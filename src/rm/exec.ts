@@ -1,6 +1,7 @@
 // Runs a program and collects its output, with a time limit: what the adapters' exec() and the
 // Slurm queries are built on. Argument arrays only, never a shell.
 import { spawn } from 'node:child_process';
+import { processTree } from './procs.js';
 import type { NodeResult } from './types.js';
 
 export interface Collected {
@@ -31,14 +32,27 @@ export function collect(cmd: string, args: readonly string[], opts: { env?: Node
     let stdout = '';
     let stderr = '';
     let failure: string | undefined;
+    let settled = false;
     const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => { failure = `no answer in ${opts.timeoutMs / 1000} s`; child.kill('SIGKILL'); }, opts.timeoutMs);
-    child.on('error', (e) => { failure = e.message; });
-    child.on('close', (code) => {
+    const settle = (code: number | null): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       resolve({ code: failure ? null : code, stdout, stderr, ...(failure ? { failure } : {}) });
-    });
+    };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => {
+      failure = `no answer in ${opts.timeoutMs / 1000} s`;
+      // What it started goes too (pdsh's and clush's ssh children hold the pipes: waiting for
+      // them would outlast the limit); it stays in this process group, so Ctrl-C still reaches it.
+      for (const pid of child.pid ? processTree(child.pid) : []) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      // Whatever escaped may still hold the pipes: do not wait for them.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      settle(null);
+    }, opts.timeoutMs);
+    child.on('error', (e) => { failure = e.message; settle(null); });
+    child.on('close', (code) => settle(code));
   });
 }

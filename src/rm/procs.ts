@@ -33,3 +33,21 @@ export function killByEnv(vars: string[], signal: NodeJS.Signals = 'SIGKILL'): n
 export function groupAlive(pgid: number): boolean {
   try { process.kill(-pgid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
+
+/** `pid` and every process below it (by parent pid, read from /proc), children before parents'
+ * siblings; what is gone or unreadable is left out. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    let stat = '';
+    try { stat = readFileSync(join('/proc', p, 'stat'), 'latin1'); } catch { continue; }
+    // Fields after the command (which may hold blanks and parentheses): state, ppid, …
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid)!.push(Number(p));
+  }
+  const out: number[] = [];
+  const walk = (q: number): void => { out.push(q); for (const c of children.get(q) ?? []) walk(c); };
+  walk(pid);
+  return out;
+}

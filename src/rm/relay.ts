@@ -37,6 +37,8 @@ interface RelayRun { out: Buffer[]; err: Buffer[]; code?: number; done: Promise<
 export class RelayServer {
   readonly #runs = new Map<string, RelayRun>();
   readonly #sockets = new Set<Socket>();
+  /** Tokens a relay has connected with: each is good for one connection. */
+  readonly #claimed = new Set<string>();
   readonly #server = createServer((sock) => this.#accept(sock));
 
   listen(): Promise<number> {
@@ -67,10 +69,14 @@ export class RelayServer {
         buf = buf.slice(nl + 1);
         if (!run) {
           run = this.#runs.get(line);
-          if (!run) { sock.destroy(); return; } // not one of ours
+          // Not one of ours, or a token already used (it is visible in the relay's command line).
+          if (!run || this.#claimed.has(line)) { run = undefined; sock.destroy(); return; }
+          this.#claimed.add(line);
           continue;
         }
-        const [k, v] = JSON.parse(line) as [string, string | number];
+        let msg: [string, string | number];
+        try { msg = JSON.parse(line) as [string, string | number]; } catch { sock.destroy(); return; }
+        const [k, v] = msg;
         if (k === 'o') run.out.push(Buffer.from(v as string, 'base64'));
         else if (k === 'e') run.err.push(Buffer.from(v as string, 'base64'));
         else if (k === 'x') { run.code = v as number; run.finish(); }

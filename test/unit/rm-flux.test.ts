@@ -193,7 +193,7 @@ describe('Flux adapter on the stand-in', function () {
     await manager.signalLaunch!({ name }, 'SIGKILL', env);
     await until(() => !alive(job.pid) || undefined, 10_000, 'the job ended');
     const c = calls(state).map((x) => x.args.join(' '));
-    assert.ok(c.includes(`jobs -n --name=${name} -o {id.f58}`), c.join('\n'));
+    assert.ok(c.includes(`jobs -n -c 0 --name=${name} -o {id.f58}`), c.join("\n"));
     assert.ok(c.includes(`cancel ${job.id}`), c.join('\n'));
     await run.done;
     // A launch whose job is gone: nothing to signal, and no flux cancel of a stale id.
@@ -253,7 +253,7 @@ describe('Flux adapter on the stand-in', function () {
     writeFileSync(join(state, 'parent-jobs'), 'ƒ3Qq9kz\n');
     const ids = await manager.liveJobs!(env);
     assert.ok(ids!.has(FLUX_BATCH_ID) && ids!.has('ƒ3Qq9kz') && ids!.has('f3Qq9kz'));
-    assert.deepEqual(calls(state).at(-1)!.args, ['--parent', 'jobs', '-n', '--filter=pending,running', '-o', '{id.f58}']);
+    assert.deepEqual(calls(state).at(-1)!.args, ['--parent', 'jobs', '-n', '-c', '0', '--filter=pending,running', '-o', '{id.f58}']);
     assert.equal(await manager.liveJobs!({ ...env, PATH: '/nonexistent' }), null);
     writeFileSync(join(state, 'fail'), 'flux\n');
     await assert.rejects(manager.liveJobs!(env), /flux jobs failed: flux-jobs: ERROR: Unable to connect to Flux/);

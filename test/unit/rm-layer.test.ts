@@ -1,9 +1,12 @@
 // The resource-manager layer itself: every module under src/rm/managers/ is found and complete, and
 // scr clean's queue (src/rm/job-queue.ts) decides a job id by the managers that own it.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { collect } from '../../src/rm/exec.js';
 import { jobQueue } from '../../src/rm/job-queue.js';
+import { NO_CONFIG } from '../../src/rm/managers/slurm.js';
 import { managers } from '../../src/rm/registry.js';
 import type { ManagerModule } from '../../src/rm/types.js';
 
@@ -44,5 +47,23 @@ describe('resource-manager layer', () => {
     assert.deepEqual(await none.status('5'), { state: 'unknown', why: 'a B or D job id, but none of bq, dq is available to ask: kept' });
     const one = await jobQueue({}, [b]);
     assert.deepEqual(await one.status('5'), { state: 'unknown', why: 'a B job id, but bq is not available to ask: kept' });
+  });
+
+  it('a query that does not answer in time ends at the limit, with what it started (a remote shell\'s child holding its pipes)', async () => {
+    const t = Date.now();
+    // A duration no other process uses: the children are found by their command line.
+    const secs = `3${process.pid % 10}.${String(process.pid).padStart(3, '0').slice(-3)}`;
+    const r = await collect('sh', ['-c', `sleep ${secs} & sleep ${secs}; true`], { timeoutMs: 500 });
+    assert.ok(Date.now() - t < 5000, `took ${Date.now() - t} ms`);
+    assert.equal(r.code, null);
+    assert.equal(r.failure, 'no answer in 0.5 s');
+    await new Promise((res) => setTimeout(res, 200));
+    const left = spawnSync('pgrep', ['-fx', `sleep ${secs}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    assert.deepEqual(left, [], 'its children were killed too');
+  });
+
+  it('squeue without a configuration counts as no Slurm (another scheduler\'s site), not as a failure', () => {
+    assert.match('squeue: error: _establish_config_source: failed to fetch config\nsqueue: fatal: Could not establish a configuration source\n', NO_CONFIG);
+    assert.doesNotMatch('squeue: error: slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n', NO_CONFIG);
   });
 });

@@ -213,6 +213,12 @@ describe('LSF adapter against stand-in commands', function () {
     assert.equal(readFileSync(join(state, 'mpirun.args'), 'utf8').trim(), '--host n2:4,n4:4 app');
   });
 
+  it('a setting with a blank or a glob character reaches the host as one word through blaunch\'s shell', async () => {
+    const rm = new LsfRM({ ...env, SCR_JOB_NAME: 'heat run; echo INJECTED', SCR_EXCLUDE_NODES: 'n[3,7]' });
+    const res = await rm.exec(['n1'], ['printenv', 'SCR_JOB_NAME', 'SCR_EXCLUDE_NODES'], 10_000);
+    assert.deepEqual(res.map((r) => [r.code, r.stdout]), [[0, 'heat run; echo INJECTED\nn[3,7]\n']]);
+  });
+
   it('runs work on each host through blaunch with SCR_NODE_NAME; an unreachable host fails, a silent one is null', async () => {
     const rm = new LsfRM(env);
     fx.markDown('n3', 'unavail');
@@ -221,7 +227,8 @@ describe('LSF adapter against stand-in commands', function () {
     assert.match(res[2]!.stderr, /n3: Unable to contact execution host/);
     const n3 = calls().find((c) => c.cmd === 'blaunch' && c.args[0] === 'n3')!.args;
     assert.deepEqual(n3.slice(0, 4), ['n3', 'env', 'SCR_NODE_NAME=n3', `SCR_JOB_ID=${LSF_JOB_ID}`]);
-    assert.deepEqual(n3.slice(-3), ['sh', '-c', 'echo "$SCR_NODE_NAME $SCR_JOB_ID"'], 'the command\'s words go as they are');
+    // blaunch hands the words to a shell on the host as one line: each is quoted to stay one word.
+    assert.deepEqual(n3.slice(-3), ['sh', '-c', `'echo "$SCR_NODE_NAME $SCR_JOB_ID"'`], 'each word quoted for the remote shell');
     const slow = await rm.exec(['n1'], ['sleep', '5'], 300);
     assert.equal(slow[0]!.code, null);
     assert.match(slow[0]!.stderr, /no answer in 0\.3 s/);

@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config/resolve.js';
 import { detectRM } from '../../src/rm/registry.js';
 import {
   endFromQstat, execHosts, manager, parseCtime, parseDuration, parseNodefile, parsePbsnodesList, parseQstatFull, parseQstatJobs,
-  PbsJobIds, PbsRM, pbsdshResult, pbsFlavour,
+  isPbsListing, PbsJobIds, PbsRM, pbsdshResult, pbsFlavour,
 } from '../../src/rm/managers/pbs.js';
 import { cleanEnv, scr } from '../harness/cli.js';
 import { PBS_JOB_ID, pbsFixture, type PbsFixture } from '../harness/standin-pbs.js';
@@ -138,9 +138,22 @@ describe('PBS outputs', () => {
     assert.ok(!set.has('123.pbsserver'));
   });
 
+  it('qstat listing of PBS Professional 19+: an id cut to 17 characters ends in `*`, and still matches; another scheduler\'s qstat is no answer', () => {
+    const out = ['Job id            Name             User              Time Use S Queue',
+      '----------------  ---------------- ----------------  -------- - -----',
+      '123456.pbsserve*  cfd              alice             10:40:00 R workq',
+      '1234[7].pbsserv*  arr              alice             00:00:01 R workq'].join('\n');
+    const set = new PbsJobIds(parseQstatJobs(out));
+    assert.ok(set.has('123456.pbsserver01'));
+    assert.ok(set.has('1234[7].pbsserver01'));
+    assert.ok(!set.has('123457.pbsserver01'));
+    assert.ok(isPbsListing(out) && isPbsListing(''));
+    assert.ok(!isPbsListing('job-ID  prior   name       user         state submit/start at     queue                          slots ja-task-ID\n'));
+  });
+
   it('PBS job ids: NNN.server and NNN[i].server are PBS\'s; Slurm\'s bare numbers are not', () => {
     for (const id of ['1234.pbsserver', '1234.pbs.example.com', '1240[3].pbsserver', '1240[].pbsserver']) assert.ok(manager.ownsJobId!(id), id);
-    for (const id of ['1234', 'nojob-abc', '.server', 'abc.server']) assert.ok(!manager.ownsJobId!(id), id);
+    for (const id of ['1234', 'nojob-abc', '.server', 'abc.server', '7.2', '7.12']) assert.ok(!manager.ownsJobId!(id), id); // 7.2: a Grid Engine array task
   });
 
   it('pbsdsh: the task status from its "exit status" line, null when the task could not be started', () => {

@@ -35,7 +35,12 @@ export const postrunCommand: CommandSpec = {
   async run(_args, opts, io) {
     const env = { ...io.env, ...(opts.jobId ? { SCR_JOB_ID: String(opts.jobId) } : {}) };
     const cfg = loadConfig({ env, cwd: io.cwd, prefix: opts.prefix as string | undefined });
-    const ident = { user: cfg.str('SCR_USER_NAME'), jobId: cfg.str('SCR_JOB_ID') };
+    const rm = opts.nodes || opts.thisNode ? null : await allocation(env, cfg);
+    // In an allocation the job is the manager's, unless SCR_JOB_ID (or --job-id) names one: where
+    // the default cannot see the manager's id (Flux before 0.70 has it only as a broker attribute),
+    // the wrapper's runs used the adapter's.
+    const jobId = rm && cfg.sourceOf('SCR_JOB_ID').kind === 'default' ? rm.jobId() : cfg.str('SCR_JOB_ID');
+    const ident = { user: cfg.str('SCR_USER_NAME'), jobId };
     if (opts.thisNode) {
       const id = { ...ident, node: cfg.str('SCR_NODE_NAME') };
       if (opts.dataset === undefined) { io.out(JSON.stringify({ datasets: await listNode(cfg, id) }) + '\n'); return 0; }
@@ -46,7 +51,6 @@ export const postrunCommand: CommandSpec = {
       io.out(JSON.stringify(await copyNode(cfg, id, Number(opts.dataset), ranks)) + '\n');
       return 0;
     }
-    const rm = opts.nodes ? null : await allocation(env, cfg);
     const nodes = rm ? rm.nodes() : jobNodes(opts.nodes as string | undefined, cfg.str('SCR_CNTL_BASE'), ident);
     const say = (s: string) => { if (!opts.json) io.out(`scr postrun: ${s}\n`); };
     const access = rm ? remoteAccess(rm, SCR_MAIN, cfg.str('SCR_PREFIX'), ident.jobId) : undefined;

@@ -29,8 +29,9 @@ export class FluxError extends Error {
 }
 
 /** `flux resource status` states (without the `*` of an offline node) that mean "do not run here";
- * avail, allocated and housekeeping are usable (or soon again). */
-const BAD_STATES = new Set(['exclude', 'drain', 'drained', 'draining', 'torpid']);
+ * avail, allocated and housekeeping are usable (or soon again). Older flux-core printed an offline
+ * node's state as plain `offline`. */
+const BAD_STATES = new Set(['exclude', 'drain', 'drained', 'draining', 'torpid', 'offline']);
 
 /** The format downNodes gives `flux resource status -o`: the reason last, as it may hold `|`. */
 export const STATUS_FORMAT = '{state}|{nodelist}|{reason}';
@@ -226,7 +227,7 @@ export class FluxRM implements ResourceManager {
 
 /** The ids of the launch's active jobs (`flux jobs --name`: pending and running by default). */
 async function launchJobs(l: FluxLaunch, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const r = await flux(['jobs', '-n', `--name=${l.name}`, '-o', '{id.f58}'], env);
+  const r = await flux(['jobs', '-n', '-c', '0', `--name=${l.name}`, '-o', '{id.f58}'], env);
   return r.code === 0 ? parseJobIds(r.stdout) : [];
 }
 
@@ -241,7 +242,9 @@ async function signalLaunch(data: unknown, signal: NodeJS.Signals, env: NodeJS.P
 /** This user's active jobs where job ids of batch jobs live: the enclosing instance (`flux --parent`
  * is the instance itself at the top). Null when flux is not installed. */
 async function liveJobs(env: NodeJS.ProcessEnv): Promise<Set<string> | null> {
-  const r = await flux(['--parent', 'jobs', '-n', '--filter=pending,running', '-o', '{id.f58}'], env, 30_000);
+  // -c 0: every job (flux-jobs(1): "--count=N Limit output to N jobs (default 1000)"); a job past
+  // the thousandth would otherwise look ended and its cache be removed.
+  const r = await flux(['--parent', 'jobs', '-n', '-c', '0', '--filter=pending,running', '-o', '{id.f58}'], env, 30_000);
   if (r.code === null && /ENOENT/.test(r.failure ?? '')) return null;
   if (r.code !== 0) throw new FluxError(`flux jobs failed: ${(r.stderr.trim().split('\n').at(-1) || r.failure || `exit ${r.code}`).trim()}`);
   return new Set(parseJobIds(r.stdout).flatMap(f58Forms));

@@ -25,7 +25,7 @@ import { lsfJobId } from '../../config/schema.js';
 import { type Collected, collect, nodeResult } from '../exec.js';
 import { launchGuarded } from '../guarded.js';
 import { mpirunNodeArgs } from '../mpirun.js';
-import { remoteExec, scrSettings } from '../remote.js';
+import { remoteExec, scrSettings, shellQuote } from '../remote.js';
 import type { LaunchSpec, LauncherSyntax, ManagerModule, NodeResult, ResourceManager, Run } from '../types.js';
 
 /** How long a query of LSF's daemons may take before it counts as unanswered. */
@@ -162,12 +162,15 @@ function onPath(cmd: string, env: NodeJS.ProcessEnv): boolean {
 /** jsrun (IBM Job Step Manager) options that take a value, long and short. From IBM's jsrun manual
  * (https://www.ibm.com/docs/en/spectrum-lsf/10.1.0?topic=SSWRJV_10.1.0/jsm/jsrun.html). The wrapper
  * owns --exclude_hosts (it chooses the hosts; LLNL/scr's scr_jsrun passes down hosts there). jsrun
- * has no host count or host list option: it picks hosts itself among those not excluded. */
+ * has no host count or host list option: it picks hosts itself among those not excluded. -h
+ * (--chdir) and -f (--appfile) are taken as valued from the OLCF Summit guide's table (not checked
+ * against IBM's page): reading a value too many would swallow the application, one too few would
+ * take a directory for it. */
 export const JSRUN: LauncherSyntax = {
   valued: ['n', 'nrs', 'a', 'tasks_per_rs', 'c', 'cpu_per_rs', 'g', 'gpu_per_rs', 'r', 'rs_per_host', 'K', 'rs_per_socket',
     'p', 'np', 'm', 'memory_per_rs', 'b', 'bind', 'd', 'launch_distribution', 'l', 'latency_priority', 'U', 'erf_input',
-    'E', 'env', 'F', 'env_eval', 'D', 'env_no_propagate', 'chdir', 'e', 'stdio_mode', 'k', 'stdio_stderr',
-    'o', 'stdio_stdout', 'stdio_input', 'M', 'smpiargs', 'appfile', 'exclude_hosts'],
+    'E', 'env', 'F', 'env_eval', 'D', 'env_no_propagate', 'h', 'chdir', 'e', 'stdio_mode', 'k', 'stdio_stderr',
+    'o', 'stdio_stdout', 'stdio_input', 'M', 'smpiargs', 'f', 'appfile', 'exclude_hosts'],
   owned: { exclude: ['exclude_hosts'] },
 };
 
@@ -239,9 +242,11 @@ export class LsfRM implements ResourceManager {
   exec(nodes: string[], argv: string[], timeoutMs: number): Promise<NodeResult[]> {
     const env = { ...this.env, SCR_JOB_ID: this.env.SCR_JOB_ID ?? this.#job };
     if (this.remote) return remoteExec(this.remote, nodes, argv, timeoutMs, env);
-    // blaunch starts a task of this job on one of its hosts (blaunch [-n] host command [args]).
+    // blaunch starts a task of this job on one of its hosts (blaunch [-n] host command [args]). As
+    // the rsh/ssh it replaces, it hands the words to a shell there as one line (unless -no-shell),
+    // so each is quoted: a setting with a blank or a glob character stays one word.
     return Promise.all(nodes.map(async (node) => nodeResult(node, await collect('blaunch',
-      [node, 'env', `SCR_NODE_NAME=${node}`, ...scrSettings(env), ...argv], { env, timeoutMs }))));
+      [node, ...['env', `SCR_NODE_NAME=${node}`, ...scrSettings(env), ...argv].map(shellQuote)], { env, timeoutMs }))));
   }
 
   /** Kills the job and puts it back in the queue (`brequeue`, which a job's owner may run on it). */

@@ -153,13 +153,19 @@ export function shortJobId(id: string): string {
 
 /** Job ids from qstat's listing, matched as it shows them: `has('123.pbs.example.com')` is true when
  * qstat listed `123.pbs` (it keeps only the first part of the server name), or a cut-off start of
- * that (it cuts ids to its column, 17 characters or more): a false "still queued" keeps a job's
+ * that (it cuts ids to its column, 17 characters or more, PBS Professional with a last `*` in place
+ * of the cut part): a false "still queued" keeps a job's
  * files, a false "ended" would delete them. */
 export class PbsJobIds extends Set<string> {
   override has(id: string): boolean {
     const short = shortJobId(id);
     if (super.has(id) || super.has(short)) return true;
-    for (const shown of this) if (shown.length >= 15 && short.startsWith(shown)) return true;
+    // PBS Professional (19 and later) marks a cut id with a last `*` (openpbs src/cmds/qstat.c,
+    // DISPLAY_TRUNC_CHAR); Torque cuts without a mark.
+    for (const shown of this) {
+      const kept = shown.endsWith('*') ? shown.slice(0, -1) : shown;
+      if (kept.length >= 14 && short.startsWith(kept)) return true;
+    }
     return false;
   }
 }
@@ -248,9 +254,13 @@ export class PbsRM implements ResourceManager {
     // `pbsnodes -l` rather than `-a` or `-F json`: both PBS Professional and Torque have it, it
     // lists only the marked nodes (not every node of the site), and its one-line form has not
     // changed in either; -F json exists only in PBS Professional.
-    const [marked, attrs] = await Promise.all([this.#query('pbsnodes', ['-l']), this.#jobAttributes()]);
+    // A failed qstat only loses the exec_host check: pbsnodes' answer is kept (a failed pbsnodes
+    // throws, and the caller goes on with the down nodes it knew).
+    const [marked, job] = await Promise.allSettled([this.#query('pbsnodes', ['-l']), this.#jobAttributes()]);
+    if (marked.status === 'rejected') throw marked.reason;
+    const attrs = job.status === 'fulfilled' ? job.value : new Map<string, string>();
     const down = new Map<string, string>();
-    for (const [name, why] of parsePbsnodesList(marked)) {
+    for (const [name, why] of parsePbsnodesList(marked.value)) {
       const node = sameNode(name, this.#slots.keys());
       if (node) down.set(node, why);
     }
@@ -312,16 +322,24 @@ export class PbsRM implements ResourceManager {
 }
 
 /** PBS job ids: a sequence number (with an array index in brackets) and the server's name. */
-const JOB_ID = /^\d+(?:\[\d*\])?\.[A-Za-z0-9][A-Za-z0-9.-]*$/;
+// The server's name has a letter: Grid Engine's array task ids (7.2) are not PBS's.
+const JOB_ID = /^\d+(?:\[\d*\])?\.(?=[A-Za-z0-9.-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9.-]*$/;
+
+/** Whether `qstat -t` output is PBS's listing (its header starts `Job id`/`Job ID`; no jobs print
+ * nothing). Grid Engine names its command qstat too (header `job-ID  prior`): no answer about PBS. */
+export function isPbsListing(out: string): boolean {
+  const first = out.split('\n').find((l) => l.trim());
+  return first === undefined || /^Job ID\b/i.test(first);
+}
 
 /** The jobs qstat lists (every job this user may see, in any state; -t shows array subjobs too): a
  * superset of this user's, which only keeps more. Not `qstat -u`: that form cuts ids to 15
- * characters. Null when qstat is not installed here. */
+ * characters. Null when qstat is not installed here, or is another scheduler's. */
 async function liveJobs(env: NodeJS.ProcessEnv): Promise<Set<string> | null> {
   const r = await collect('qstat', ['-t'], { env, timeoutMs: 30_000 });
   if (r.code === null && /ENOENT/.test(r.failure ?? '')) return null;
   if (r.code !== 0) throw new PbsError(`qstat failed: ${(r.stderr.trim().split('\n').join(' ') || r.failure || `exit ${r.code}`).trim()}`);
-  return new PbsJobIds(parseQstatJobs(r.stdout));
+  return isPbsListing(r.stdout) ? new PbsJobIds(parseQstatJobs(r.stdout)) : null;
 }
 
 export const manager: ManagerModule = {

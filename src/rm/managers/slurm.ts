@@ -158,10 +158,17 @@ export async function scancelSteps(step: SlurmSteps, signal: NodeJS.Signals, env
   return ids.length;
 }
 
-/** The Slurm job ids squeue lists for this user (any state); null when squeue is not installed. */
+/** What squeue says when no slurm.conf can be found (measured with Debian's slurm-client 22.05
+ * without a configuration: "squeue: fatal: Could not establish a configuration source"). */
+export const NO_CONFIG = /Could not establish a configuration source|Unable to process configuration file/;
+
+/** The Slurm job ids squeue lists for this user (any state); null when squeue is not installed or
+ * has no configuration here. */
 async function liveJobs(env: NodeJS.ProcessEnv): Promise<Set<string> | null> {
   const r = await collect('squeue', ['-h', '-u', String(process.getuid?.() ?? ''), '-o', '%A'], { env, timeoutMs: 30_000 });
   if (r.code === null && /ENOENT/.test(r.failure ?? '')) return null;
+  // A Slurm client with no configuration here (another scheduler's site): no Slurm to ask.
+  if (r.code !== 0 && NO_CONFIG.test(r.stderr)) return null;
   if (r.code !== 0) throw new SlurmError(`squeue failed: ${(r.stderr.trim().split('\n').at(-1) || r.failure || `exit ${r.code}`).trim()}`);
   return new Set(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
 }
