@@ -40,13 +40,18 @@ function listTests(dir) {
   return readdirSync(full, { recursive: true }).filter((f) => String(f).endsWith('.test.js')).sort().map((f) => join(full, String(f)));
 }
 
-function run(cmd, args, env, timeoutMs) {
+/** Runs a test process; with `capture`, its output is kept (both streams, in order) and returned
+ * as `output` instead of going to the terminal, so a group that runs beside another can print
+ * after it. */
+function run(cmd, args, env, timeoutMs, capture = false) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: 'inherit', detached: true });
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', detached: true });
+    const chunks = [];
+    if (capture) for (const s of [child.stdout, child.stderr]) s.on('data', (d) => chunks.push(d));
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; try { process.kill(-child.pid, 'SIGKILL'); } catch {} }, timeoutMs);
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, timedOut }); });
-    child.on('error', (e) => { clearTimeout(timer); resolve({ code: 127, signal: null, timedOut: false, error: e }); });
+    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, timedOut, output: Buffer.concat(chunks).toString() }); });
+    child.on('error', (e) => { clearTimeout(timer); resolve({ code: 127, signal: null, timedOut: false, error: e, output: Buffer.concat(chunks).toString() }); });
   });
 }
 
@@ -101,18 +106,27 @@ async function main() {
       { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, suiteTimeout(1800_000));
     results.push(summarise(label, 1, res));
   }
+  // The two real-scheduler groups mostly wait on their daemons (job starts, polling, time limits):
+  // they run side by side, Grid Engine's output printed after Slurm's. Their daemons share nothing
+  // (Slurm on this host's loopback ports, Grid Engine in network namespaces of its own).
+  const beside = part('slurm') && listTests('slurm').length > 0;
+  if (part('sge') && listTests('sge').length && !beside) console.log(`\n=== batch jobs on Grid Engine ===`);
+  const sge = part('sge') && listTests('sge').length
+    ? run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '300000', ...grep, ...listTests('sge')],
+      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: 'sge' }, suiteTimeout(1800_000), beside)
+    : null;
   if (part('slurm') && listTests('slurm').length) {
     const label = 'slurm';
-    console.log(`\n=== batch jobs on Slurm ===`);
+    console.log(`\n=== batch jobs on Slurm${sge ? ' (Grid Engine\'s run beside it, printed next)' : ''} ===`);
     const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '300000', ...grep, ...listTests('slurm')],
       { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, suiteTimeout(1800_000));
     results.push(summarise(label, 1, res));
   }
-  if (part('sge') && listTests('sge').length) {
+  if (sge) {
     const label = 'sge';
-    console.log(`\n=== batch jobs on Grid Engine ===`);
-    const res = await run(process.execPath, [mochaBin, color, '--reporter', reporter, '--timeout', '300000', ...grep, ...listTests('sge')],
-      { SCRTEST_REPORT_DIR: reportDir, SCRTEST_LABEL: label }, suiteTimeout(1800_000));
+    if (beside) console.log(`\n=== batch jobs on Grid Engine ===`);
+    const res = await sge;
+    if (res.output) process.stdout.write(res.output);
     results.push(summarise(label, 1, res));
   }
   if (part('faults') && listTests('faults').length) {
