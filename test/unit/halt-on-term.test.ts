@@ -27,13 +27,23 @@ const lines = (r: RunResult): Line[] => r.stdout.split('\n').filter((l) => l.sta
 const logOf = (job: SimJob): string[] => (existsSync(join(job.prefix, '.scr', 'log')) ? readFileSync(join(job.prefix, '.scr', 'log'), 'utf8').split('\n') : []);
 const events = (job: SimJob, kind: string) => logOf(job).filter((l) => l.includes(` ${kind} `));
 
+const completedOn = (job: SimJob, rank: number): number => {
+  const f = join(job.root, `ckpts.${rank}`);
+  return existsSync(f) ? Number(readFileSync(f, 'utf8')) || 0 : 0;
+};
+
 /** Starts the fixture on `np` ranks; waits for `ckpts` completed checkpoints, then sends SIGTERM
- * to the ranks in `to` (all by default); resolves to the run and the time of the signal. */
-async function runAndTerm(flavour: MpiFlavour, np: number, job: SimJob, args: string[], opts: { env?: Record<string, string>; ckpts?: number; to?: number[]; timeoutMs?: number } = {}): Promise<{ r: RunResult; t0: number }> {
+ * to the ranks in `to` (all by default); resolves to the run and the time of the signal.
+ * `between`: the fixture is run with --max-ckpts `ckpts`, and the signal waits until every rank's
+ * completeOutput() has returned, so it lands between checkpoints, never inside one. */
+async function runAndTerm(flavour: MpiFlavour, np: number, job: SimJob, args: string[], opts: { env?: Record<string, string>; ckpts?: number; to?: number[]; timeoutMs?: number; between?: boolean } = {}): Promise<{ r: RunResult; t0: number }> {
+  const want = opts.ckpts ?? 2;
+  if (opts.between) args = [...args, '--max-ckpts', String(want)];
   const { cmd, env } = mpirunFor(flavour);
   const run = runProcess(cmd, ['-np', String(np), process.execPath, APP, ...args], { env: { ...cleanEnv(env), ...job.env, SCR_FLUSH: '0', ...opts.env }, timeoutMs: opts.timeoutMs ?? 90_000 });
   const end = Date.now() + 60_000;
-  while (events(job, 'CHECKPOINT').length < (opts.ckpts ?? 2)) {
+  const done = () => (opts.between ? Array.from({ length: np }, (_, r) => completedOn(job, r)).every((n) => n >= want) : events(job, 'CHECKPOINT').length >= want);
+  while (!done()) {
     if (Date.now() > end) throw new Error(`no checkpoints after 60 s; log:\n${logOf(job).join('\n')}`);
     await new Promise((res) => setTimeout(res, 20));
   }
@@ -116,8 +126,10 @@ describe('SCR_HALT_ON_TERM: SIGTERM to the ranks halts the job and keeps the new
   it('needCheckpoint() says a checkpoint is due after the signal, and no longer once one has completed', async function () {
     if (!flavoursBuilt().includes('openmpi')) skipBecause(this, 'the openmpi binding is not built here (scripts/setup builds both)');
     job = newSimJob('termneed');
-    // A checkpoint interval no call reaches: only the signal makes needCheckpoint() say yes.
-    const { r } = await runAndTerm('openmpi', 2, job, ['--mode', 'need', '--every', '3', '--step-ms', '40'], { env: { SCR_CHECKPOINT_INTERVAL: '100000' } });
+    // A checkpoint interval no call reaches: only the signal makes needCheckpoint() say yes. The
+    // signal lands between checkpoints: one completing after it (the signal agreed inside its
+    // completeOutput) would rightly make the next needCheckpoint() say no.
+    const { r } = await runAndTerm('openmpi', 2, job, ['--mode', 'need', '--every', '3', '--step-ms', '40'], { env: { SCR_CHECKPOINT_INTERVAL: '100000' }, between: true });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     for (const l of lines(r)) assert.deepEqual(l.need, [true, false]);
     await assertKept(job, 2, lines(r)[0]!.step);
