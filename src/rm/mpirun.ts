@@ -2,9 +2,18 @@
 // adapter whose job may be launched by mpirun shares (Slurm, PBS, LSF, the hostfile allocation).
 import { spawnSync } from 'node:child_process';
 
-/** Whether `mpirun` is MPICH's hydra (which takes -hosts) rather than Open MPI's (--host). */
+const hydra = new Map<string, boolean>();
+
+/** Whether `mpirun` is MPICH's hydra (which takes -hosts) rather than Open MPI's (--host). Asked
+ * once per process for each command and PATH (a wrapper that relaunches asks once, not per run). */
 export function mpirunIsHydra(mpirun: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return /HYDRA/i.test(spawnSync(mpirun, ['--version'], { env, encoding: 'utf8', timeout: 10_000 }).stdout ?? '');
+  const key = `${mpirun}\0${env.PATH ?? ''}`;
+  let is = hydra.get(key);
+  if (is === undefined) {
+    is = /HYDRA/i.test(spawnSync(mpirun, ['--version'], { env, encoding: 'utf8', timeout: 10_000 }).stdout ?? '');
+    hydra.set(key, is);
+  }
+  return is;
 }
 
 /** The options that restrict `mpirun` to `nodes` with `slots(node)` slots each, and with `ppn` > 0

@@ -128,7 +128,7 @@ export class ScrLibrary {
     }
     const appConf = this.#appLayer.params.size || this.#appLayer.descriptors.length ? layerToText(this.#appLayer) : null;
     // SIGTERM is held from here (term.ts), so a cancel during the restore is not lost either.
-    const term = cfg!.bool('SCR_HALT_ON_TERM') ? new TermWatch(() => this.#sm.phase === 'output' || this.#sm.phase === 'restart', (l) => { if (comm.rank === 0) process.stderr.write(`scr: ${l}\n`); }) : null;
+    const term = cfg!.bool('SCR_HALT_ON_TERM') ? new TermWatch(() => this.#sm.phase === 'output' || this.#sm.phase === 'restart', (l) => { if (comm.rank === 0) process.stderr.write(`scr: ${l}\n`); }, cfg!.int('SCR_HALT_ON_TERM_IDLE')) : null;
     term?.install();
     let opened: Awaited<ReturnType<typeof openSession>>;
     try {

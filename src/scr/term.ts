@@ -10,13 +10,14 @@
 //    checkpoint that is only in cache is flushed synchronously, whatever SCR_FLUSH says;
 //  - the signal is not lost: after finalize() the process gets FINALIZE_GRACE_MS to exit by
 //    itself, and then ends by SIGTERM as the default action would have; an application that makes
-//    no scr call for IDLE_SECONDS after the signal (outside an output or restart phase, and outside
+//    no scr call for SCR_HALT_ON_TERM_IDLE seconds after the signal (outside an output or restart phase, and outside
 //    a call) is ended by SIGTERM the same way, keeping what is on the file system by then.
 // Further SIGTERMs are ignored while the library holds the signal (srun forwards the one slurmd
 // already delivered, so each task often gets two). SIGKILL always wins: what is not on the file
 // system by then is lost, as before.
 
-/** Seconds without an scr call, after a SIGTERM, before the process is ended by the signal. */
+/** Seconds without an scr call, after a SIGTERM, before the process is ended by the signal
+ * (SCR_HALT_ON_TERM_IDLE's default). */
 export const IDLE_SECONDS = 30;
 /** Milliseconds after finalize() (with a SIGTERM seen) before the process is ended by it. */
 export const FINALIZE_GRACE_MS = 5000;
@@ -33,8 +34,9 @@ export class TermWatch {
    * @param busy whether the application is inside an output or restart phase (it is writing or
    *   reading a checkpoint: the idle clock does not run)
    * @param say prints the line explaining why the process ends (rank 0 only, by the caller)
+   * @param idleSeconds seconds without an scr call, after the signal, before the process is ended
    */
-  constructor(private readonly busy: () => boolean, private readonly say: (line: string) => void) {}
+  constructor(private readonly busy: () => boolean, private readonly say: (line: string) => void, private readonly idleSeconds = IDLE_SECONDS) {}
 
   install(): void {
     process.on('SIGTERM', this.#onSignal);
@@ -76,8 +78,8 @@ export class TermWatch {
     this.#lastCall = Math.max(this.#lastCall, this.#at);
     this.#timer = setInterval(() => {
       if (this.#inCall > 0 || this.busy()) { this.#lastCall = Date.now(); return; }
-      if (Date.now() - this.#lastCall < IDLE_SECONDS * 1000) return;
-      this.say(`SIGTERM ${Math.round((Date.now() - this.#at!) / 1000)} s ago and no scr call for ${IDLE_SECONDS} s since: ending the process by SIGTERM. ` +
+      if (Date.now() - this.#lastCall < this.idleSeconds * 1000) return;
+      this.say(`SIGTERM ${Math.round((Date.now() - this.#at!) / 1000)} s ago and no scr call for ${this.idleSeconds} s since: ending the process by SIGTERM. ` +
         'Checkpoints already on the file system are kept; any only in cache are not flushed (call shouldExit() or needCheckpoint() regularly so a cancel can save them)');
       this.remove();
       raise();

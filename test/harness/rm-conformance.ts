@@ -15,6 +15,7 @@ import { compressHostlist } from '../../src/common/hostlist.js';
 import { killByEnv } from '../../src/rm/procs.js';
 import { cleanEnv, SCR_BIN, scr } from './cli.js';
 import { cleanupNodeJob, hostPath, loseNode, newNodeJob, type NodeJob, nodeDir, privateNodesMissing } from './nodes.js';
+import { waitForEvents } from './event-log.js';
 
 /** What a manager's test gives the suite (test/harness/standin-<rm>.ts). */
 export interface StandinFixture {
@@ -87,7 +88,6 @@ function run(cmd: string, args: string[], env: Record<string, string>, timeoutMs
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The mocha suite for one manager: `name` as `scr env` prints it. */
 export function conformance(name: string, make: MakeFixture): void {
@@ -126,16 +126,10 @@ export function conformance(name: string, make: MakeFixture): void {
      * launcher alone (no wrapper); once 2 checkpoints are logged, `node` dies: the manager reports it
      * down, its ranks are killed, its storage is gone. */
     const runLosing = (node: string, runs: number): Promise<Ran> => {
-      const log = join(job.prefix, '.scr', 'log');
-      const checkpoints = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0);
       const app = [process.execPath, HEAT, ...HEAT_ARGS, '--step-ms', '150'];
       const [cmd, ...args] = runs ? [process.execPath, SCR_BIN, 'run', ...fx.runArgs(4, 4), ...app] : [join(standinDir('common'), 'mpmd'), 'n1:1', 'n2:1', 'n3:1', 'n4:1', '--', ...app];
       return run(cmd!, args, { ...env, SCR_RUNS: String(runs || 1) }, 200_000, async () => {
-        const end = Date.now() + 120_000;
-        while (checkpoints() < 2) {
-          if (Date.now() > end) throw new Error('fewer than 2 checkpoints after 120 s');
-          await sleep(100);
-        }
+        await waitForEvents(job.prefix, 'CHECKPOINT', 2);
         fx.markDown(node, 'scr-test-failure');
         killByEnv([`SCR_NODE_NAME=${node}`, `SCR_STANDIN_STATE=${state}`], 'SIGKILL');
         loseNode(job, node);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { builtFlavours } from '../../src/native/paths.js';
 import { type SgeCluster, sgeOrSkip, qsub, waitFor, waitJobEnd } from '../harness/sge.js';
+import { waitForEvents } from '../harness/event-log.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -50,17 +51,7 @@ describe('scr on real Grid Engine (4 fake exec hosts)', function () {
     return { name, script, prefix, log: join(dir, 'out.log'), hosts };
   }
 
-  const checkpoints = (prefix: string): number => {
-    const log = join(prefix, '.scr', 'log');
-    return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0;
-  };
-  async function waitCheckpoints(prefix: string, n: number, ms = 120_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (checkpoints(prefix) < n) {
-      if (Date.now() > end) throw new Error(`fewer than ${n} checkpoints in ${prefix} after ${ms / 1000} s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const waitCheckpoints = (prefix: string, n: number) => waitForEvents(prefix, 'CHECKPOINT', n);
   const result = (out: string) => out.split('\n').filter((l) => l.startsWith('{"step"')).map((l) => JSON.parse(l) as { step: number; checksum: string }).pop();
   const logOf = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8') : '(no output)');
 

@@ -10,6 +10,7 @@ import { builtFlavours } from '../../src/native/paths.js';
 import type { Summary } from '../../src/report/summary.js';
 import { jobState, sbatch, sbatchFile, type SlurmCluster, slurmOrSkip, waitJob } from '../harness/slurm.js';
 import { skipBecause } from '../harness/skip.js';
+import { eventsOf, waitForEvents } from '../harness/event-log.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const SCR = `${process.execPath} ${join(root, 'dist', 'src', 'cli', 'main.js')}`;
@@ -48,17 +49,8 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     return { name, script, prefix, log: join(c.dir, name, 'out.log') };
   }
 
-  const checkpoints = (prefix: string): number => {
-    const log = join(prefix, '.scr', 'log');
-    return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / CHECKPOINT /.test(l)).length : 0;
-  };
-  async function waitCheckpoints(prefix: string, n: number, ms = 120_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (checkpoints(prefix) < n) {
-      if (Date.now() > end) throw new Error(`fewer than ${n} checkpoints in ${prefix} after ${ms / 1000} s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const checkpoints = (prefix: string): number => eventsOf(prefix, 'CHECKPOINT').length;
+  const waitCheckpoints = (prefix: string, n: number) => waitForEvents(prefix, 'CHECKPOINT', n);
   const result = (out: string) => out.split('\n').filter((l) => l.startsWith('{"step"')).map((l) => JSON.parse(l) as { step: number; checksum: string }).pop();
   const index = (prefix: string) => JSON.parse(c.cmd(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'index', '--json', '--prefix', prefix]))
     .datasets as Array<{ name: string; flushed: boolean; current: boolean }>;

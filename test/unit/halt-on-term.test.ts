@@ -3,7 +3,7 @@
 // newest checkpoint, only in cache (SCR_FLUSH=0), is on the file system byte for byte afterwards;
 // a later run restarts from it with the caches gone. With SCR_HALT_ON_TERM=0 the signal ends the
 // ranks as before and nothing is flushed. An application that makes no scr call after the signal
-// is ended by it 30 s later (term.ts). And `scr sim` takes SIGTERM as a cancel: no node is called
+// is ended by it SCR_HALT_ON_TERM_IDLE seconds later (term.ts; 5 here, 30 by default). And `scr sim` takes SIGTERM as a cancel: no node is called
 // down, nothing is relaunched, and it says what was saved.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -19,13 +19,13 @@ import { flavoursBuilt, mpirunFor, runProcess, type RunResult } from '../harness
 import { cleanup, newSimJob, type SimJob } from '../harness/sim.js';
 import { termBytes } from '../harness/term.js';
 import { skipBecause } from '../harness/skip.js';
+import { eventsOf, logLines } from '../harness/event-log.js';
 
 const APP = join(fileURLToPath(import.meta.url), '..', '..', 'fixtures', 'term-app.js');
 
 interface Line { rank: number; step: number; exit: string; restored: string | null; matched: boolean | null; need?: boolean[] }
 const lines = (r: RunResult): Line[] => r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line).sort((a, b) => a.rank - b.rank);
-const logOf = (job: SimJob): string[] => (existsSync(join(job.prefix, '.scr', 'log')) ? readFileSync(join(job.prefix, '.scr', 'log'), 'utf8').split('\n') : []);
-const events = (job: SimJob, kind: string) => logOf(job).filter((l) => l.includes(` ${kind} `));
+const events = (job: SimJob, kind: string) => eventsOf(job.prefix, kind);
 
 const completedOn = (job: SimJob, rank: number): number => {
   const f = join(job.root, `ckpts.${rank}`);
@@ -44,7 +44,7 @@ async function runAndTerm(flavour: MpiFlavour, np: number, job: SimJob, args: st
   const end = Date.now() + 60_000;
   const done = () => (opts.between ? Array.from({ length: np }, (_, r) => completedOn(job, r)).every((n) => n >= want) : events(job, 'CHECKPOINT').length >= want);
   while (!done()) {
-    if (Date.now() > end) throw new Error(`no checkpoints after 60 s; log:\n${logOf(job).join('\n')}`);
+    if (Date.now() > end) throw new Error(`no checkpoints after 60 s; log:\n${logLines(job.prefix).join('\n')}`);
     await new Promise((res) => setTimeout(res, 20));
   }
   const t0 = Date.now();
@@ -146,16 +146,16 @@ describe('SCR_HALT_ON_TERM: SIGTERM to the ranks halts the job and keeps the new
     assert.deepEqual(Object.values((await readIndex(job.prefix)).datasets).filter((d) => d.flushed), []);
   });
 
-  it('an application that makes no scr call after the signal is ended by SIGTERM 30 s later, not left running', async function () {
+  it('an application that makes no scr call after the signal is ended by SIGTERM SCR_HALT_ON_TERM_IDLE seconds later, not left running', async function () {
     if (!flavoursBuilt().includes('openmpi')) skipBecause(this, 'the openmpi binding is not built here (scripts/setup builds both)');
     job = newSimJob('termidle');
-    const { r, t0 } = await runAndTerm('openmpi', 2, job, ['--mode', 'stop', '--every', '3', '--step-ms', '40'], { timeoutMs: 120_000 });
+    const { r, t0 } = await runAndTerm('openmpi', 2, job, ['--mode', 'stop', '--every', '3', '--step-ms', '40'], { timeoutMs: 120_000, env: { SCR_HALT_ON_TERM_IDLE: '5' } });
     const waited = (Date.now() - t0) / 1000;
     assert.equal(r.timedOut, false);
     assert.notEqual(r.code, 0, 'ended by the signal, not exit 0');
     assert.deepEqual(lines(r).map((l) => l.exit), ['stopped calling scr', 'stopped calling scr']);
-    assert.match(r.stderr, /SIGTERM \d+ s ago and no scr call for 30 s since: ending the process by SIGTERM/);
-    assert.ok(waited >= 30 && waited < 45, `ended ${waited} s after the signal`);
+    assert.match(r.stderr, /SIGTERM \d+ s ago and no scr call for 5 s since: ending the process by SIGTERM/);
+    assert.ok(waited >= 5 && waited < 15, `ended ${waited} s after the signal`);
   });
 });
 

@@ -7,7 +7,7 @@
 // FLUX_ENCLOSING_ID, F58 ids), flux-framework/flux-core#4409 (an R as Flux prints it).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/resolve.js';
 import { parseLauncherArgs } from '../../src/rm/launcher-args.js';
@@ -184,7 +184,7 @@ describe('Flux adapter on the stand-in', function () {
     }, 15_000, 'the job started');
     const name = calls(state).find((c) => c.args[0] === 'run')!.args.find((a) => a.startsWith('--job-name='))!.slice('--job-name='.length);
     assert.equal(job.name, name);
-    assert.match(name, new RegExp(`^scr\\.${process.pid}\\.\\d+$`));
+    assert.equal(name, `scr.${hostname()}.${process.pid}.1`, 'names the host as well as the pid: two wrappers on two nodes may share a pid');
     // Kill the flux run process alone (its group: the stand-in; the job is in a session of its own).
     await until(() => run.pid(), 5000, 'the launcher started');
     process.kill(-run.pid()!, 'SIGKILL');

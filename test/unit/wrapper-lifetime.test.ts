@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCR_BIN, cleanEnv } from '../harness/cli.js';
+import { eventsOf } from '../harness/event-log.js';
 
 const APP = join(fileURLToPath(import.meta.url), '..', '..', 'fixtures', 'hang-app.js');
 const GUARDED = join(fileURLToPath(import.meta.url), '..', '..', '..', 'src', 'rm', 'guarded.js');
@@ -41,7 +42,7 @@ describe('run wrapper: process lifetime, grace and watchdog (scr sim)', function
     SCR_JOB_ID: `life${process.pid}x${n}`, SCR_FLUSH: '0', ...extra,
   });
   const log = () => (existsSync(join(dir, 'p', '.scr', 'log')) ? readFileSync(join(dir, 'p', '.scr', 'log'), 'utf8') : '');
-  const checkpoints = () => log().split('\n').filter((l) => / CHECKPOINT /.test(l)).length;
+  const checkpoints = () => eventsOf(join(dir, 'p'), 'CHECKPOINT').length;
   /** Starts `scr sim` with the hang fixture; resolves to its exit code when it ends. */
   function sim(simArgs: string[], appArgs: string[], extra: Record<string, string> = {}): Promise<number | null> {
     out = '';

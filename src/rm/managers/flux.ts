@@ -12,6 +12,7 @@
 // running, so the launch's job is found by its name and signalled or cancelled (signalLaunch).
 // Flux cannot requeue a running job, so there is no requeue.
 import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { compressHostlist, expandHostlist } from '../../common/hostlist.js';
 import type { ResolvedConfig } from '../../config/resolve.js';
@@ -189,7 +190,8 @@ export class FluxRM implements ResourceManager {
   }
 
   launch(spec: LaunchSpec): Run {
-    const name = `scr.${process.pid}.${++this.#launches}`;
+    // Unique in the instance: two wrappers on different nodes of one Flux instance may share a pid.
+    const name = `scr.${hostname()}.${process.pid}.${++this.#launches}`;
     const launcher = spec.launcher ?? 'flux';
     const args = [...(spec.launcherArgs ?? [])];
     if (basename(launcher) === 'flux') {
