@@ -47,7 +47,8 @@ export interface LauncherArgs {
   pass: string[];
   /** The application and its arguments. */
   app: string[];
-  /** Nodes asked for (srun -N / --nodes; the lower bound of a range), if given. */
+  /** Nodes asked for (srun -N / --nodes; the lower bound of a range; or worked out by the
+   * syntax's nodeCount, as jsrun's from --nrs and --rs_per_host), if given. */
   nodes?: number;
   /** srun -w / --nodelist, mpirun --host: the nodes to choose from, as written. */
   nodelist?: string;
@@ -64,6 +65,7 @@ export class LauncherArgsError extends Error {
 export function parseLauncherArgs(kind: 'srun' | 'mpirun' | NamedSyntax, args: readonly string[]): LauncherArgs {
   const syn: NamedSyntax = kind === 'srun' ? SRUN : kind === 'mpirun' ? MPIRUN : kind;
   const out: LauncherArgs = { kind: syn.name, pass: [], app: [] };
+  const given = new Map<string, string>();
   let i = 0;
   for (const w of syn.lead ?? []) {
     if (args[i] !== w) throw new LauncherArgsError(`${syn.name} must be followed by ${(syn.lead ?? []).join(' ')} (got ${args[i] ?? 'nothing'})`);
@@ -83,8 +85,15 @@ export function parseLauncherArgs(kind: 'srun' | 'mpirun' | NamedSyntax, args: r
       values.push(v);
     }
     const used = 1 + count - (inline !== undefined ? 1 : 0);
-    if (!own(syn, inline !== undefined ? a : `${a} ${values.join(' ')}`.trim(), name, values, out)) out.pass.push(...args.slice(i, i + used));
+    if (!own(syn, inline !== undefined ? a : `${a} ${values.join(' ')}`.trim(), name, values, out)) {
+      out.pass.push(...args.slice(i, i + used));
+      if (values.length) given.set(name, values[0]!);
+    }
     i += used;
+  }
+  if (out.nodes === undefined && syn.nodeCount) {
+    const n = syn.nodeCount(given);
+    if (n !== undefined) out.nodes = n;
   }
   out.app = args.slice(i);
   if (!out.app.length) throw new LauncherArgsError(`no application after the ${syn.name} options (${args.join(' ') || 'none given'})`);

@@ -103,6 +103,17 @@ describe('LSF outputs', () => {
     assert.equal(parseLauncherArgs({ ...JSRUN, name: 'jsrun' }, ['--exclude_hosts=n2', 'x']).exclude, 'n2');
     assert.equal(manager.launchers?.jsrun, JSRUN);
   });
+
+  it('jsrun syntax: the hosts a launch needs come from its resource sets, ceil(--nrs / --rs_per_host), and stay in its options', () => {
+    const nodes = (args: string[]) => parseLauncherArgs({ ...JSRUN, name: 'jsrun' }, [...args, 'app']);
+    assert.equal(nodes(['--nrs', '2', '-r', '1', '--tasks_per_rs=4']).nodes, 2);
+    assert.equal(nodes(['-n', '5', '--rs_per_host=2']).nodes, 3);
+    assert.deepEqual(nodes(['-n', '5', '--rs_per_host=2']).pass, ['-n', '5', '--rs_per_host=2'], 'passed on to jsrun unchanged');
+    // Without both, or with a word jsrun expands itself, jsrun chooses: every usable host is offered.
+    assert.equal(nodes(['--nrs', '4']).nodes, undefined);
+    assert.equal(nodes(['--rs_per_host', '2', '-a', '1']).nodes, undefined);
+    assert.equal(nodes(['--nrs', 'ALL', '--rs_per_host', '1']).nodes, undefined);
+  });
 });
 
 describe('LSF adapter against stand-in commands', function () {
@@ -332,6 +343,21 @@ describe('LSF through the CLI (stand-in commands)', function () {
     assert.deepEqual(readFileSync(out, 'utf8').trim().split('\n').sort(), ['n1', 'n3', 'n4']);
     const jsrun = readFileSync(join(dir, 'state', 'calls.log'), 'utf8').split('\n').filter((l) => l.includes('"jsrun"')).map((l) => (JSON.parse(l) as { args: string[] }).args);
     assert.deepEqual(jsrun.at(-1)!.slice(0, 7), ['--nrs', '3', '--rs_per_host', '1', '--tasks_per_rs', '1', '--exclude_hosts=n2']);
+  });
+
+  it('scr run jsrun --nrs/--rs_per_host: only the hosts the resource sets need are used, the others kept as spares; too few is the wrapper\'s own error', () => {
+    const out = join(dir, 'ranks');
+    const app = [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(out)}, process.env.SCR_NODE_NAME + '\\n')`];
+    let r = scr(['run', '--runs', '1', 'jsrun', '--nrs', '4', '--rs_per_host', '2', '--tasks_per_rs', '1', ...app], { env, cwd: dir });
+    assert.match(r.stderr, /scr run: run 1 of at most 1 on n1,n2; spares: n3,n4$/m, r.stderr);
+    assert.deepEqual([...new Set(readFileSync(out, 'utf8').trim().split('\n'))].sort(), ['n1', 'n2']);
+    const jsrun = readFileSync(join(dir, 'state', 'calls.log'), 'utf8').split('\n').filter((l) => l.includes('"jsrun"')).map((l) => (JSON.parse(l) as { args: string[] }).args);
+    assert.deepEqual(jsrun.at(-1)!.slice(0, 7), ['--nrs', '4', '--rs_per_host', '2', '--tasks_per_rs', '1', '--exclude_hosts=n3,n4']);
+    fx.markDown('n2', 'unavail');
+    r = scr(['run', '--runs', '1', 'jsrun', '--nrs', '8', '--rs_per_host', '2', ...app], { env, cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /only 3 usable node\(s\) left, 4 needed/);
+    assert.equal(readFileSync(join(dir, 'state', 'calls.log'), 'utf8').split('\n').filter((l) => l.includes('"jsrun"')).length, jsrun.length, 'jsrun was not started');
   });
 });
 

@@ -162,7 +162,9 @@ function onPath(cmd: string, env: NodeJS.ProcessEnv): boolean {
 /** jsrun (IBM Job Step Manager) options that take a value, long and short. From IBM's jsrun manual
  * (https://www.ibm.com/docs/en/spectrum-lsf/10.1.0?topic=SSWRJV_10.1.0/jsm/jsrun.html). The wrapper
  * owns --exclude_hosts (it chooses the hosts; LLNL/scr's scr_jsrun passes down hosts there). jsrun
- * has no host count or host list option: it picks hosts itself among those not excluded. -h
+ * has no host count or host list option: it picks hosts itself among those not excluded, so the
+ * host count comes from the resource sets: ceil(--nrs / --rs_per_host) when both are numbers (with
+ * either missing, or ALL_HOSTS and the like, the run takes every usable host). -h
  * (--chdir) and -f (--appfile) are taken as valued from the OLCF Summit guide's table (not checked
  * against IBM's page): reading a value too many would swallow the application, one too few would
  * take a directory for it. */
@@ -172,6 +174,12 @@ export const JSRUN: LauncherSyntax = {
     'E', 'env', 'F', 'env_eval', 'D', 'env_no_propagate', 'h', 'chdir', 'e', 'stdio_mode', 'k', 'stdio_stderr',
     'o', 'stdio_stdout', 'stdio_input', 'M', 'smpiargs', 'f', 'appfile', 'exclude_hosts'],
   owned: { exclude: ['exclude_hosts'] },
+  nodeCount(given) {
+    const count = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined);
+    const sets = count(given.get('nrs') ?? given.get('n'));
+    const perHost = count(given.get('rs_per_host') ?? given.get('r'));
+    return sets !== undefined && perHost !== undefined ? Math.ceil(sets / perHost) : undefined;
+  },
 };
 
 export class LsfRM implements ResourceManager {
