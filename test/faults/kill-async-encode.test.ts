@@ -33,7 +33,7 @@ function cases(): KillCase[] {
     write('async-encode-xor-ring-rank2', env(), { rank: 2, at: 'ring', ckpt: 3, nth: 2 }, 'ckpt.2', FELL_BACK),
     write('async-encode-xor-encoded-all', env(), { rank: 'all', by: 1, at: 'redrecord', after: true, ckpt: 3 }, 'ckpt.2', FELL_BACK),
     write('async-encode-cachesize1-ring-rank1', env({ SCR_CACHE_SIZE: '1' }), { rank: 1, at: 'ring', ckpt: 3, nth: 2 }, 'ckpt.2', FELL_BACK),
-    write('async-encode-xor-recorded-rank1', env(), { rank: 1, at: 'cindex', from: 'redrecord', ckpt: 3, delayMs: 1500 }, 'ckpt.3'),
+    write('async-encode-xor-recorded-rank1', env(), { rank: 1, at: 'cindex', from: 'redrecord', ckpt: 3, othersPast: 'cindex' }, 'ckpt.3'),
   ];
 }
 

@@ -71,8 +71,9 @@ function writePhase(scheme: Scheme, points: Array<'app-write' | 'ring' | 'encode
       out.push(...pair(`write-${s}-encoded`, 3, 1, (_m, k) => ({ ...base, killed: { action: 'write', on: N4, kill: k({ at: 'redrecord', after: true, ckpt: 3 }) }, expect: { restored: 'ckpt.2', message: DROPPED_3 } })));
     } else {
       // Every rank encoded and agreed; the other nodes' cache indexes recorded ckpt.3 complete
-      // (given 1.5 s), the killed one's did not: every byte and its redundancy are in cache.
-      out.push(...pair(`write-${s}-cindex`, 1, 0, (_m, k) => ({ ...base, killed: { action: 'write', on: N4, kill: k({ at: 'cindex', from: 'redrecord', ckpt: 3, delayMs: 1500 }) }, expect: { restored: 'ckpt.3' } })));
+      // (the killer waits until they have), the killed one's did not: every byte and its
+      // redundancy are in cache.
+      out.push(...pair(`write-${s}-cindex`, 1, 0, (_m, k) => ({ ...base, killed: { action: 'write', on: N4, kill: k({ at: 'cindex', from: 'redrecord', ckpt: 3, othersPast: 'cindex' }) }, expect: { restored: 'ckpt.3' } })));
     }
   }
   return out;

@@ -68,6 +68,11 @@ export interface KillSpec {
   ckpt?: number;
   /** Sleep this long (the other ranks go on) before the kill. */
   delayMs?: number;
+  /** Before the kill, wait (up to 60 s) until every other rank has completed this point (after
+   * `from`, when given): each leaves <results>/past.<scenario>.<rank> then. For a result that
+   * needs the others to be past a point, where a fixed delay could be too short on a loaded
+   * machine. */
+  othersPast?: KillPoint;
 }
 
 /** Left by the rank that fired, in <results>/killed.<rank>.json, just before the SIGKILL. */

@@ -175,12 +175,15 @@ describe('scr on real Grid Engine (4 fake exec hosts)', function () {
     const go = join(c.dir, 'go');
     const j = job(`while [ ! -e ${go} ]; do sleep 0.2; done\nqstat -f -q ${c.queue}\n${SCR} list-down-nodes --reason; echo "list-down-nodes exit $?"`);
     const id = qsub(c, j.script, ['-pe', 'scr', '4', '-o', j.log, '-j', 'y']);
+    // The script's `start` line follows the awk that writes the hosts (the shell makes the file
+    // empty before awk fills it).
     const end = Date.now() + 60_000;
-    while (!existsSync(j.hosts)) {
+    while (!/^start restarted=/m.test(logOf(j.log))) {
       if (Date.now() > end) throw new Error(`job ${id} did not start: ${logOf(j.log)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     const victim = readFileSync(j.hosts, 'utf8').trim().split('\n').at(-1)!;
+    assert.match(victim, /^n\d$/, `a host of the job: ${readFileSync(j.hosts, 'utf8')}`);
     c.killNode(victim);
     // max_unheard is 15 s (test/harness/sge.ts).
     await waitFor(() => new RegExp(`^${c.queue}@${victim}\\s.*\\s\\S*u\\S*\\s*$`, 'm').test(c.cmd('qstat', ['-f', '-q', c.queue])), 90_000, `${victim} shown as unknown`);

@@ -114,8 +114,9 @@ describe('plain scancel on real Slurm keeps the newest checkpoint (SCR_HALT_ON_T
     console.log(`    measured: at scancel ${completedBefore} checkpoint(s) were complete, all only in cache (newest heat.${completedBefore * 5}); ` +
       `kept on the file system: heat.${step}, written on the way out, so the next job resumed at step ${step} of 60 (without SCR_HALT_ON_TERM: at step 0); ` +
       `its FLUSH was done ${seconds.toFixed(2)} s after scancel (SIGKILL comes at KillWait, 5 s)`);
-    
-    assert.ok(seconds < 5, `the flush was done ${seconds} s after scancel, before KillWait's SIGKILL`);
+    // No timed assertion: the checkpoint being flushed and verified above is what shows the flush
+    // beat KillWait's SIGKILL (which would have ended it); the time from scancel (its RPC
+    // included) is printed for the record.
   });
 
   it('SCR_HALT_ON_TERM=0: scancel loses the checkpoints that were only in cache, and the wrapper says so', async () => {

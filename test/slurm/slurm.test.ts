@@ -167,7 +167,13 @@ describe('scr on real Slurm (5 fake nodes)', function () {
     assert.deepEqual(s.jobs.map((x) => [x.job, x.runs]), [[id, 2]], story);
     assert.deepEqual(s.runs.map((r) => [r.run, r.failed]), [[1, true], [2, false]], story);
     assert.deepEqual(s.failures.map((f) => [f.run, f.nodesDown]), [[1, ['n3']]], story);
-    assert.equal(s.failures[0]!.lastCheckpoint, restarted, story);
+    // The failure's last checkpoint is the newest one logged. The restart is from it, or from the
+    // next one: when n3 died inside that one's completeOutput after the survivors had recorded
+    // it, the rebuild completes it, but rank 0 never logged it.
+    const stepOf = (name: string | null | undefined) => Number(String(name).split('.')[1]);
+    const logged = eventsOf(j.prefix, 'CHECKPOINT').map((l) => stepOf(/name=(\S+)/.exec(l)![1]));
+    const every = logged[1]! - logged[0]!;
+    assert.ok([0, every].includes(stepOf(restarted) - stepOf(s.failures[0]!.lastCheckpoint)), `${restarted} vs ${s.failures[0]!.lastCheckpoint}: ${story}`);
     assert.deepEqual(s.restarts.map((r) => [r.run, r.name, r.from]), [[2, restarted, 'rebuilt in cache']], story);
     assert.ok(s.levels.cache.count >= 2 && s.levels.cache.medianBlocking! > 0 && s.checkpointShare! > 0, JSON.stringify(s.levels));
     assert.match(readFileSync(join(c.dir, j.name, 'report.html'), 'utf8'), /<figure id="cost"><svg/);

@@ -16,8 +16,9 @@ describe('scr sim and scr postrun', function () {
   beforeEach(() => { dir = mkdtempSync('/dev/shm/scr-simtest-'); mkdirSync(join(dir, 'p')); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  // 1 s between checkpoints: the failure (after the 3rd) lands before the 4th even under load.
   it('a node fails and no relaunch is allowed: exit 1, and postrun drains the newest checkpoint, rebuilding the lost rank offline', async () => {
-    const r = scr(['sim', '--nodes', '4', '--ppn', '1', '--spares', '1', '--runs', '1', '--fail', 'node=n1,after=3', '--', 'node', heat, '--steps', '60', '--every', '10', '--cells', '100000', '--step-ms', '30'], { env: env(), cwd: dir });
+    const r = scr(['sim', '--nodes', '4', '--ppn', '1', '--spares', '1', '--runs', '1', '--fail', 'node=n1,after=3', '--', 'node', heat, '--steps', '60', '--every', '10', '--cells', '100000', '--step-ms', '100'], { env: env(), cwd: dir });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /node n1 fails after its 3rd checkpoint: killed its 1 rank\(s\)/);
     assert.match(r.stdout, /stopping: SCR_RUNS=1 launches used up/);

@@ -16,6 +16,15 @@ import { logPath } from '../../src/scr/log.js';
 import { FakeRM, type Script } from '../harness/fake-rm.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Resolves once `rm` has launched a run (a fixed sleep could end before the launch on a loaded
+ * machine, and the event under test would come before the run instead of during it). */
+async function launched(rm: { launches: unknown[] }): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (rm.launches.length === 0) {
+    if (Date.now() > end) throw new Error('the run was not launched within 20 s');
+    await sleep(5);
+  }
+}
 
 describe('run wrapper decisions: stop codes, requeue guard, halt retries, grace', function () {
   this.timeout(30_000);
@@ -107,7 +116,7 @@ describe('run wrapper decisions: stop codes, requeue guard, halt retries, grace'
   it('a halt file that cannot be written: the wrapper says so, retries every second, and the halt lands once it can', async () => {
     const rm = new FakeRM(['a', 'b'], [haltable(1)]);
     const p = wrap(rm);
-    await sleep(200);
+    await launched(rm);
     // The halt file's path taken by a directory: every write fails (as a read-only .scr would).
     mkdirSync(haltFilePath(prefix()));
     process.emit('SIGUSR1', 'SIGUSR1');
@@ -126,7 +135,7 @@ describe('run wrapper decisions: stop codes, requeue guard, halt retries, grace'
   it('SIGTERM with a halt file that cannot be written still ends the job (no relaunch), after SCR_HALT_GRACE', async () => {
     const rm = new FakeRM(['a', 'b'], [hung, hung]);
     const p = wrap(rm, {}, { SCR_HALT_GRACE: '1' });
-    await sleep(200);
+    await launched(rm);
     mkdirSync(haltFilePath(prefix()));
     process.emit('SIGTERM', 'SIGTERM');
     const r = await p;
@@ -176,7 +185,7 @@ describe('run wrapper decisions: stop codes, requeue guard, halt retries, grace'
   it('scr halt --immediate: SIGTERM to the step, SIGKILL after SCR_HALT_GRACE when it does not end', async () => {
     const rm = new FakeRM(['a', 'b'], [hung]);
     const p = wrap(rm, {}, { SCR_HALT_GRACE: '1' });
-    await sleep(200);
+    await launched(rm);
     const t0 = Date.now();
     await updateHalt(prefix(), () => ({ reason: 'now', immediate: true }));
     const r = await p;

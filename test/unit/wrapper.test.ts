@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/resolve.js';
 import { readHalt, updateHalt } from '../../src/halt/index.js';
-import { updateIndex } from '../../src/pfs/index.js';
+import { readIndex, updateIndex } from '../../src/pfs/index.js';
 import { writeBadNodes } from '../../src/rm/bad-nodes.js';
 import type { LaunchSpec, NodeResult, ResourceManager, Run } from '../../src/rm/types.js';
 import { runWrapped, type WrapOptions } from '../../src/rm/wrapper.js';
@@ -68,6 +68,15 @@ describe('run wrapper (scripted resource manager)', function () {
     end({ code: 0, signal: null });
   };
   const listeners = () => ['SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGINT'].map((s) => process.listenerCount(s as NodeJS.Signals));
+  /** Resolves once the run is launched and `ready` holds (a fixed sleep could end before the launch
+   * on a loaded machine: the event would then come before the run, not during it). */
+  async function running(rm: FakeRM, ready: () => Promise<boolean> = async () => true): Promise<void> {
+    const end = Date.now() + 20_000;
+    while (rm.launches.length === 0 || !(await ready())) {
+      if (Date.now() > end) throw new Error('the run was not launched within 20 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
 
   beforeEach(() => { dir = mkdtempSync('/dev/shm/scr-wrapper-'); mkdirSync(join(dir, 'p')); lines = []; });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -125,7 +134,8 @@ describe('run wrapper (scripted resource manager)', function () {
     const before = listeners();
     const rm = new FakeRM(['a', 'b'], [haltable]);
     const p = wrap(rm);
-    await new Promise((r) => setTimeout(r, 100));
+    // Its checkpoint is there: the requeue guard sees progress.
+    await running(rm, async () => (await readIndex(join(dir, 'p'))).datasets['1'] !== undefined);
     process.emit('SIGUSR1', 'SIGUSR1');
     const r = await p;
     assert.equal(r.haltedBy, 'SIGUSR1 from the scheduler: the allocation is ending');
@@ -179,7 +189,7 @@ describe('run wrapper (scripted resource manager)', function () {
   it('scr halt --immediate ends the run once: the flag is used up, the reason stays', async () => {
     const rm = new FakeRM(['a', 'b'], [() => undefined]);
     const p = wrap(rm);
-    await new Promise((r) => setTimeout(r, 100));
+    await running(rm);
     await updateHalt(join(dir, 'p'), () => ({ reason: 'now', immediate: true }));
     const r = await p;
     assert.equal(r.lastCode, null);
