@@ -156,7 +156,7 @@ export const PARAMS: readonly ParamDef[] = [
   { name: 'SCR_HALT_ON_TERM', type: 'bool', default: '1', readers: 'library',
     doc: 'SIGTERM in the application process (scancel, preemption) becomes a halt condition: shouldExit() turns true on every rank, and the newest checkpoint not yet on the file system is flushed before the process exits, whatever SCR_FLUSH says. The process still ends: 5 s after finalize(), or SCR_HALT_ON_TERM_IDLE seconds after the signal if no scr call comes. 0 leaves SIGTERM to the application.' },
   { name: 'SCR_HALT_ON_TERM_IDLE', type: 'int', default: '30', min: 1, readers: 'library',
-    doc: 'With SCR_HALT_ON_TERM=1: seconds after a SIGTERM without any scr call (outside an output or restart phase) before the process is ended by the signal, keeping what is on the file system by then. Keep it below the time the scheduler waits before SIGKILL (Slurm\'s KillWait, or the preemption GraceTime) so the end is a clean one.' },
+    doc: 'With SCR_HALT_ON_TERM=1: seconds after a SIGTERM without any scr call (outside an output or restart phase) before the process is ended by the signal, keeping what is on the file system by then. A scheduler that sends SIGKILL after a wait (Slurm\'s KillWait, a preemption\'s GraceTime) ends the process by then anyway; this bounds it where nothing follows the SIGTERM (a launcher that only forwards it).' },
   { name: 'SCR_HALT_EXIT', type: 'bool', default: '0', readers: 'library',
     doc: 'Set to 1 to end the process cleanly in completeOutput after a checkpoint once a halt condition holds.' },
   { name: 'SCR_CHECKPOINT_INTERVAL', type: 'int', default: '0', min: 0, readers: 'library', doc: 'needCheckpoint is true every N calls (0 = off).' },

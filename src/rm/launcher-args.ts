@@ -87,7 +87,7 @@ export function parseLauncherArgs(kind: 'srun' | 'mpirun' | NamedSyntax, args: r
     const used = 1 + count - (inline !== undefined ? 1 : 0);
     if (!own(syn, inline !== undefined ? a : `${a} ${values.join(' ')}`.trim(), name, values, out)) {
       out.pass.push(...args.slice(i, i + used));
-      if (values.length) given.set(name, values[0]!);
+      if (values.length) { given.delete(name); given.set(name, values[0]!); } // in the order last given
     }
     i += used;
   }

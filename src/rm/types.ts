@@ -72,7 +72,8 @@ export interface LauncherSyntax {
   /** Options the wrapper owns: a node count, the nodes to choose from, the nodes never to use. */
   owned: { nodes?: readonly string[]; nodelist?: readonly string[]; exclude?: readonly string[] };
   /** For a launcher without a node-count option: the nodes a launch needs, worked out from the
-   * valued options it was given (name without dashes → last value), or undefined when they do
+   * valued options it was given (name without dashes → its last value; the map in the order the
+   * options were last given, so of two spellings the later one wins), or undefined when they do
    * not say. The wrapper then chooses that many nodes and keeps the rest as spares. */
   nodeCount?(given: ReadonlyMap<string, string>): number | undefined;
 }

@@ -108,6 +108,8 @@ describe('LSF outputs', () => {
     const nodes = (args: string[]) => parseLauncherArgs({ ...JSRUN, name: 'jsrun' }, [...args, 'app']);
     assert.equal(nodes(['--nrs', '2', '-r', '1', '--tasks_per_rs=4']).nodes, 2);
     assert.equal(nodes(['-n', '5', '--rs_per_host=2']).nodes, 3);
+    assert.equal(nodes(['-n', '2', '--nrs', '6', '-r', '2']).nodes, 3, 'of -n and --nrs, the later one counts');
+    assert.equal(nodes(['--nrs', '6', '-n', '2', '-r', '2']).nodes, 1);
     assert.deepEqual(nodes(['-n', '5', '--rs_per_host=2']).pass, ['-n', '5', '--rs_per_host=2'], 'passed on to jsrun unchanged');
     // Without both, or with a word jsrun expands itself, jsrun chooses: every usable host is offered.
     assert.equal(nodes(['--nrs', '4']).nodes, undefined);

@@ -176,8 +176,10 @@ export const JSRUN: LauncherSyntax = {
   owned: { exclude: ['exclude_hosts'] },
   nodeCount(given) {
     const count = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined);
-    const sets = count(given.get('nrs') ?? given.get('n'));
-    const perHost = count(given.get('rs_per_host') ?? given.get('r'));
+    // Of an option's two spellings (-n and --nrs), the one given last counts, as in jsrun.
+    const last = (...names: string[]) => [...given].filter(([k]) => names.includes(k)).at(-1)?.[1];
+    const sets = count(last('n', 'nrs'));
+    const perHost = count(last('r', 'rs_per_host'));
     return sets !== undefined && perHost !== undefined ? Math.ceil(sets / perHost) : undefined;
   },
 };
